@@ -1,0 +1,51 @@
+// ImageGeometry validation and derived quantities.
+// SPDX-License-Identifier: Apache-2.0
+#include "projectors/image_geometry.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "projectors/error.h"
+
+namespace osmo {
+
+double ImageGeometry::MaxCornerRadiusMm() const {
+  const double x_lo = X(-0.5), x_hi = X(double(nx) - 0.5);
+  const double y_lo = Y(-0.5), y_hi = Y(double(ny) - 0.5);
+  const double x_max = std::max(std::abs(x_lo), std::abs(x_hi));
+  const double y_max = std::max(std::abs(y_lo), std::abs(y_hi));
+  return std::hypot(x_max, y_max);
+}
+
+void ImageGeometry::Validate(const std::string& where) const {
+  auto require_size = [&](int64_t n, const char* name) {
+    if (n < 1 || n > (int64_t(1) << 20)) {
+      throw InputError(where + ": image " + name, "a size from 1 to 1048576", ToText(n));
+    }
+  };
+  require_size(nx, "nx");
+  require_size(ny, "ny");
+  require_size(nz, "nz");
+  if (!(voxel_size_mm > 0.0) || !std::isfinite(voxel_size_mm)) {
+    throw InputError(where + ": image voxel size", "a positive number of mm",
+                     ToText(voxel_size_mm));
+  }
+  if (!(slice_thickness_mm > 0.0) || !std::isfinite(slice_thickness_mm)) {
+    throw InputError(where + ": image slice thickness", "a positive number of mm",
+                     ToText(slice_thickness_mm));
+  }
+  for (double c : center_mm) {
+    if (!std::isfinite(c)) throw InputError(where + ": image centre", "finite mm", ToText(c));
+  }
+  if (NumVoxels() > (int64_t(1) << 34)) {
+    throw InputError(where + ": image size", "at most 2^34 voxels", ToText(NumVoxels()));
+  }
+}
+
+bool ImageGeometry::operator==(const ImageGeometry& other) const {
+  return nx == other.nx && ny == other.ny && nz == other.nz &&
+         voxel_size_mm == other.voxel_size_mm &&
+         slice_thickness_mm == other.slice_thickness_mm && center_mm == other.center_mm;
+}
+
+}  // namespace osmo

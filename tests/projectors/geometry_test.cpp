@@ -1,0 +1,89 @@
+// Tests of image and scan geometry: contract formulas and validation messages.
+// SPDX-License-Identifier: Apache-2.0
+#include <gtest/gtest.h>
+
+#include "projectors/error.h"
+#include "projectors/image_geometry.h"
+#include "projectors/projector.h"
+#include "projectors/scan_geometry.h"
+#include "tests/support/test_geometries.h"
+
+namespace osmo {
+namespace {
+
+using testing::FanScan;
+using testing::ParallelScan;
+using testing::SquareImage;
+
+// Expects `fn` to throw InputError whose message contains `fragment`.
+template <typename Fn>
+void ExpectInputError(Fn fn, const std::string& fragment) {
+  try {
+    fn();
+    ADD_FAILURE() << "no InputError; expected one mentioning \"" << fragment << "\"";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+
+TEST(ImageGeometry, VoxelCentresFollowTheContract) {
+  ImageGeometry g = SquareImage(4, 2.0, 3, 5.0);
+  g.center_mm = {10.0, -1.0, 2.0};
+  EXPECT_DOUBLE_EQ(g.X(0), -3.0 + 10.0);
+  EXPECT_DOUBLE_EQ(g.Y(3), 3.0 - 1.0);
+  EXPECT_DOUBLE_EQ(g.Z(1), 2.0);
+  EXPECT_EQ(g.Index(1, 2, 1), (1 * 4 + 2) * 4 + 1);
+}
+
+TEST(ScanGeometry, ChannelAndRowCoordinatesFollowTheContract) {
+  ScanGeometry s = ParallelScan(5, 3, 0.5, 1.25);
+  EXPECT_DOUBLE_EQ(s.ChannelU(2), 1.25 * 0.5);
+  EXPECT_DOUBLE_EQ(s.ChannelU(0), (-2 + 1.25) * 0.5);
+  s.n_rows = 4;
+  s.row_spacing_mm = 2.0;
+  s.row_offset = -0.5;
+  EXPECT_DOUBLE_EQ(s.RowV(0), (-1.5 - 0.5) * 2.0);
+}
+
+TEST(ScanGeometry, FieldOfViewOfGe1IsAbout250mm) {
+  ScanGeometry s = FanScan(DetectorShape::kArc, 888, 984, 1.0239, 1.25, 541.0, 949.075);
+  EXPECT_NEAR(s.FieldOfViewRadiusMm(), 248.4, 0.5);
+}
+
+TEST(ScanGeometry, RejectsBadValuesWithTheirNames) {
+  ExpectInputError([] {
+    ScanGeometry s = FanScan(DetectorShape::kArc, 10, 4, 1.0, 0.0, -5.0, 100.0);
+    s.Validate("scan.h5");
+  }, "source_to_isocenter_mm: expected a positive finite number, found -5");
+  ExpectInputError([] {
+    ScanGeometry s = FanScan(DetectorShape::kFlat, 10, 4, 1.0, 0.0, 200.0, 150.0);
+    s.Validate("scan.h5");
+  }, "source_to_detector_mm");
+  ExpectInputError([] {
+    ScanGeometry s = ParallelScan(10, 4, 1.0);
+    s.angles_rad.clear();
+    s.Validate("scan.h5");
+  }, "at least one view");
+  ExpectInputError([] {
+    ScanGeometry s = ParallelScan(0, 4, 1.0);
+    s.Validate("scan.h5");
+  }, "n_channels");
+  ExpectInputError([] {
+    ScanGeometry s = ParallelScan(10, 4, 0.0);
+    s.Validate("x");
+  }, "channel_spacing_mm");
+}
+
+TEST(ScanGeometry, RejectsASourceInsideTheImage) {
+  const ScanGeometry s = FanScan(DetectorShape::kArc, 64, 8, 1.0, 0.0, 100.0, 200.0);
+  ExpectInputError([&] { MakeProjector(SquareImage(200, 1.0), s); }, "source would be inside");
+  EXPECT_NO_THROW(MakeProjector(SquareImage(64, 1.0), s));
+}
+
+TEST(ImageGeometry, RejectsEmptyAndNonPositiveSizes) {
+  ExpectInputError([] { SquareImage(0, 1.0).Validate("grid"); }, "nx");
+  ExpectInputError([] { SquareImage(8, -1.0).Validate("grid"); }, "voxel size");
+}
+
+}  // namespace
+}  // namespace osmo
