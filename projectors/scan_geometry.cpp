@@ -40,6 +40,39 @@ double ScanGeometry::FanAngle(double u_mm) const {
   return std::atan(u_mm / source_to_detector_mm);
 }
 
+void ScanGeometry::Ray(double beta_rad, double u_mm, double v_mm, double start[3],
+                       double direction[3]) const {
+  const double cb = std::cos(beta_rad), sb = std::sin(beta_rad);
+  const double e_u[2] = {cb, sb}, e_r[2] = {-sb, cb};
+  if (kind == ScanKind::kParallel) {
+    start[0] = u_mm * e_u[0];
+    start[1] = u_mm * e_u[1];
+    start[2] = v_mm;
+    direction[0] = e_r[0];
+    direction[1] = e_r[1];
+    direction[2] = 0.0;
+    return;
+  }
+  const double R = source_to_isocenter_mm, D = source_to_detector_mm;
+  // Direction to the detector point relative to the source, in (e_r, e_u) components.
+  double along_r = D, along_u = u_mm;
+  if (detector_shape == DetectorShape::kArc) {
+    const double gamma = u_mm / D;
+    along_r = D * std::cos(gamma);
+    along_u = D * std::sin(gamma);
+  }
+  start[0] = -R * e_r[0];
+  start[1] = -R * e_r[1];
+  start[2] = kind == ScanKind::kFan ? v_mm : 0.0;
+  const double dz = kind == ScanKind::kCone ? v_mm : 0.0;
+  const double dx = along_r * e_r[0] + along_u * e_u[0];
+  const double dy = along_r * e_r[1] + along_u * e_u[1];
+  const double length = std::sqrt(dx * dx + dy * dy + dz * dz);
+  direction[0] = dx / length;
+  direction[1] = dy / length;
+  direction[2] = dz / length;
+}
+
 double ScanGeometry::FieldOfViewRadiusMm() const {
   const double u_first = std::abs(ChannelU(-0.5));
   const double u_last = std::abs(ChannelU(double(n_channels) - 0.5));

@@ -2,6 +2,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -53,6 +54,9 @@ struct ScanGeometry {
   }
   // Fan angle of detector coordinate u (fan/cone), radians.
   double FanAngle(double u_mm) const;
+  // The ray of detector point (u, v) in view β: start point (the source, or the point u·e_u + v·e_z
+  // for parallel beam) and unit direction. Fan stacks have horizontal rays at height v.
+  void Ray(double beta_rad, double u_mm, double v_mm, double start[3], double direction[3]) const;
   // Radius of the centred circle that every view sees completely (the scanned field of view), mm.
   double FieldOfViewRadiusMm() const;
   // Throws InputError naming `where` and the field for any inconsistent value.

@@ -1,0 +1,82 @@
+// Named scan geometries and the default image grid.
+// SPDX-License-Identifier: Apache-2.0
+#include "projectors/geometry_presets.h"
+
+#include <cmath>
+
+#include "projectors/error.h"
+
+namespace osmo {
+
+std::vector<std::string> GeometryPresetNames() {
+  return {"ge1", "ge1-half", "parallel", "cone-small", "cone-bench"};
+}
+
+namespace {
+
+ScanGeometry Ge1(int64_t downsample) {
+  // GE LightSpeed geometry used by the Fessler group (ALGORITHMS.md §7).
+  ScanGeometry s;
+  s.kind = ScanKind::kFan;
+  s.detector_shape = DetectorShape::kArc;
+  s.source_to_isocenter_mm = 541.0;
+  s.source_to_detector_mm = 949.075;
+  s.n_channels = 888 / downsample;
+  s.channel_spacing_mm = 1.0239 * double(downsample);
+  s.channel_offset = 1.25;
+  s.angles_rad = EquallySpacedAngles(984 / downsample, 0.0, 2 * M_PI);
+  return s;
+}
+
+}  // namespace
+
+ScanGeometry GeometryPreset(const std::string& name) {
+  if (name == "ge1") return Ge1(1);
+  if (name == "ge1-half") return Ge1(2);
+  ScanGeometry s;
+  if (name == "parallel") {
+    s.kind = ScanKind::kParallel;
+    s.n_channels = 729;
+    s.channel_spacing_mm = 0.7;
+    s.angles_rad = EquallySpacedAngles(720, 0.0, M_PI);
+    return s;
+  }
+  if (name == "cone-small" || name == "cone-bench") {
+    const bool small = name == "cone-small";
+    s.kind = ScanKind::kCone;
+    s.detector_shape = DetectorShape::kFlat;
+    s.source_to_isocenter_mm = small ? 541.0 : 1000.0;
+    s.source_to_detector_mm = small ? 949.075 : 1536.0;
+    s.n_channels = small ? 224 : 256;
+    s.n_rows = small ? 32 : 256;
+    s.channel_spacing_mm = s.row_spacing_mm = small ? 4.0 : 1.0;
+    s.angles_rad = EquallySpacedAngles(small ? 180 : 360, 0.0, 2 * M_PI);
+    return s;
+  }
+  std::string names;
+  for (const auto& n : GeometryPresetNames()) names += (names.empty() ? "" : ", ") + n;
+  throw InputError("geometry preset", "one of " + names, "\"" + name + "\"");
+}
+
+ImageGeometry DefaultImageGeometry(const ScanGeometry& scan) {
+  ImageGeometry g;
+  int64_t n = 64;
+  while (2 * n <= scan.n_channels) n *= 2;
+  g.nx = g.ny = n;
+  g.voxel_size_mm = 2.0 * scan.FieldOfViewRadiusMm() / double(n);
+  g.nz = 1;
+  g.slice_thickness_mm = scan.n_rows > 1 ? scan.row_spacing_mm : g.voxel_size_mm;
+  if (scan.kind == ScanKind::kCone) {
+    const double magnification = scan.source_to_detector_mm / scan.source_to_isocenter_mm;
+    const double height = double(scan.n_rows) * scan.row_spacing_mm / magnification;
+    g.slice_thickness_mm = g.voxel_size_mm;
+    g.nz = std::max<int64_t>(1, int64_t(std::floor(height / g.slice_thickness_mm)));
+    g.center_mm[2] = scan.row_offset * scan.row_spacing_mm / magnification;
+  } else if (scan.n_rows > 1) {
+    g.nz = scan.n_rows;
+    g.center_mm[2] = scan.row_offset * scan.row_spacing_mm;
+  }
+  return g;
+}
+
+}  // namespace osmo
