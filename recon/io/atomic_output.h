@@ -1,0 +1,21 @@
+// Atomic output files: write under a temporary name in the target folder, rename when complete.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace osmo {
+
+// Calls write(temporary_path) where temporary_path lies in a fresh hidden folder beside `path`
+// with the same file name (so extension-driven writers behave), then renames every file the
+// writer produced into the target folder — the one named `path` last, so it appears only once
+// everything it refers to is complete. On any exception the temporary files are removed and the
+// exception propagates; an existing file at `path` is replaced only on success.
+void WriteAtomically(const std::string& path, const std::function<void(const std::string&)>& write);
+
+// Whether `path`'s folder exists and is writable; throws InputError naming the path otherwise.
+void CheckOutputLocation(const std::string& path);
+
+}  // namespace osmo

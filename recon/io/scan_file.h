@@ -1,0 +1,30 @@
+// The osmo scan file (HDF5, contract version 1, DESIGN.md §4): reader with full validation, writer.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+
+#include "projectors/scan_data.h"
+
+namespace osmo {
+
+constexpr int kScanFormatVersion = 1;
+
+// Reads and validates a contract-v1 scan file. Every problem gives an InputError naming the file,
+// the object, what was expected and what was found: not HDF5, wrong osmo_format or version,
+// missing or mistyped attributes, wrong rank or shape, non-float data, NaN/Inf, negative weights,
+// non-positive distances, an angle count that differs from the view count, zero views.
+// The sinogram is read straight into its buffer (no second copy).
+ScanData ReadScanFile(const std::string& path);
+
+// Reads only the geometry (no sinogram data): for `osmo project --geometry-from`.
+ScanGeometry ReadScanGeometry(const std::string& path);
+
+// Writes a contract-v1 scan file atomically (temporary name, then rename). Large datasets are
+// chunked per view and compressed (shuffle + gzip).
+void WriteScanFile(const std::string& path, const ScanData& scan);
+
+// Whether the file looks like a DXchange file (/exchange/data present) rather than an osmo scan.
+bool IsDxchangeFile(const std::string& path);
+
+}  // namespace osmo
