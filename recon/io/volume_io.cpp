@@ -6,6 +6,9 @@
 #include <itkImageFileReader.h>
 #include <itkImageFileWriter.h>
 #include <itkMetaDataObject.h>
+#include <itkMetaImageIOFactory.h>
+#include <itkNiftiImageIOFactory.h>
+#include <itkNrrdImageIOFactory.h>
 
 #include <algorithm>
 #include <cmath>
@@ -19,6 +22,17 @@ namespace osmo {
 namespace {
 
 using ItkVolume = itk::Image<float, 3>;
+
+// ITK finds readers and writers through factories; osmo registers the formats it supports once.
+void RegisterImageFormats() {
+  static const bool registered = [] {
+    itk::MetaImageIOFactory::RegisterOneFactory();
+    itk::NrrdImageIOFactory::RegisterOneFactory();
+    itk::NiftiImageIOFactory::RegisterOneFactory();
+    return true;
+  }();
+  (void)registered;
+}
 
 bool EndsWith(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() &&
@@ -48,6 +62,7 @@ void CheckVolumeExtension(const std::string& path) {
 
 void WriteVolume(const std::string& path, const Image& image, const VolumeWriteOptions& options) {
   CheckVolumeExtension(path);
+  RegisterImageFormats();
   const ImageGeometry& g = image.geometry;
   auto volume = ItkVolume::New();
   ItkVolume::RegionType region;
@@ -90,6 +105,7 @@ Image ReadVolume(const std::string& path) {
     if (!probe) throw InputError(path, "a readable volume file", "no such file (or no permission)");
   }
   CheckVolumeExtension(path);
+  RegisterImageFormats();
   auto reader = itk::ImageFileReader<ItkVolume>::New();
   reader->SetFileName(path);
   try {
@@ -132,7 +148,11 @@ Image ReadVolume(const std::string& path) {
     std::string water_text;
     double water = 0.02;
     if (itk::ExposeMetaData<std::string>(dictionary, "osmo_mu_water_per_mm", water_text)) {
-      water = std::stod(water_text);
+      try {
+        water = std::stod(water_text);
+      } catch (const std::exception&) {
+        throw InputError(path + ": osmo_mu_water_per_mm", "a number", "\"" + water_text + "\"");
+      }
     }
     for (float& v : image.values) v = float(HuToMu(v, water));
   }
