@@ -15,7 +15,9 @@ namespace {
 
 // A DXchange file with 5 angles, 3 rows, 8 channels: data = dark + flat·t with known t.
 std::string WriteSyntheticDxchange(bool with_flats = true) {
-  const std::string path = ::testing::TempDir() + "osmo_dx.h5";
+  // One file per test: ctest runs test cases as parallel processes.
+  const std::string path = ::testing::TempDir() + "osmo_dx_" +
+                           ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".h5";
   h5::Handle file = h5::CreateFile(path);
   h5::Handle exchange = h5::CreateGroup(file.get(), "exchange");
   std::vector<float> data(5 * 3 * 8), white(2 * 3 * 8), dark(2 * 3 * 8);
