@@ -1,0 +1,350 @@
+// OS-SQS with Nesterov (1983, 2005) and optimized (OGM1, OGM2) momentum, relaxation, restart.
+// SPDX-License-Identifier: Apache-2.0
+#include "recon/os_solver.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+
+#include "projectors/error.h"
+#include "recon/metrics.h"
+#include "recon/reductions.h"
+
+namespace osmo {
+
+Algorithm ParseAlgorithm(const std::string& text) {
+  if (text == "sqs") return Algorithm::kSqs;
+  if (text == "os-sqs") return Algorithm::kOsSqs;
+  if (text == "os-nes83") return Algorithm::kOsNes83;
+  if (text == "os-nes05") return Algorithm::kOsNes05;
+  if (text == "os-ogm1") return Algorithm::kOsOgm1;
+  if (text == "os-ogm2") return Algorithm::kOsOgm2;
+  throw InputError("--algorithm", "sqs, os-sqs, os-nes83, os-nes05, os-ogm1 or os-ogm2",
+                   "\"" + text + "\"");
+}
+
+const char* ToString(Algorithm a) {
+  switch (a) {
+    case Algorithm::kSqs: return "sqs";
+    case Algorithm::kOsSqs: return "os-sqs";
+    case Algorithm::kOsNes83: return "os-nes83";
+    case Algorithm::kOsNes05: return "os-nes05";
+    case Algorithm::kOsOgm1: return "os-ogm1";
+    case Algorithm::kOsOgm2: return "os-ogm2";
+  }
+  return "?";
+}
+
+RestartRule ParseRestart(const std::string& text) {
+  if (text == "none") return RestartRule::kNone;
+  if (text == "gradient") return RestartRule::kGradient;
+  if (text == "function") return RestartRule::kFunction;
+  throw InputError("--restart", "none, gradient or function", "\"" + text + "\"");
+}
+
+const char* ToString(RestartRule r) {
+  return r == RestartRule::kGradient ? "gradient" : r == RestartRule::kFunction ? "function" : "none";
+}
+
+CurvatureRule ParseCurvature(const std::string& text) {
+  if (text == "max") return CurvatureRule::kMax;
+  if (text == "huber") return CurvatureRule::kHuber;
+  throw InputError("--curvature", "max or huber", "\"" + text + "\"");
+}
+
+bool SolverOptions::IsMomentum() const {
+  return algorithm != Algorithm::kSqs && algorithm != Algorithm::kOsSqs;
+}
+
+void SolverOptions::Validate(int64_t n_views) const {
+  if (subsets < 1 || subsets > n_views) {
+    throw InputError("--subsets", "1 to the number of views (" + std::to_string(n_views) + ")",
+                     std::to_string(subsets));
+  }
+  if (algorithm == Algorithm::kSqs && subsets != 1) {
+    throw InputError("--subsets", "1 for sqs (use os-sqs for ordered subsets)", std::to_string(subsets));
+  }
+  if (iterations < 0) throw InputError("--iterations", "a count ≥ 0", std::to_string(iterations));
+  if (!(relax >= 0.0) || !std::isfinite(relax)) throw InputError("--relax", "γ ≥ 0", ToText(relax));
+  if (relax > 0.0 && !IsMomentum()) {
+    throw InputError("--relax", "a momentum algorithm (os-nes83/05, os-ogm1/2)", ToString(algorithm));
+  }
+  if (!(relax_power > 0.0) || !std::isfinite(relax_power)) {
+    throw InputError("--relax-power", "c > 0", ToText(relax_power));
+  }
+  if (restart != RestartRule::kNone && !IsMomentum()) {
+    throw InputError("--restart", "a momentum algorithm (restart resets momentum)", ToString(algorithm));
+  }
+  if (curvature == CurvatureRule::kHuber && IsMomentum()) {
+    throw InputError("--curvature huber", "sqs or os-sqs (momentum needs a fixed denominator)",
+                     ToString(algorithm));
+  }
+  if (!(upper_bound > 0.0)) throw InputError("--upper-bound", "a positive μ (1/mm)", ToText(upper_bound));
+  if (!(lower_bound < upper_bound) || std::isnan(lower_bound)) {
+    throw InputError("lower bound", "less than the upper bound", ToText(lower_bound));
+  }
+  if (cost_every < 0) throw InputError("--cost-every", "K ≥ 0", std::to_string(cost_every));
+  if (!(tolerance >= 0.0) || !std::isfinite(tolerance)) {
+    throw InputError("--tolerance", "a relative change ≥ 0", ToText(tolerance));
+  }
+}
+
+OsSolver::OsSolver(const PwlsProblem& problem, const SolverOptions& options,
+                   std::vector<uint8_t> support)
+    : problem_(problem), options_(options), support_(std::move(support)) {
+  options.Validate(problem.NumViews());
+  const ImageGeometry& grid = problem.grid();
+  if (support_.empty()) support_.assign(size_t(grid.NumVoxels()), 1);
+  if (int64_t(support_.size()) != grid.NumVoxels()) {
+    throw std::invalid_argument("OsSolver: support mask does not match the image");
+  }
+  active_ = support_;
+  data_curvature_ = problem.DataCurvature();
+  denominator_ = data_curvature_;
+  problem.regularizer().AddMaxCurvature(denominator_);
+  float max_data_curvature = 0.0f;
+  for (size_t n = 0; n < active_.size(); ++n) {
+    active_[n] = active_[n] && data_curvature_.values[n] > 0.0f;
+    max_data_curvature = std::max(max_data_curvature, data_curvature_.values[n]);
+  }
+  if (options.relax > 0.0 && max_data_curvature > 0.0f) {
+    relax_lambda_ = options.relax * std::pow(10.0, std::floor(std::log10(double(max_data_curvature))));
+  }
+  const int64_t m = options.algorithm == Algorithm::kSqs ? 1 : options.subsets;
+  subsets_ = OrderedSubsets(problem.NumViews(), m);
+  gradient_ = Image(grid);
+}
+
+SolverState OsSolver::Start(const Image& x0) const {
+  if (!(x0.geometry == problem_.grid())) {
+    throw InputError("initial image", "the reconstruction grid", "an image on another grid");
+  }
+  SolverState s;
+  s.x = x0;
+  const float lower = float(std::max(options_.lower_bound, -1e30));
+  const float upper = float(std::min(options_.upper_bound, 1e30));
+  // Voxels outside the support are 0 (the object lies inside); unseen voxels inside keep x⁰.
+  for (size_t n = 0; n < active_.size(); ++n) {
+    float& v = s.x.values[n];
+    if (!std::isfinite(v)) throw InputError("initial image", "finite values", ToText(v));
+    if (!support_[n]) v = 0.0f;
+    else if (active_[n]) v = std::clamp(v, lower, upper);
+  }
+  if (options_.IsMomentum()) s.z = s.x;
+  if (options_.algorithm == Algorithm::kOsNes05 || options_.algorithm == Algorithm::kOsOgm2) {
+    s.anchor = s.x;
+    s.accumulated = Image(problem_.grid());
+  }
+  return s;
+}
+
+double OsSolver::RelaxationShift(int64_t k) const {
+  if (relax_lambda_ <= 0.0) return 0.0;
+  return std::pow(double(k + 2), options_.relax_power) * relax_lambda_;
+}
+
+void OsSolver::ResetMomentum(SolverState& s) const {
+  s.t = 1.0;
+  s.momentum_k = 0;
+  const int64_t n = s.x.size();
+  const bool accumulated = !s.accumulated.values.empty();
+#pragma omp parallel for schedule(static)
+  for (int64_t j = 0; j < n; ++j) {
+    s.z.values[size_t(j)] = s.x.values[size_t(j)];
+    if (accumulated) {
+      s.anchor.values[size_t(j)] = s.x.values[size_t(j)];
+      s.accumulated.values[size_t(j)] = 0.0f;
+    }
+  }
+}
+
+void OsSolver::SubIteration(SolverState& s, const ViewList& views, bool last, bool* restarted) const {
+  const Algorithm a = options_.algorithm;
+  const bool momentum = options_.IsMomentum();
+  Image& point = momentum ? s.z : s.x;
+  const double scale = double(subsets_.size());
+  // ∇_m(z) = M·A_mᵀW_m(A_m z − y_m) + ∇R(z)  (ALGORITHMS.md §3).
+  problem_.DataGradient(point, views, scale, gradient_);
+  problem_.regularizer().AddGradient(point, gradient_);
+  const float* den = denominator_.data();
+  Image huber_denominator;
+  if (options_.curvature == CurvatureRule::kHuber) {
+    huber_denominator = data_curvature_;
+    problem_.regularizer().AddHuberCurvature(point, huber_denominator);
+    den = huber_denominator.data();
+  }
+  const float shift = float(RelaxationShift(s.subiteration));
+  const float lower = float(std::max(options_.lower_bound, -1e30));
+  const float upper = float(std::min(options_.upper_bound, 1e30));
+  auto clamp = [lower, upper](float v) { return std::min(std::max(v, lower), upper); };
+  const int64_t n = s.x.size();
+  const uint8_t* active = active_.data();
+  float* x = s.x.data();
+  float* g = gradient_.data();
+  const bool relaxed = relax_lambda_ > 0.0;
+
+  if (!momentum) {
+#pragma omp parallel for schedule(static)
+    for (int64_t j = 0; j < n; ++j) {
+      if (active[j]) x[j] = clamp(x[j] - g[j] / den[j]);
+    }
+    ++s.subiteration;
+    return;
+  }
+
+  const bool ogm = a == Algorithm::kOsOgm1 || a == Algorithm::kOsOgm2;
+  const double k = double(s.momentum_k);
+  double t = s.t, t_next;
+  if (relaxed) {
+    t = (k + 2.0) / 2.0;
+    t_next = (k + 3.0) / 2.0;
+  } else if (last && ogm && options_.ogm_last_rule) {
+    t_next = 0.5 * (1.0 + std::sqrt(1.0 + 8.0 * t * t));  // OGM's last-iteration θ_N
+  } else {
+    t_next = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t));
+  }
+  float* z = s.z.data();
+  double test = 0.0;  // (z − x_new)ᵀ D (x_new − x_old): O'Donoghue–Candès gradient restart test
+  if (a == Algorithm::kOsNes83 || a == Algorithm::kOsOgm1) {
+    // Nes83: z = x + ((t−1)/t')(x − x_old); OGM1 adds (t/t')(x − z_old).
+    const float alpha = float((t - 1.0) / t_next);
+    const float gamma = a == Algorithm::kOsOgm1 ? float(t / t_next) : 0.0f;
+    test = DeterministicSum(n, [&](int64_t j) {
+      if (!active[j]) return 0.0;
+      const float d = den[j] + shift;
+      const float z_old = z[j], x_old = x[j];
+      const float x_new = clamp(z_old - g[j] / d);
+      z[j] = x_new + alpha * (x_new - x_old) + gamma * (x_new - z_old);
+      x[j] = x_new;
+      return double(d) * (double(z_old) - x_new) * (double(x_new) - x_old);
+    });
+  } else {
+    // Nes05: S += c·t·G, x = [z − G/D]₊, v = [x⁰ − S/D]₊, z = (1 − τ)x + τv; c = 2 for OGM2.
+    // Standard weights: τ = 1/t'. Relaxed: S weights (k+1)/2 and τ = 2/(k+3).
+    const float c = a == Algorithm::kOsOgm2 ? 2.0f : 1.0f;
+    const float weight = c * float(relaxed ? (k + 1.0) / 2.0 : t);
+    const float tau = float(relaxed ? 2.0 / (k + 3.0) : 1.0 / t_next);
+    float* anchor = s.anchor.data();
+    float* sum = s.accumulated.data();
+    test = DeterministicSum(n, [&](int64_t j) {
+      if (!active[j]) return 0.0;
+      const float d = den[j] + shift;
+      sum[j] += weight * g[j];
+      const float z_old = z[j], x_old = x[j];
+      const float x_new = clamp(z_old - g[j] / d);
+      const float v = clamp(anchor[j] - sum[j] / d);
+      z[j] = (1.0f - tau) * x_new + tau * v;
+      x[j] = x_new;
+      return double(d) * (double(z_old) - x_new) * (double(x_new) - x_old);
+    });
+  }
+  ++s.subiteration;
+  if (options_.restart == RestartRule::kGradient && test > 0.0) {
+    ResetMomentum(s);
+    ++s.restarts;
+    *restarted = true;
+    return;
+  }
+  s.t = t_next;
+  ++s.momentum_k;
+}
+
+SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callback,
+                            const Image* reference, const std::vector<uint8_t>& rmsd_mask,
+                            double mu_water_per_mm) const {
+  using Clock = std::chrono::steady_clock;
+  SolverSummary summary;
+  const bool function_restart = options_.restart == RestartRule::kFunction;
+  const bool want_cost = function_restart || options_.cost_every > 0;
+  if (want_cost && std::isnan(state.initial_cost)) {
+    state.initial_cost = problem_.Cost(state.x);
+    state.previous_cost = state.initial_cost;
+  }
+  const bool ogm_output_is_z = options_.ogm_last_rule && options_.relax == 0.0 &&
+                               (options_.algorithm == Algorithm::kOsOgm1 ||
+                                options_.algorithm == Algorithm::kOsOgm2);
+  Image previous;
+  int runaway_count = 0;
+  while (state.iteration < options_.iterations) {
+    const auto start = Clock::now();
+    if (options_.tolerance > 0.0) previous = state.x;
+    bool restarted = false;
+    const bool final_iteration = state.iteration + 1 == options_.iterations;
+    for (size_t m = 0; m < subsets_.size(); ++m) {
+      const bool last = final_iteration && m + 1 == subsets_.size();
+      SubIteration(state, subsets_[m], last, &restarted);
+    }
+    ++state.iteration;
+    if (final_iteration && ogm_output_is_z) {
+      // OGM returns the momentum point of its last step (Kim & Fessler 2016), kept feasible.
+      const float lower = float(std::max(options_.lower_bound, -1e30));
+      const float upper = float(std::min(options_.upper_bound, 1e30));
+      for (size_t j = 0; j < active_.size(); ++j) {
+        if (active_[j]) state.x.values[j] = std::min(std::max(state.z.values[j], lower), upper);
+      }
+    }
+    for (float v : state.x.values) {
+      if (!std::isfinite(v)) {
+        throw DivergenceError("iteration " + std::to_string(state.iteration) +
+                              ": the image became non-finite (diverged); try fewer subsets, "
+                              "--restart gradient or --relax");
+      }
+    }
+    IterationRecord record;
+    record.iteration = state.iteration;
+    const bool cost_due = function_restart ||
+                          (options_.cost_every > 0 && (state.iteration % options_.cost_every == 0 ||
+                                                       state.iteration == options_.iterations));
+    if (cost_due) {
+      const double cost = problem_.Cost(state.x);
+      record.cost = cost;
+      summary.final_cost = cost;
+      // A cost far above the start means the momentum is running away: restart it once, stop
+      // with a message if it happens again.
+      const bool runaway = std::isfinite(state.initial_cost) &&
+                           cost > state.initial_cost + 10.0 * std::abs(state.initial_cost);
+      if (!std::isfinite(cost) || (runaway && ++runaway_count > 1)) {
+        throw DivergenceError("iteration " + std::to_string(state.iteration) + ": the cost ran away (" +
+                              ToText(cost) + " from " + ToText(state.initial_cost) +
+                              "); try fewer subsets, --restart gradient or --relax");
+      }
+      if (!runaway) runaway_count = 0;
+      if (options_.IsMomentum() && (runaway || (function_restart && cost > state.previous_cost))) {
+        ResetMomentum(state);
+        ++state.restarts;
+        restarted = true;
+      }
+      state.previous_cost = cost;
+    }
+    record.restarted = restarted;
+    if (reference) record.rmsd_hu = RmsdHu(state.x, *reference, rmsd_mask, mu_water_per_mm);
+    if (options_.tolerance > 0.0) {
+      const double change = DeterministicSum(state.x.size(), [&](int64_t j) {
+        const double d = double(state.x.values[size_t(j)]) - previous.values[size_t(j)];
+        return d * d;
+      });
+      const double norm = DeterministicSum(state.x.size(), [&](int64_t j) {
+        return double(state.x.values[size_t(j)]) * state.x.values[size_t(j)];
+      });
+      record.relative_change = norm > 0 ? std::sqrt(change / norm) : 0.0;
+    }
+    state.elapsed_s += std::chrono::duration<double>(Clock::now() - start).count();
+    record.time_s = state.elapsed_s;
+    summary.iterations = state.iteration;
+    if (callback && !callback(record, state)) {
+      summary.termination = Termination::kStopped;
+      summary.message = "stopped after iteration " + std::to_string(state.iteration);
+      return summary;
+    }
+    if (options_.tolerance > 0.0 && record.relative_change < options_.tolerance) {
+      summary.termination = Termination::kTolerance;
+      summary.message = "relative change " + ToText(record.relative_change) + " below the tolerance";
+      return summary;
+    }
+  }
+  summary.termination = Termination::kIterations;
+  summary.message = "completed " + std::to_string(state.iteration) + " iterations";
+  return summary;
+}
+
+}  // namespace osmo

@@ -1,0 +1,63 @@
+// PWLS cost, subset gradients and data-term curvature.
+// SPDX-License-Identifier: Apache-2.0
+#include "recon/pwls_problem.h"
+
+#include <stdexcept>
+
+#include "recon/reductions.h"
+
+namespace osmo {
+
+PwlsProblem::PwlsProblem(const Projector& projector, const Sinogram& y, const Sinogram& weights,
+                         const Regularizer& regularizer)
+    : projector_(projector), y_(y), w_(weights), regularizer_(regularizer),
+      scratch_(projector.scan_geometry()) {
+  if (!y.SameShape(scratch_) || !weights.SameShape(scratch_)) {
+    throw std::invalid_argument("PwlsProblem: data or weights do not match the scan geometry");
+  }
+}
+
+double PwlsProblem::DataCost(const Image& x) const {
+  projector_.Forward(x, scratch_);
+  const double sum = DeterministicSum(scratch_.size(), [&](int64_t n) {
+    const double r = double(y_.values[size_t(n)]) - double(scratch_.values[size_t(n)]);
+    return double(w_.values[size_t(n)]) * r * r;
+  });
+  return 0.5 * sum;
+}
+
+double PwlsProblem::Cost(const Image& x) const { return DataCost(x) + regularizer_.Cost(x); }
+
+void PwlsProblem::DataGradient(const Image& x, const ViewList& views, double scale,
+                               Image& gradient) const {
+  projector_.Forward(x, scratch_, views);
+  const int64_t bins = scratch_.n_rows * scratch_.n_channels;
+  const float s = float(scale);
+  const int64_t n_views = int64_t(views.size());
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < n_views; ++n) {
+    const int64_t offset = views[size_t(n)] * bins;
+    float* r = scratch_.values.data() + offset;
+    const float* y = y_.values.data() + offset;
+    const float* w = w_.values.data() + offset;
+    for (int64_t b = 0; b < bins; ++b) r[b] = s * w[b] * (r[b] - y[b]);
+  }
+  projector_.Back(scratch_, gradient, views);
+}
+
+Image PwlsProblem::DataCurvature() const {
+  Image ones(grid(), 1.0f);
+  projector_.Forward(ones, scratch_);
+  for (int64_t n = 0; n < scratch_.size(); ++n) scratch_.values[size_t(n)] *= w_.values[size_t(n)];
+  Image curvature(grid());
+  projector_.Back(scratch_, curvature);
+  return curvature;
+}
+
+Image PwlsProblem::BackProjectedWeights() const {
+  Image result(grid());
+  projector_.Back(w_, result);
+  return result;
+}
+
+}  // namespace osmo

@@ -1,0 +1,44 @@
+// The penalized weighted least-squares problem Ψ(x) = ½ Σ w_i (y_i − [Ax]_i)² + R(x), x ≥ 0.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "projectors/projector.h"
+#include "recon/regularizer.h"
+
+namespace osmo {
+
+// Owns nothing but one scratch sinogram: the projector, data, weights and regulariser are
+// referenced and must outlive the problem.
+class PwlsProblem {
+ public:
+  PwlsProblem(const Projector& projector, const Sinogram& y, const Sinogram& weights,
+              const Regularizer& regularizer);
+
+  // Ψ(x) (one forward projection of all views), accumulated in double.
+  double Cost(const Image& x) const;
+  // ½ Σ w_i (y_i − [Ax]_i)² alone.
+  double DataCost(const Image& x) const;
+  // gradient = scale · A_Vᵀ W_V (A_V x − y_V) over the views V (overwrites `gradient`).
+  void DataGradient(const Image& x, const ViewList& views, double scale, Image& gradient) const;
+  // The SQS curvature of the data term, D_L = Aᵀ W A 1 (Erdogan & Fessler 1999).
+  Image DataCurvature() const;
+  // Aᵀ w: per-voxel statistical information (used to scale β and for κ_j).
+  Image BackProjectedWeights() const;
+
+  const Projector& projector() const { return projector_; }
+  const Regularizer& regularizer() const { return regularizer_; }
+  const ImageGeometry& grid() const { return projector_.image_geometry(); }
+  int64_t NumViews() const { return projector_.scan_geometry().NumViews(); }
+
+ private:
+  const Projector& projector_;
+  const Sinogram& y_;
+  const Sinogram& w_;
+  const Regularizer& regularizer_;
+  mutable Sinogram scratch_;
+};
+
+}  // namespace osmo

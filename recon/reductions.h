@@ -1,0 +1,29 @@
+// Thread-count-invariant parallel reductions and element-wise helpers on float buffers.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace osmo {
+
+// Σ_{n<count} term(n) in double: fixed blocks of kBlock terms are summed in parallel and the
+// block sums added in order, so the result is the same for any number of threads.
+template <typename Term>
+double DeterministicSum(int64_t count, Term term) {
+  constexpr int64_t kBlock = 8192;
+  const int64_t blocks = (count + kBlock - 1) / kBlock;
+  std::vector<double> partial(size_t(blocks), 0.0);
+#pragma omp parallel for schedule(static)
+  for (int64_t b = 0; b < blocks; ++b) {
+    double sum = 0.0;
+    const int64_t end = std::min(count, (b + 1) * kBlock);
+    for (int64_t n = b * kBlock; n < end; ++n) sum += term(n);
+    partial[size_t(b)] = sum;
+  }
+  double total = 0.0;
+  for (double s : partial) total += s;
+  return total;
+}
+
+}  // namespace osmo

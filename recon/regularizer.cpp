@@ -1,0 +1,210 @@
+// Neighbourhood roughness penalty: cost, gradient and SQS curvatures.
+// SPDX-License-Identifier: Apache-2.0
+#include "recon/regularizer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "projectors/error.h"
+
+namespace osmo {
+
+PotentialKind ParsePotential(const std::string& text) {
+  if (text == "quadratic") return PotentialKind::kQuadratic;
+  if (text == "huber") return PotentialKind::kHuber;
+  if (text == "hyperbola") return PotentialKind::kHyperbola;
+  if (text == "fair") return PotentialKind::kFair;
+  throw InputError("--potential", "quadratic, huber, hyperbola or fair", "\"" + text + "\"");
+}
+
+const char* ToString(PotentialKind kind) {
+  switch (kind) {
+    case PotentialKind::kQuadratic: return "quadratic";
+    case PotentialKind::kHuber: return "huber";
+    case PotentialKind::kHyperbola: return "hyperbola";
+    case PotentialKind::kFair: return "fair";
+  }
+  return "?";
+}
+
+Neighborhood ParseNeighborhood(const std::string& text) {
+  if (text == "4") return Neighborhood::k4;
+  if (text == "8") return Neighborhood::k8;
+  if (text == "6") return Neighborhood::k6;
+  if (text == "26") return Neighborhood::k26;
+  throw InputError("--neighborhood", "4 or 8 (2D), 6 or 26 (3D)", "\"" + text + "\"");
+}
+
+void RegularizerOptions::Validate() const {
+  if (!(beta >= 0.0) || !std::isfinite(beta)) throw InputError("--beta", "β ≥ 0", ToText(beta));
+  if (potential != PotentialKind::kQuadratic && (!(delta > 0.0) || !std::isfinite(delta))) {
+    throw InputError("--delta", "δ > 0 (1/mm)", ToText(delta));
+  }
+}
+
+namespace {
+
+// Dispatches a call templated on the potential policy.
+template <typename Fn>
+auto WithPotential(PotentialKind kind, Fn&& fn) {
+  switch (kind) {
+    case PotentialKind::kHuber: return fn(HuberPotential{});
+    case PotentialKind::kHyperbola: return fn(HyperbolaPotential{});
+    case PotentialKind::kFair: return fn(FairPotential{});
+    case PotentialKind::kQuadratic: break;
+  }
+  return fn(QuadraticPotential{});
+}
+
+}  // namespace
+
+Regularizer::Regularizer(const ImageGeometry& grid, const RegularizerOptions& options,
+                         std::vector<float> uniformity)
+    : grid_(grid), options_(options), uniformity_(std::move(uniformity)) {
+  options.Validate();
+  if (!uniformity_.empty() && int64_t(uniformity_.size()) != grid.NumVoxels()) {
+    throw std::invalid_argument("regularizer: uniformity factors do not match the image");
+  }
+  const bool three_d = options.neighborhood == Neighborhood::k6 || options.neighborhood == Neighborhood::k26;
+  const bool diagonal = options.neighborhood == Neighborhood::k8 || options.neighborhood == Neighborhood::k26;
+  for (int64_t dk = three_d ? -1 : 0; dk <= (three_d ? 1 : 0); ++dk) {
+    for (int64_t dj = -1; dj <= 1; ++dj) {
+      for (int64_t di = -1; di <= 1; ++di) {
+        const int64_t nonzero = (di != 0) + (dj != 0) + (dk != 0);
+        if (nonzero == 0 || (!diagonal && nonzero > 1)) continue;
+        const Offset o{di, dj, dk, 1.0 / std::sqrt(double(nonzero))};
+        full_.push_back(o);
+        // Linear index offset (dk·ny + dj)·nx + di > 0 ⇔ the first non-zero of (dk, dj, di) > 0.
+        const int64_t first = dk != 0 ? dk : dj != 0 ? dj : di;
+        if (first > 0) half_.push_back(o);
+      }
+    }
+  }
+}
+
+double Regularizer::InteriorKappaSum() const {
+  double sum = 0.0;
+  for (const Offset& o : full_) sum += o.kappa;
+  return sum;
+}
+
+namespace {
+
+// The i range [lo, hi) for which voxel (i + di) exists.
+inline void ValidRange(int64_t nx, int64_t di, int64_t* lo, int64_t* hi) {
+  *lo = std::max<int64_t>(0, -di);
+  *hi = std::min<int64_t>(nx, nx - di);
+}
+
+}  // namespace
+
+template <typename Potential>
+double Regularizer::CostImpl(const Image& x) const {
+  const int64_t nx = grid_.nx, ny = grid_.ny, nz = grid_.nz;
+  const double delta = options_.delta;
+  // Per-row partial sums added in row order: the total does not depend on the thread count.
+  std::vector<double> row_sums(size_t(ny * nz), 0.0);
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < ny * nz; ++row) {
+    const int64_t k = row / ny, j = row % ny;
+    double sum = 0.0;
+    for (const Offset& o : half_) {
+      if (k + o.dk < 0 || k + o.dk >= nz || j + o.dj < 0 || j + o.dj >= ny) continue;
+      int64_t lo, hi;
+      ValidRange(nx, o.di, &lo, &hi);
+      const float* a = x.data() + grid_.Index(0, j, k);
+      const float* b = x.data() + grid_.Index(0, j + o.dj, k + o.dk) + o.di;
+      const float* ca = uniformity_.empty() ? nullptr : uniformity_.data() + grid_.Index(0, j, k);
+      const float* cb = uniformity_.empty() ? nullptr : uniformity_.data() + grid_.Index(0, j + o.dj, k + o.dk) + o.di;
+      for (int64_t i = lo; i < hi; ++i) {
+        const double kappa = ca ? double(o.kappa) * ca[i] * cb[i] : double(o.kappa);
+        sum += kappa * Potential::Value(double(a[i]) - double(b[i]), delta);
+      }
+    }
+    row_sums[size_t(row)] = sum;
+  }
+  double total = 0.0;
+  for (double s : row_sums) total += s;
+  return options_.beta * total;
+}
+
+template <typename Potential>
+void Regularizer::GradientImpl(const Image& x, Image& gradient) const {
+  const int64_t nx = grid_.nx, ny = grid_.ny, nz = grid_.nz;
+  const float delta = float(options_.delta), beta = float(options_.beta);
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < ny * nz; ++row) {
+    const int64_t k = row / ny, j = row % ny;
+    float* g = gradient.data() + grid_.Index(0, j, k);
+    const float* a = x.data() + grid_.Index(0, j, k);
+    const float* ca = uniformity_.empty() ? nullptr : uniformity_.data() + grid_.Index(0, j, k);
+    for (const Offset& o : full_) {
+      if (k + o.dk < 0 || k + o.dk >= nz || j + o.dj < 0 || j + o.dj >= ny) continue;
+      int64_t lo, hi;
+      ValidRange(nx, o.di, &lo, &hi);
+      const float* b = x.data() + grid_.Index(0, j + o.dj, k + o.dk) + o.di;
+      const float scale = beta * float(o.kappa);
+      if (ca) {
+        const float* cb = uniformity_.data() + grid_.Index(0, j + o.dj, k + o.dk) + o.di;
+        for (int64_t i = lo; i < hi; ++i) g[i] += scale * ca[i] * cb[i] * Potential::Derivative(a[i] - b[i], delta);
+      } else {
+        for (int64_t i = lo; i < hi; ++i) g[i] += scale * Potential::Derivative(a[i] - b[i], delta);
+      }
+    }
+  }
+}
+
+template <typename Potential, bool kHuber>
+void Regularizer::CurvatureImpl(const Image* x, Image& curvature) const {
+  const int64_t nx = grid_.nx, ny = grid_.ny, nz = grid_.nz;
+  const float delta = float(options_.delta), beta = float(options_.beta);
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < ny * nz; ++row) {
+    const int64_t k = row / ny, j = row % ny;
+    float* d = curvature.data() + grid_.Index(0, j, k);
+    const float* a = kHuber ? x->data() + grid_.Index(0, j, k) : nullptr;
+    const float* ca = uniformity_.empty() ? nullptr : uniformity_.data() + grid_.Index(0, j, k);
+    for (const Offset& o : full_) {
+      if (k + o.dk < 0 || k + o.dk >= nz || j + o.dj < 0 || j + o.dj >= ny) continue;
+      int64_t lo, hi;
+      ValidRange(nx, o.di, &lo, &hi);
+      const int64_t neighbour = grid_.Index(0, j + o.dj, k + o.dk) + o.di;
+      const float* b = kHuber ? x->data() + neighbour : nullptr;
+      const float* cb = ca ? uniformity_.data() + neighbour : nullptr;
+      const float scale = 2.0f * beta * float(o.kappa);
+      for (int64_t i = lo; i < hi; ++i) {
+        const float c = ca ? ca[i] * cb[i] : 1.0f;
+        d[i] += scale * c * (kHuber ? Potential::HuberCurvature(a[i] - b[i], delta) : 1.0f);
+      }
+    }
+  }
+}
+
+double Regularizer::Cost(const Image& x) const {
+  if (options_.beta == 0.0) return 0.0;
+  return WithPotential(options_.potential, [&](auto p) { return CostImpl<decltype(p)>(x); });
+}
+
+void Regularizer::AddGradient(const Image& x, Image& gradient) const {
+  if (options_.beta == 0.0) return;
+  WithPotential(options_.potential, [&](auto p) {
+    GradientImpl<decltype(p)>(x, gradient);
+    return 0;
+  });
+}
+
+void Regularizer::AddMaxCurvature(Image& curvature) const {
+  if (options_.beta == 0.0) return;
+  CurvatureImpl<QuadraticPotential, false>(nullptr, curvature);
+}
+
+void Regularizer::AddHuberCurvature(const Image& x, Image& curvature) const {
+  if (options_.beta == 0.0) return;
+  WithPotential(options_.potential, [&](auto p) {
+    CurvatureImpl<decltype(p), true>(&x, curvature);
+    return 0;
+  });
+}
+
+}  // namespace osmo
