@@ -131,7 +131,7 @@ void ScanGeometry::ValidateWithImage(const ImageGeometry& image, const std::stri
 }
 
 std::vector<double> EquallySpacedAngles(int64_t n_views, double start_rad, double span_rad) {
-  std::vector<double> angles(size_t(std::max<int64_t>(n_views, 0)));
+  std::vector<double> angles(static_cast<size_t>(std::max<int64_t>(n_views, 0)));
   for (int64_t i = 0; i < n_views; ++i) angles[size_t(i)] = start_rad + double(i) * span_rad / double(n_views);
   return angles;
 }

@@ -48,7 +48,7 @@ void SfConeProjector::Forward(const Image& image, Sinogram& sinogram, const View
 #pragma omp parallel
   {
     RowFootprints row;
-    std::vector<float> axial(size_t(scan_.n_rows));
+    std::vector<float> axial(static_cast<size_t>(scan_.n_rows));
 #pragma omp for schedule(dynamic, 1)
     for (int64_t n = 0; n < n_list; ++n) {
       const int64_t view = views[size_t(n)];
@@ -84,7 +84,7 @@ void SfConeProjector::Back(const Sinogram& sinogram, Image& image, const ViewLis
 #pragma omp parallel
   {
     RowFootprints row;
-    std::vector<float> axial(size_t(scan_.n_rows));
+    std::vector<float> axial(static_cast<size_t>(scan_.n_rows));
 #pragma omp for schedule(dynamic, 1)
     for (int64_t j = 0; j < ny; ++j) {
       for (int64_t view : views) {

@@ -26,7 +26,7 @@ double RmsdHu(const Image& x, const Image& reference, const std::vector<uint8_t>
 }
 
 std::vector<uint8_t> CircularMask(const ImageGeometry& grid, double radius_mm) {
-  std::vector<uint8_t> mask(size_t(grid.NumVoxels()), 0);
+  std::vector<uint8_t> mask(static_cast<size_t>(grid.NumVoxels()), 0);
   for (int64_t k = 0; k < grid.nz; ++k) {
     for (int64_t j = 0; j < grid.ny; ++j) {
       for (int64_t i = 0; i < grid.nx; ++i) {

@@ -13,7 +13,7 @@ template <typename Term>
 double DeterministicSum(int64_t count, Term term) {
   constexpr int64_t kBlock = 8192;
   const int64_t blocks = (count + kBlock - 1) / kBlock;
-  std::vector<double> partial(size_t(blocks), 0.0);
+  std::vector<double> partial(static_cast<size_t>(blocks), 0.0);
 #pragma omp parallel for schedule(static)
   for (int64_t b = 0; b < blocks; ++b) {
     double sum = 0.0;

@@ -104,7 +104,7 @@ double Regularizer::CostImpl(const Image& x) const {
   const int64_t nx = grid_.nx, ny = grid_.ny, nz = grid_.nz;
   const double delta = options_.delta;
   // Per-row partial sums added in row order: the total does not depend on the thread count.
-  std::vector<double> row_sums(size_t(ny * nz), 0.0);
+  std::vector<double> row_sums(static_cast<size_t>(ny * nz), 0.0);
 #pragma omp parallel for schedule(static)
   for (int64_t row = 0; row < ny * nz; ++row) {
     const int64_t k = row / ny, j = row % ny;

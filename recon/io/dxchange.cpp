@@ -108,7 +108,7 @@ std::vector<double> MeanFrame(hid_t file, const std::string& name, const std::st
   }
   std::vector<float> frames(static_cast<size_t>(shape[0] * hsize_t(rows * n_channels)));
   h5::ReadFloatSlab(dataset.get(), row_begin, row_end, frames.data(), path + ": " + name);
-  std::vector<double> mean(size_t(rows * n_channels), 0.0);
+  std::vector<double> mean(static_cast<size_t>(rows * n_channels), 0.0);
   for (hsize_t f = 0; f < shape[0]; ++f) {
     for (size_t p = 0; p < mean.size(); ++p) mean[p] += frames[f * mean.size() + p];
   }

@@ -113,7 +113,7 @@ Handle OpenGroup(hid_t file, const std::string& path, const std::string& file_na
 std::vector<hsize_t> Shape(hid_t dataset) {
   Handle space(H5Dget_space(dataset), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space.get());
-  std::vector<hsize_t> dims(size_t(std::max(rank, 0)));
+  std::vector<hsize_t> dims(static_cast<size_t>(std::max(rank, 0)));
   if (rank > 0) H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
   return dims;
 }
@@ -184,7 +184,7 @@ std::vector<double> ReadNumberArrayAttribute(hid_t object, const std::string& na
     throw InputError(where + " attribute " + name, "a number", ClassName(cls));
   }
   const hssize_t n = AttributeElements(attr.get());
-  std::vector<double> values(size_t(std::max<hssize_t>(n, 0)));
+  std::vector<double> values(static_cast<size_t>(std::max<hssize_t>(n, 0)));
   if (n <= 0 || H5Aread(attr.get(), H5T_NATIVE_DOUBLE, values.data()) < 0) {
     throw InputError(where + " attribute " + name, "a readable number", "unreadable data");
   }

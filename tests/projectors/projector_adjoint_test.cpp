@@ -71,7 +71,7 @@ void CheckAdjoint(const AdjointCase& c, const ViewList& views) {
   Sinogram y(c.scan);
   y.values = RandomValues(y.size(), 2);
   // Only the listed views of y take part: zero the others.
-  std::vector<char> listed(size_t(c.scan.NumViews()), 0);
+  std::vector<char> listed(static_cast<size_t>(c.scan.NumViews()), 0);
   for (int64_t v : views) listed[size_t(v)] = 1;
   for (int64_t v = 0; v < y.n_views; ++v) {
     if (!listed[size_t(v)]) std::fill(y.View(v), y.View(v) + c.scan.BinsPerView(), 0.0f);

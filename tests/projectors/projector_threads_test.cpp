@@ -54,7 +54,7 @@ TEST(ProjectorSubsets, SubsetForwardEqualsTheSameViewsOfTheFullProjection) {
     const auto subsets = OrderedSubsets(c.scan.NumViews(), 6);
     Sinogram part(c.scan, -1.0f);
     projector->Forward(x, part, subsets[2]);
-    std::vector<char> listed(size_t(c.scan.NumViews()), 0);
+    std::vector<char> listed(static_cast<size_t>(c.scan.NumViews()), 0);
     for (int64_t v : subsets[2]) listed[size_t(v)] = 1;
     for (int64_t v = 0; v < c.scan.NumViews(); ++v) {
       for (int64_t b = 0; b < c.scan.BinsPerView(); ++b) {

@@ -93,7 +93,7 @@ TEST_P(RegularizerCases, SqsCurvaturesMajoriseTheRegulariser) {
     r.AddHuberCurvature(x, huber);
     r.AddMaxCurvature(maximum);
     Image moved = x;
-    std::vector<double> delta(size_t(g.NumVoxels()));
+    std::vector<double> delta(static_cast<size_t>(g.NumVoxels()));
     for (size_t j = 0; j < delta.size(); ++j) {
       delta[j] = normal(rng);
       moved.values[j] += float(delta[j]);

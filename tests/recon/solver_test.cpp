@@ -146,7 +146,7 @@ Image ConjugateGradientMinimiser(const SmallProblem& p) {
   for (int64_t b = 0; b < wy.size(); ++b) wy.values[size_t(b)] *= p.w.values[size_t(b)];
   Image rhs(p.grid);
   p.projector->Back(wy, rhs);
-  std::vector<double> x(size_t(n), 0.0), r(rhs.values.begin(), rhs.values.end()), d = r;
+  std::vector<double> x(static_cast<size_t>(n), 0.0), r(rhs.values.begin(), rhs.values.end()), d = r;
   double rr = 0.0;
   for (double v : r) rr += v * v;
   const double rr0 = rr;
@@ -320,7 +320,7 @@ TEST(OsSolver, NonFiniteDataStopsWithAMessageInsteadOfAGarbageImage) {
 
 TEST(OsSolver, SupportAndUnseenVoxels) {
   const SmallProblem p(Fair(0.5));
-  std::vector<uint8_t> support(size_t(p.grid.NumVoxels()), 1);
+  std::vector<uint8_t> support(static_cast<size_t>(p.grid.NumVoxels()), 1);
   support[0] = 0;
   OsSolver solver(p.problem, Options(Algorithm::kOsSqs, 4, 3), support);
   SolverState state = solver.Start(Image(p.grid, 0.01f));

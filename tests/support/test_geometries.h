@@ -128,7 +128,7 @@ inline double EllipsoidChord(const double p[3], const double d[3], const double 
 // (s² in 2D) midpoint supersampling; in 2D (nz = 1) only x and y are tested.
 inline std::vector<float> RasterizeEllipsoid(const ImageGeometry& g, const double c[3],
                                              const double a[3], int s) {
-  std::vector<float> values(size_t(g.NumVoxels()), 0.0f);
+  std::vector<float> values(static_cast<size_t>(g.NumVoxels()), 0.0f);
   const int sz = g.nz == 1 ? 1 : s;
   for (int64_t k = 0; k < g.nz; ++k) {
     for (int64_t j = 0; j < g.ny; ++j) {

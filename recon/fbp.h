@@ -1,0 +1,52 @@
+// Filtered backprojection for every scan geometry: parallel, fan (arc/flat, full and short
+// scans with Parker weights) and FDK cone beam (flat/arc).
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "projectors/arrays.h"
+#include "projectors/scan_geometry.h"
+
+namespace osmo {
+
+// Apodisation windows of the ramp filter, as functions of f/f_c (f_c = cutoff × Nyquist):
+// ram-lak 1, shepp-logan sinc(f/2f_c), cosine cos(πf/2f_c), hamming 0.54 + 0.46cos(πf/f_c),
+// hann 0.5 + 0.5cos(πf/f_c); all 0 above f_c.
+enum class FbpWindow { kRamLak, kSheppLogan, kCosine, kHamming, kHann };
+FbpWindow ParseFbpWindow(const std::string& text);
+const char* ToString(FbpWindow window);
+
+struct FbpOptions {
+  FbpWindow window = FbpWindow::kHann;
+  double cutoff = 1.0;  // fraction of the Nyquist frequency, (0, 1]
+  void Validate() const;
+};
+
+// How the views of a scan are weighted (exposed for tests).
+struct AngularWeights {
+  std::vector<double> weights;  // per view, radians, including the redundancy normalisation
+  double coverage_rad = 0.0;    // angular range the views represent
+  bool short_scan = false;      // fan/cone scans below 2π: Parker weights apply
+  double half_fan_rad = 0.0;    // δ, the largest |γ| of the detector
+  double parker_half_fan_rad = 0.0;  // (span − π)/2 ≥ δ: the δ used in the Parker weights
+  double start_rad = 0.0;       // first angle (short scans)
+};
+// Each view represents the interval between its neighbours' midpoints (the end views one
+// neighbour gap); parallel scans are normalised to π, full fan/cone scans to 2π (the ½ of the
+// fan formulas), short fan scans need coverage ≥ π + 2δ and get Parker weights.
+AngularWeights ComputeAngularWeights(const ScanGeometry& scan);
+
+// Parker (1982) weight of the fan ray (β, γ) of a short scan starting at 0 over π + 2δ, for the
+// contract's convention θ = β − γ: the conjugate ray (β + π − 2γ, −γ) gets 1 − w.
+double ParkerWeight(double beta_rel, double gamma, double half_fan);
+
+// Reconstructs μ (1/mm) on `grid`. Filtering uses FFTW (single precision) with zero padding to at
+// least twice the channel count; backprojection is voxel-driven with linear interpolation,
+// threaded over image rows (thread-count independent). Slice stacks reconstruct slice k from
+// the rows at z_k (linear interpolation between rows).
+Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
+                             const ImageGeometry& grid, const FbpOptions& options = {});
+
+}  // namespace osmo
