@@ -7,8 +7,9 @@ target_compile_options(osmo_compile_options INTERFACE
 if(OSMO_NATIVE_ARCH)
   target_compile_options(osmo_compile_options INTERFACE -march=native)
 endif()
-# Floating-point results must not depend on how the compiler fuses operations across builds of the
-# same machine; contraction into FMA is allowed (it is deterministic for one binary).
+# Value-preserving math flags that let the kernels vectorise: osmo never reads errno after math
+# calls and never relies on floating-point traps (both keep IEEE results bit for bit).
+target_compile_options(osmo_compile_options INTERFACE -fno-math-errno -fno-trapping-math)
 if(OSMO_SANITIZE)
   target_compile_options(osmo_compile_options INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)

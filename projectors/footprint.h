@@ -15,10 +15,11 @@
 
 namespace osmo::footprint {
 
-// Sorts four values ascending (a sorting network; no branches on data beyond min/max).
-inline void Sort4(double v[4]) {
-  auto order = [](double& a, double& b) {
-    const double lo = std::min(a, b), hi = std::max(a, b);
+// Sorts four values ascending (a sorting network of min/max: vectorises).
+template <typename T>
+inline void Sort4(T v[4]) {
+  auto order = [](T& a, T& b) {
+    const T lo = std::min(a, b), hi = std::max(a, b);
     a = lo;
     b = hi;
   };
@@ -29,43 +30,31 @@ inline void Sort4(double v[4]) {
   order(v[1], v[2]);
 }
 
-// G(t) = ∫_{−∞}^{t} T(s) ds for the unit-height trapezoid with sorted breakpoints b[0..3].
-inline double TrapezoidCdf(double t, const double b[4]) {
-  const double total = 0.5 * (b[3] + b[2] - b[1] - b[0]);
-  if (t <= b[0]) return 0.0;
-  if (t >= b[3]) return total;
-  if (t < b[1]) {
-    const double d = t - b[0];
-    return d * d / (2.0 * (b[1] - b[0]));
-  }
-  if (t <= b[2]) return 0.5 * (b[1] - b[0]) + (t - b[1]);
-  const double d = b[3] - t;
-  return total - d * d / (2.0 * (b[3] - b[2]));
+// G(t) = ∫_{−∞}^{t} T(s) ds for the unit-height trapezoid t0 ≤ t1 ≤ t2 ≤ t3, branch-free: the
+// rising ramp (a − t0)²/(2(t1 − t0)) with a = clamp(t, t0, t1), the plateau clamp(t, t1, t2) − t1
+// and the falling ramp (c − t2) − (c − t2)²/(2(t3 − t2)) with c = clamp(t, t2, t3). The half
+// inverse widths are 0 for vertical edges.
+inline float TrapezoidCdf(float t, float t0, float t1, float t2, float t3, float half_inverse_rise,
+                          float half_inverse_fall) {
+  const float a = std::min(std::max(t, t0), t1) - t0;
+  const float b = std::min(std::max(t, t1), t2) - t1;
+  const float c = std::min(std::max(t, t2), t3) - t2;
+  return a * a * half_inverse_rise + b + c - c * c * half_inverse_fall;
 }
 
-// The cells [*lo, *hi] of [0, n_cells) that a footprint with breakpoints b touches; returns the
-// count (≤ 0 when it misses the detector).
-inline int64_t ClippedCellRange(const double b[4], int64_t n_cells, int64_t* lo, int64_t* hi) {
-  *lo = std::max<int64_t>(0, int64_t(std::floor(b[0])));
-  *hi = std::min<int64_t>(n_cells - 1, int64_t(std::ceil(b[3])) - 1);
-  return *hi - *lo + 1;
-}
+// A trapezoid prepared for repeated evaluation of its cumulative integral, in local coordinates.
+struct Trapezoid {
+  float t0, t1, t2, t3;
+  float half_inverse_rise;  // 1/(2(t1 − t0)), 0 for a vertical edge
+  float half_inverse_fall;  // 1/(2(t3 − t2)), 0 for a vertical edge
 
-// Writes weights[n] = amplitude · ∫_{c}^{c+1} T for the cells c = first, first+1, … that the
-// trapezoid covers inside [0, n_cells), and returns their count (0 when the footprint misses the
-// detector). `weights` must hold ClippedCellRange(b, n_cells) values.
-inline int IntegrateOverCells(const double b[4], double amplitude, int64_t n_cells,
-                              int32_t* first, float* weights) {
-  int64_t c_lo = 0, c_hi = 0;
-  if (ClippedCellRange(b, n_cells, &c_lo, &c_hi) <= 0) return 0;
-  *first = int32_t(c_lo);
-  double previous = TrapezoidCdf(double(c_lo), b);
-  for (int64_t c = c_lo; c <= c_hi; ++c) {
-    const double next = TrapezoidCdf(double(c + 1), b);
-    weights[c - c_lo] = float(amplitude * (next - previous));
-    previous = next;
+  static Trapezoid FromSorted(float t0, float t1, float t2, float t3) {
+    return {t0, t1, t2, t3, t1 > t0 ? 0.5f / (t1 - t0) : 0.0f, t3 > t2 ? 0.5f / (t3 - t2) : 0.0f};
   }
-  return int(c_hi - c_lo + 1);
-}
+
+  float Cdf(float t) const {
+    return TrapezoidCdf(t, t0, t1, t2, t3, half_inverse_rise, half_inverse_fall);
+  }
+};
 
 }  // namespace osmo::footprint

@@ -1,77 +1,220 @@
-// Separable-footprint cone-beam projector (SF-TR / SF-TT).
+// Separable-footprint cone-beam projector (SF-TR / SF-TT) with column resampling.
 // SPDX-License-Identifier: Apache-2.0
 #include "projectors/sf_cone_projector.h"
 
 #include <algorithm>
 #include <cmath>
-#include <vector>
 
 #include "projectors/footprint.h"
 
 namespace osmo {
 
+// The axial footprints of one voxel column in one view: voxel k adds weights[m·nz + k] (the
+// cell-averaged axial footprint times the polar amplitude) to rows first_row[k] + m,
+// m = 0 … span − 1. Both directions read these arrays, so forward and back use bit-identical
+// weights. Rows outside the detector land in the row profile's padding.
+struct SfConeProjector::Column {
+  int64_t row_lo = 0, row_hi = -1;  // detector rows touched, inclusive
+  int32_t span = 0;
+  std::vector<int32_t> first_row;
+  std::vector<float> weights;
+  std::vector<float> t0, t1, t2, t3, rise, fall, amplitude, previous;  // scratch
+};
+
 SfConeProjector::SfConeProjector(const ImageGeometry& image, const ScanGeometry& scan,
                                  AxialFootprint axial)
     : Projector(image, scan), footprints_(image, scan, /*with_depths=*/true), axial_(axial) {
   row_origin_ = 0.5 * double(scan.n_rows - 1) - scan.row_offset + 0.5;
+  // A voxel's axial footprint spans at most dz·D/(R − r)/Δv rows (SF-TT adds the spread of the
+  // magnification over the voxel, bounded by the same expression with dz + the voxel's depth
+  // extent √2·dx times the largest |z|/depth slope), plus two for the alignment with rows.
+  const double R = scan.source_to_isocenter_mm, D = scan.source_to_detector_mm;
+  const double r = std::min(image.MaxCornerRadiusMm(), 0.999 * R);
+  const double z_max = std::max(std::abs(image.Z(-0.5)), std::abs(image.Z(double(image.nz) - 0.5)));
+  const double extent = image.slice_thickness_mm + std::sqrt(2.0) * image.voxel_size_mm * z_max / (R - r);
+  max_axial_span_ = int32_t(std::ceil(extent * D / (R - r) / scan.row_spacing_mm)) + 2;
 }
 
-int SfConeProjector::AxialWeights(const RowFootprints& row, int64_t i, int64_t k, int32_t* first,
-                                  float* weights) const {
-  const double D = scan_.source_to_detector_mm;
-  const double scale = D / scan_.row_spacing_mm;
-  const double z = image_.Z(double(k));
-  const double z_lo = z - 0.5 * image_.slice_thickness_mm;
-  const double z_hi = z + 0.5 * image_.slice_thickness_mm;
-  double b[4];
-  if (axial_ == AxialFootprint::kRectangle) {
-    const double m = scale / row.depth_center[size_t(i)];
-    b[0] = b[1] = z_lo * m + row_origin_;
-    b[2] = b[3] = z_hi * m + row_origin_;
-  } else {
-    const double near = scale / row.depth_min[size_t(i)], far = scale / row.depth_max[size_t(i)];
-    b[0] = z_lo * near + row_origin_;
-    b[1] = z_lo * far + row_origin_;
-    b[2] = z_hi * near + row_origin_;
-    b[3] = z_hi * far + row_origin_;
-    footprint::Sort4(b);
+void SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column* col) const {
+  const int64_t nz = image_.nz, nr = scan_.n_rows;
+  const double dz = image_.slice_thickness_mm;
+  const double z_first = image_.Z(0.0) - 0.5 * dz;
+  const float inv_r2 = row.inverse_radial_sq[size_t(i)];
+  for (auto* v : {&col->t0, &col->t1, &col->t2, &col->t3, &col->rise, &col->fall, &col->amplitude,
+                  &col->previous}) {
+    v->resize(size_t(nz));
   }
-  const double tan_polar = z / row.radial_xy[size_t(i)];
-  const double amplitude = std::sqrt(1.0 + tan_polar * tan_polar);
-  return footprint::IntegrateOverCells(b, amplitude, scan_.n_rows, first, weights);
+  col->first_row.resize(size_t(nz));
+  float *t0 = col->t0.data(), *t1 = col->t1.data(), *t2 = col->t2.data(), *t3 = col->t3.data();
+  float *rise = col->rise.data(), *fall = col->fall.data(), *amplitude = col->amplitude.data();
+  float* previous = col->previous.data();
+  int32_t* first = col->first_row.data();
+  const double m = row.rows_per_mm[size_t(i)];
+  const double near = row.rows_per_mm_near[size_t(i)], far = row.rows_per_mm_far[size_t(i)];
+  const double origin = row_origin_;
+  const float max_span = float(max_axial_span_), rows = float(nr);
+  int32_t span = 1;
+  if (axial_ == AxialFootprint::kRectangle) {
+    // SF-TR: face k (the bottom of voxel k, the top of voxel k − 1) projects to b_first + k·step
+    // (the magnification at the voxel centre): both neighbours read the same float, so the
+    // voxels tile the detector column exactly. The cell-averaged rectangle over row n of the
+    // voxel's local interval [t0, t3] is clamp(t3 − n, 0, 1) − clamp(t0 − n, 0, 1).
+    const float step = float(dz * m), b_first = float(z_first * m + origin);
+#pragma omp simd reduction(max : span)
+    for (int64_t k = 0; k < nz; ++k) {
+      const float lo = b_first + float(k) * step, hi = b_first + float(k + 1) * step;
+      const float base = std::floor(lo);
+      const float width = std::ceil(hi) - base;
+      const bool touches = (base < rows) & (base + width > 0.0f) & (width <= max_span);
+      t0[k] = lo - base;
+      t3[k] = hi - base;
+      first[k] = touches ? int32_t(base) : 0;
+      const float z = float(z_first + (double(k) + 0.5) * dz);
+      amplitude[k] = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
+      span = std::max(span, touches ? int32_t(width) : 1);
+    }
+    col->weights.resize(size_t(span * nz));
+    for (int32_t n = 0; n < span; ++n) {
+      float* w = col->weights.data() + int64_t(n) * nz;
+      const float cell = float(n);
+#pragma omp simd
+      for (int64_t k = 0; k < nz; ++k) {
+        const float top = std::min(std::max(t3[k] - cell, 0.0f), 1.0f);
+        const float bottom = std::min(std::max(t0[k] - cell, 0.0f), 1.0f);
+        w[k] = amplitude[k] * (top - bottom);
+      }
+    }
+  } else {
+    // SF-TT: each face projects to z·m_near + o and z·m_far + o; the four values bound the
+    // trapezoid (faces below z = 0 magnify downwards, hence the sort).
+#pragma omp simd reduction(max : span)
+    for (int64_t k = 0; k < nz; ++k) {
+      const double lo = z_first + double(k) * dz, hi = z_first + double(k + 1) * dz;
+      const double a0 = lo * near + origin, a1 = lo * far + origin;
+      const double a2 = hi * near + origin, a3 = hi * far + origin;
+      const double b0 = std::min(a0, a1), b3 = std::max(a2, a3);
+      const double c1 = std::max(a0, a1), c2 = std::min(a2, a3);
+      const double b1 = std::min(c1, c2), b2 = std::max(c1, c2);
+      const double base = std::floor(b0);
+      const double width = std::ceil(b3) - base;
+      const bool touches = (base < double(rows)) & (base + width > 0.0) & (width <= double(max_span));
+      t0[k] = float(b0 - base);
+      t1[k] = float(b1 - base);
+      t2[k] = float(b2 - base);
+      t3[k] = float(b3 - base);
+      rise[k] = t1[k] > t0[k] ? 0.5f / (t1[k] - t0[k]) : 0.0f;
+      fall[k] = t3[k] > t2[k] ? 0.5f / (t3[k] - t2[k]) : 0.0f;
+      first[k] = touches ? int32_t(base) : 0;
+      const float z = float(0.5 * (lo + hi));
+      amplitude[k] = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
+      previous[k] = 0.0f;
+      span = std::max(span, touches ? int32_t(width) : 1);
+    }
+    col->weights.resize(size_t(span * nz));
+    for (int32_t n = 0; n < span; ++n) {
+      float* w = col->weights.data() + int64_t(n) * nz;
+      const float boundary = float(n + 1);
+#pragma omp simd
+      for (int64_t k = 0; k < nz; ++k) {
+        const float next = footprint::TrapezoidCdf(boundary, t0[k], t1[k], t2[k], t3[k], rise[k], fall[k]);
+        w[k] = amplitude[k] * (next - previous[k]);
+        previous[k] = next;
+      }
+    }
+  }
+  int32_t lowest = int32_t(nr), highest = -1;
+#pragma omp simd reduction(min : lowest) reduction(max : highest)
+  for (int64_t k = 0; k < nz; ++k) {
+    const bool touches = amplitude[k] != 0.0f;
+    lowest = std::min(lowest, touches ? first[k] : int32_t(nr));
+    highest = std::max(highest, touches ? first[k] + span - 1 : -1);
+  }
+  col->span = span;
+  col->row_lo = std::max<int64_t>(0, lowest);
+  col->row_hi = std::min<int64_t>(nr - 1, highest);
+}
+
+// rows[r] = Σ_k a_axial(k, r)·x[k]; `rows` is padded by max_axial_span_ on both sides and only
+// [row_lo, row_hi] is meaningful afterwards.
+void SfConeProjector::ColumnForward(const Column& col, const float* x, float* rows) const {
+  const int64_t nz = image_.nz, pad = max_axial_span_;
+  std::fill(rows + col.row_lo - pad, rows + col.row_hi + 1 + pad, 0.0f);
+  const int32_t* first = col.first_row.data();
+  const float* w = col.weights.data();
+  if (col.span == 2) {  // the common case: a voxel projects onto at most two rows
+    for (int64_t k = 0; k < nz; ++k) {
+      float* r = rows + first[k];
+      r[0] += w[k] * x[k];
+      r[1] += w[nz + k] * x[k];
+    }
+    return;
+  }
+  for (int64_t k = 0; k < nz; ++k) {
+    float* r = rows + first[k];
+    for (int32_t n = 0; n < col.span; ++n) r[n] += w[n * nz + k] * x[k];
+  }
+}
+
+// x[k] += Σ_r a_axial(k, r)·rows[r]; rows outside [row_lo, row_hi] must be zero (padding too).
+void SfConeProjector::ColumnBack(const Column& col, const float* rows, float* x) const {
+  const int64_t nz = image_.nz;
+  const int32_t* first = col.first_row.data();
+  for (int32_t n = 0; n < col.span; ++n) {
+    const float* w = col.weights.data() + int64_t(n) * nz;
+    const float* rn = rows + n;
+#pragma omp simd
+    for (int64_t k = 0; k < nz; ++k) x[k] += w[k] * rn[first[k]];
+  }
 }
 
 void SfConeProjector::Forward(const Image& image, Sinogram& sinogram, const ViewList& views) const {
   CheckArguments(image, sinogram, views);
-  const int64_t nx = image_.nx, ny = image_.ny, nz = image_.nz, nc = scan_.n_channels;
+  const int64_t nx = image_.nx, ny = image_.ny, nz = image_.nz;
+  const int64_t nc = scan_.n_channels, nr = scan_.n_rows;
+  const int64_t pad = footprints_.MaxSpan();
+  // z-fastest copy of the image: column (i, j) is contiguous.
+  std::vector<float> columns(static_cast<size_t>(image_.NumVoxels()));
+#pragma omp parallel for schedule(static)
+  for (int64_t j = 0; j < ny; ++j) {
+    for (int64_t k = 0; k < nz; ++k) {
+      const float* src = image.data() + image_.Index(0, j, k);
+      for (int64_t i = 0; i < nx; ++i) columns[size_t((j * nx + i) * nz + k)] = src[i];
+    }
+  }
   const int64_t n_list = int64_t(views.size());
 #pragma omp parallel
   {
     RowFootprints row;
-    std::vector<float> axial(static_cast<size_t>(scan_.n_rows));
+    Column column;
+    std::vector<float> detector(static_cast<size_t>((nc + 2 * pad) * nr));  // [channel][row]
+    std::vector<float> padded_rows(static_cast<size_t>(nr + 2 * max_axial_span_), 0.0f);
+    float* rows = padded_rows.data() + max_axial_span_;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t n = 0; n < n_list; ++n) {
       const int64_t view = views[size_t(n)];
-      float* view_values = sinogram.View(view);
-      std::fill(view_values, view_values + scan_.BinsPerView(), 0.0f);
+      std::fill(detector.begin(), detector.end(), 0.0f);
       for (int64_t j = 0; j < ny; ++j) {
         footprints_.ComputeRow(view, j, &row);
         for (int64_t i = 0; i < nx; ++i) {
-          const int32_t n_u = row.count[size_t(i)];
-          if (n_u == 0) continue;
-          const float* w_u = row.weights.data() + row.offset[size_t(i)];
-          for (int64_t k = 0; k < nz; ++k) {
-            const float value = image.values[size_t(image_.Index(i, j, k))];
-            if (value == 0.0f) continue;
-            int32_t first_row = 0;
-            const int n_v = AxialWeights(row, i, k, &first_row, axial.data());
-            for (int m = 0; m < n_v; ++m) {
-              const float row_value = axial[size_t(m)] * value;
-              float* y = view_values + (first_row + m) * nc + row.first[size_t(i)];
-              for (int32_t c = 0; c < n_u; ++c) y[c] += w_u[c] * row_value;
-            }
+          bool seen = false;
+          for (int32_t m = 0; m < row.span; ++m) seen = seen || row.weights[size_t(m * nx + i)] != 0.0f;
+          if (!seen) continue;
+          PrepareColumn(row, i, &column);
+          if (column.row_hi < column.row_lo) continue;
+          ColumnForward(column, columns.data() + (j * nx + i) * nz, rows);
+          for (int32_t m = 0; m < row.span; ++m) {
+            const float w = row.weights[size_t(m * nx + i)];
+            if (w == 0.0f) continue;
+            float* dst = detector.data() + (row.first[size_t(i)] + m + pad) * nr;
+#pragma omp simd
+            for (int64_t r = column.row_lo; r <= column.row_hi; ++r) dst[r] += w * rows[r];
           }
         }
+      }
+      float* out = sinogram.View(view);
+      for (int64_t c = 0; c < nc; ++c) {
+        const float* src = detector.data() + (c + pad) * nr;
+        for (int64_t r = 0; r < nr; ++r) out[r * nc + c] = src[r];
       }
     }
   }
@@ -79,35 +222,57 @@ void SfConeProjector::Forward(const Image& image, Sinogram& sinogram, const View
 
 void SfConeProjector::Back(const Sinogram& sinogram, Image& image, const ViewList& views) const {
   CheckArguments(image, sinogram, views);
-  const int64_t nx = image_.nx, ny = image_.ny, nz = image_.nz, nc = scan_.n_channels;
-  std::fill(image.values.begin(), image.values.end(), 0.0f);
+  const int64_t nx = image_.nx, ny = image_.ny, nz = image_.nz;
+  const int64_t nc = scan_.n_channels, nr = scan_.n_rows;
+  const int64_t pad = footprints_.MaxSpan(), view_size = (nc + 2 * pad) * nr;
+  const int64_t n_list = int64_t(views.size());
+  // Channel-major, padded copies of the listed views.
+  std::vector<float> detector(static_cast<size_t>(n_list * view_size), 0.0f);
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < n_list; ++n) {
+    const float* in = sinogram.View(views[size_t(n)]);
+    float* dst = detector.data() + n * view_size;
+    for (int64_t r = 0; r < nr; ++r) {
+      for (int64_t c = 0; c < nc; ++c) dst[(c + pad) * nr + r] = in[r * nc + c];
+    }
+  }
+  std::vector<float> columns(static_cast<size_t>(image_.NumVoxels()), 0.0f);
 #pragma omp parallel
   {
     RowFootprints row;
-    std::vector<float> axial(static_cast<size_t>(scan_.n_rows));
+    Column column;
+    std::vector<float> padded_rows(static_cast<size_t>(nr + 2 * max_axial_span_), 0.0f);
+    float* rows = padded_rows.data() + max_axial_span_;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t j = 0; j < ny; ++j) {
-      for (int64_t view : views) {
-        footprints_.ComputeRow(view, j, &row);
-        const float* view_values = sinogram.View(view);
+      for (int64_t n = 0; n < n_list; ++n) {
+        footprints_.ComputeRow(views[size_t(n)], j, &row);
+        const float* view_data = detector.data() + n * view_size;
         for (int64_t i = 0; i < nx; ++i) {
-          const int32_t n_u = row.count[size_t(i)];
-          if (n_u == 0) continue;
-          const float* w_u = row.weights.data() + row.offset[size_t(i)];
-          for (int64_t k = 0; k < nz; ++k) {
-            int32_t first_row = 0;
-            const int n_v = AxialWeights(row, i, k, &first_row, axial.data());
-            float sum = 0.0f;
-            for (int m = 0; m < n_v; ++m) {
-              const float* y = view_values + (first_row + m) * nc + row.first[size_t(i)];
-              float row_sum = 0.0f;
-              for (int32_t c = 0; c < n_u; ++c) row_sum += w_u[c] * y[c];
-              sum += axial[size_t(m)] * row_sum;
-            }
-            image.values[size_t(image_.Index(i, j, k))] += sum;
+          bool seen = false;
+          for (int32_t m = 0; m < row.span; ++m) seen = seen || row.weights[size_t(m * nx + i)] != 0.0f;
+          if (!seen) continue;
+          PrepareColumn(row, i, &column);
+          if (column.row_hi < column.row_lo) continue;
+          // Only [row_lo, row_hi] (and zero padding around it) is read back.
+          std::fill(rows + column.row_lo - max_axial_span_, rows + column.row_hi + 1 + max_axial_span_, 0.0f);
+          for (int32_t m = 0; m < row.span; ++m) {
+            const float w = row.weights[size_t(m * nx + i)];
+            if (w == 0.0f) continue;
+            const float* src = view_data + (row.first[size_t(i)] + m + pad) * nr;
+#pragma omp simd
+            for (int64_t r = column.row_lo; r <= column.row_hi; ++r) rows[r] += w * src[r];
           }
+          ColumnBack(column, rows, columns.data() + (j * nx + i) * nz);
         }
       }
+    }
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t j = 0; j < ny; ++j) {
+    for (int64_t k = 0; k < nz; ++k) {
+      float* dst = image.data() + image_.Index(0, j, k);
+      for (int64_t i = 0; i < nx; ++i) dst[i] = columns[size_t((j * nx + i) * nz + k)];
     }
   }
 }

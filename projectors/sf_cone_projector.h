@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <vector>
+
 #include "projectors/projector.h"
 #include "projectors/transaxial_footprints.h"
 
@@ -9,14 +11,19 @@ namespace osmo {
 
 // A voxel's footprint is separable (Long, Fessler & Balter, IEEE TMI 29(11), 2010): transaxially
 // the trapezoid of TransaxialFootprints, axially a rectangle between the projections of the
-// voxel's top and bottom faces magnified at the voxel centre (SF-TR) or a trapezoid through the
+// voxel's bottom and top faces magnified at the voxel centre (SF-TR) or a trapezoid through the
 // projections at the nearest and farthest corners (SF-TT). The amplitude is the transaxial chord
 // times 1/cos θ, θ the polar angle of the ray through the voxel centre:
 //   a = chord_xy · sqrt(1 + z²/r_xy²) · (cell average of the transaxial footprint)
 //                                     · (cell average of the axial footprint).
 // Magnification: flat detector v = D·z/t (t the distance along e_r), arc detector v = D·z/r_xy.
 //
-// Threads: Forward splits views, Back splits image rows (y); fixed summation order.
+// A voxel column (fixed x, y) has one transaxial footprint per view, so the column is first
+// resampled onto detector rows (each voxel adds its few axial weights to a row profile), then
+// the profile is added to the footprint's channels. The kernels work on a z-fastest copy of the
+// image and channel-major detector buffers, so these column operations are contiguous and
+// vectorise. Forward splits views between threads, Back splits image rows (y); fixed summation
+// order, so results do not depend on the thread count.
 class SfConeProjector final : public Projector {
  public:
   SfConeProjector(const ImageGeometry& image, const ScanGeometry& scan, AxialFootprint axial);
@@ -27,14 +34,15 @@ class SfConeProjector final : public Projector {
   using Projector::Forward;
 
  private:
-  // Axial footprint of voxel (column, k): rows first … first+count−1 with weights (including the
-  // polar amplitude). Returns count.
-  int AxialWeights(const RowFootprints& row, int64_t i, int64_t k, int32_t* first,
-                   float* weights) const;
+  struct Column;  // axial geometry of one voxel column in one view
+  void PrepareColumn(const RowFootprints& row, int64_t i, Column* column) const;
+  void ColumnForward(const Column& column, const float* x, float* rows) const;
+  void ColumnBack(const Column& column, const float* rows, float* x) const;
 
   TransaxialFootprints footprints_;
   AxialFootprint axial_;
-  double row_origin_;  // p = v/Δv + row_origin_ puts row r on [r, r+1)
+  double row_origin_;        // p = v/Δv + row_origin_ puts row r on [r, r+1)
+  int32_t max_axial_span_;   // bound on the rows one voxel touches: padding of row profiles
 };
 
 }  // namespace osmo

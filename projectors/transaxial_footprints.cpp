@@ -2,8 +2,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "projectors/transaxial_footprints.h"
 
+#include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
+#include "projectors/fast_math.h"
 #include "projectors/footprint.h"
 
 namespace osmo {
@@ -17,6 +20,21 @@ TransaxialFootprints::TransaxialFootprints(const ImageGeometry& image, const Sca
   }
   for (int64_t e = 0; e <= image.nx; ++e) x_edges_.push_back(image.X(double(e) - 0.5));
   cell_origin_ = 0.5 * double(scan.n_channels - 1) - scan.channel_offset + 0.5;
+  // Widest footprint: a voxel's corners span at most √2·dx across the ray; fan beams magnify
+  // it by D/(distance from the source) ≥ … ≤ D/(R − r) for an image within radius r, flat
+  // detectors further by 1/cos²γ. Two cells more cover the alignment with the cell grid.
+  const double diagonal = std::sqrt(2.0) * image.voxel_size_mm;
+  double width_mm = diagonal;
+  if (scan.kind != ScanKind::kParallel) {
+    const double R = scan.source_to_isocenter_mm, D = scan.source_to_detector_mm;
+    const double r = std::min(image.MaxCornerRadiusMm(), 0.999 * R);
+    width_mm = D * diagonal / (R - r);
+    if (scan.detector_shape == DetectorShape::kFlat) {
+      const double gamma = std::asin(r / R);
+      width_mm /= std::cos(gamma) * std::cos(gamma);
+    }
+  }
+  max_span_ = int32_t(std::ceil(width_mm / scan.channel_spacing_mm)) + 2;
 }
 
 void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* out) const {
@@ -28,76 +46,131 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
   const bool parallel = scan_.kind == ScanKind::kParallel;
   const bool arc = scan_.detector_shape == DetectorShape::kArc;
   const double y_c = image_.Y(double(j));
-  const double y_edge[2] = {y_c - 0.5 * dx, y_c + 0.5 * dx};
+  const double origin = cell_origin_;
 
-  // Detector cell coordinate of a point (x, y): parallel u = p·e_u; fan u = D·s/t (flat) or
-  // D·atan2(s, t) (arc) with s = p·e_u and t = R + p·e_r the distance from the source along e_r.
-  auto cell_of = [&](double x, double y) {
-    const double along_u = x * c + y * s;
-    if (parallel) return along_u * inv_du + cell_origin_;
-    const double t = R - x * s + y * c;
-    const double u = arc ? D * std::atan2(along_u, t) : D * along_u / t;
-    return u * inv_du + cell_origin_;
-  };
-
-  thread_local std::vector<double> corner_cells;
-  corner_cells.resize(size_t(2 * (nx + 1)));
-  for (int64_t e = 0; e <= nx; ++e) {
-    corner_cells[size_t(e)] = cell_of(x_edges_[size_t(e)], y_edge[0]);
-    corner_cells[size_t(nx + 1 + e)] = cell_of(x_edges_[size_t(e)], y_edge[1]);
-  }
-
-  out->first.resize(size_t(nx));
-  out->count.resize(size_t(nx));
-  out->offset.resize(size_t(nx));
-  if (with_depths_) {
-    out->depth_center.resize(size_t(nx));
-    out->depth_min.resize(size_t(nx));
-    out->depth_max.resize(size_t(nx));
-    out->radial_xy.resize(size_t(nx));
-  }
-  // Parallel beam: every voxel has the chord dx / max(|cos β|, |sin β|).
-  const double parallel_amplitude = dx / std::max(std::abs(c), std::abs(s));
-  size_t used = 0;
-  for (int64_t i = 0; i < nx; ++i) {
-    double b[4] = {corner_cells[size_t(i)], corner_cells[size_t(i + 1)],
-                   corner_cells[size_t(nx + 1 + i)], corner_cells[size_t(nx + 2 + i)]};
-    footprint::Sort4(b);
-    double amplitude = parallel_amplitude;
-    if (!parallel) {
-      // Ray from the source S = −R·e_r = (R sin β, −R cos β) through the voxel centre.
-      const double x_c = 0.5 * (x_edges_[size_t(i)] + x_edges_[size_t(i + 1)]);
-      const double ray_x = x_c - R * s, ray_y = y_c + R * c;
-      const double length = std::hypot(ray_x, ray_y);
-      amplitude = dx * length / std::max(std::abs(ray_x), std::abs(ray_y));
-      if (with_depths_) {
-        const double t_c = R - x_c * s + y_c * c;
-        out->radial_xy[size_t(i)] = length;
-        out->depth_center[size_t(i)] = arc ? length : t_c;
-        double lo = 1e300, hi = -1e300;
-        for (double xe : {x_edges_[size_t(i)], x_edges_[size_t(i + 1)]}) {
-          for (double ye : y_edge) {
-            const double t = R - xe * s + ye * c;
-            const double d = arc ? std::hypot(xe * c + ye * s, t) : t;
-            lo = std::min(lo, d);
-            hi = std::max(hi, d);
-          }
-        }
-        out->depth_min[size_t(i)] = lo;
-        out->depth_max[size_t(i)] = hi;
+  // 1. Cell coordinate q of every voxel corner on the row's two boundary lines: parallel
+  //    q = p·e_u/Δu; fan q = D·s/t/Δu (flat) or D·atan(s/t)/Δu (arc), with s = p·e_u and
+  //    t = R + p·e_r > 0 the distance from the source along the central ray. The lower line of
+  //    row j is the upper line of row j − 1: reused when rows come in order.
+  out->corners.resize(size_t(2 * (nx + 1)));
+  double* q = out->corners.data();
+  const double* xe = x_edges_.data();
+  const bool reuse = out->cached_view == view && out->cached_row == j - 1;
+  if (reuse) std::copy(q + nx + 1, q + 2 * (nx + 1), q);
+  for (int side = reuse ? 1 : 0; side < 2; ++side) {
+    const double y = y_c + (side ? 0.5 : -0.5) * dx;
+    double* qs = q + side * (nx + 1);
+    if (parallel) {
+#pragma omp simd
+      for (int64_t e = 0; e <= nx; ++e) qs[e] = (xe[e] * c + y * s) * inv_du + origin;
+    } else if (arc) {
+#pragma omp simd
+      for (int64_t e = 0; e <= nx; ++e) {
+        const double t = R - xe[e] * s + y * c;
+        qs[e] = D * fast::Atan((xe[e] * c + y * s) / t) * inv_du + origin;
+      }
+    } else {
+#pragma omp simd
+      for (int64_t e = 0; e <= nx; ++e) {
+        const double t = R - xe[e] * s + y * c;
+        qs[e] = D * (xe[e] * c + y * s) / t * inv_du + origin;
       }
     }
-    int64_t c_lo = 0, c_hi = 0;
-    const size_t span = size_t(std::max<int64_t>(
-        0, footprint::ClippedCellRange(b, scan_.n_channels, &c_lo, &c_hi)));
-    if (out->weights.size() < used + span) out->weights.resize(2 * (used + span));
-    int32_t first = 0;
-    const int n = footprint::IntegrateOverCells(b, amplitude, scan_.n_channels, &first,
-                                                out->weights.data() + used);
-    out->first[size_t(i)] = first;
-    out->count[size_t(i)] = n;
-    out->offset[size_t(i)] = int32_t(used);
-    used += size_t(n);
+  }
+  out->cached_view = view;
+  out->cached_row = j;
+
+  // 2. Per voxel: sorted corners relative to the first cell, amplitude.
+  thread_local std::vector<float> scratch;
+  scratch.resize(size_t(8 * nx));
+  float* t0 = scratch.data();
+  float* t1 = t0 + nx;
+  float* t2 = t1 + nx;
+  float* t3 = t2 + nx;
+  float* rise = t3 + nx;  // 1/(2(t1 − t0)), 0 for a vertical edge
+  float* fall = rise + nx;
+  float* amplitude = fall + nx;
+  float* previous = amplitude + nx;
+  out->first.resize(size_t(nx));
+  out->count.resize(size_t(nx));
+  int32_t* first = out->first.data();
+  int32_t* span = out->count.data();
+  const double* qlo = q;
+  const double* qhi = q + nx + 1;
+  const double n_channels = double(scan_.n_channels);
+  const double max_span = double(max_span_);
+#pragma omp simd
+  for (int64_t i = 0; i < nx; ++i) {
+    // Sorting network on the four corner positions.
+    const double a0 = std::min(qlo[i], qlo[i + 1]), a1 = std::max(qlo[i], qlo[i + 1]);
+    const double a2 = std::min(qhi[i], qhi[i + 1]), a3 = std::max(qhi[i], qhi[i + 1]);
+    const double b0 = std::min(a0, a2), b3 = std::max(a1, a3);
+    const double m1 = std::max(a0, a2), m2 = std::min(a1, a3);
+    const double b1 = std::min(m1, m2), b2 = std::max(m1, m2);
+    const double lo = std::floor(b0);
+    const double width = std::ceil(b3) - lo;
+    // Footprints entirely off the detector (or absurdly wide) contribute nothing.
+    // (& rather than &&: no branches, so the loop vectorises.)
+    const bool touches = (lo < n_channels) & (lo + width > 0.0) & (width <= max_span);
+    t0[i] = float(b0 - lo);
+    t1[i] = float(b1 - lo);
+    t2[i] = float(b2 - lo);
+    t3[i] = float(b3 - lo);
+    rise[i] = t1[i] > t0[i] ? 0.5f / (t1[i] - t0[i]) : 0.0f;
+    fall[i] = t3[i] > t2[i] ? 0.5f / (t3[i] - t2[i]) : 0.0f;
+    first[i] = touches ? int32_t(lo) : 0;
+    span[i] = touches ? int32_t(width) : 0;
+    // Fan beam: the ray from the source S = −R·e_r = (R sin β, −R cos β) through the voxel
+    // centre; parallel beam: e_r itself (ray_x, ray_y) = (−sin β, cos β).
+    const double x_c = 0.5 * (xe[i] + xe[i + 1]);
+    const float ray_x = float(parallel ? -s : x_c - R * s), ray_y = float(parallel ? c : y_c + R * c);
+    const float a = float(dx) * std::sqrt(ray_x * ray_x + ray_y * ray_y) /
+                    std::max(std::abs(ray_x), std::abs(ray_y));
+    amplitude[i] = touches ? a : 0.0f;
+    previous[i] = 0.0f;  // G(0) = 0: t0 ≥ 0 in local coordinates
+  }
+  int32_t row_span = 1;
+  for (int64_t i = 0; i < nx; ++i) row_span = std::max(row_span, span[i]);
+
+  // 3. Weights amplitude·(G(m + 1) − G(m)) for m = 0 … span − 1, stored m-major.
+  out->span = row_span;
+  out->weights.resize(size_t(row_span * nx));
+  for (int32_t m = 0; m < row_span; ++m) {
+    float* w = out->weights.data() + int64_t(m) * nx;
+    const float boundary = float(m + 1);
+#pragma omp simd
+    for (int64_t i = 0; i < nx; ++i) {
+      const float next = footprint::TrapezoidCdf(boundary, t0[i], t1[i], t2[i], t3[i], rise[i], fall[i]);
+      w[i] = amplitude[i] * (next - previous[i]);
+      previous[i] = next;
+    }
+  }
+
+  if (!with_depths_) return;
+  // 4. Cone beam: axial magnifications (rows per mm of z) and the polar amplitude term.
+  out->rows_per_mm.resize(size_t(nx));
+  out->rows_per_mm_near.resize(size_t(nx));
+  out->rows_per_mm_far.resize(size_t(nx));
+  out->inverse_radial_sq.resize(size_t(nx));
+  const double inv_dv = 1.0 / scan_.row_spacing_mm;
+  for (int64_t i = 0; i < nx; ++i) {
+    const double x_c = 0.5 * (xe[i] + xe[i + 1]);
+    const double t_c = R - x_c * s + y_c * c, s_c = x_c * c + y_c * s;
+    const double radial_sq = t_c * t_c + s_c * s_c;
+    double near = 1e300, far = 0.0;
+    for (double x : {xe[i], xe[i + 1]}) {
+      for (double y : {y_c - 0.5 * dx, y_c + 0.5 * dx}) {
+        const double t = R - x * s + y * c;
+        const double depth = arc ? std::hypot(x * c + y * s, t) : t;
+        near = std::min(near, depth);
+        far = std::max(far, depth);
+      }
+    }
+    const double depth_c = arc ? std::sqrt(radial_sq) : t_c;
+    out->rows_per_mm[size_t(i)] = float(D / depth_c * inv_dv);
+    out->rows_per_mm_near[size_t(i)] = float(D / near * inv_dv);
+    out->rows_per_mm_far[size_t(i)] = float(D / far * inv_dv);
+    out->inverse_radial_sq[size_t(i)] = float(1.0 / radial_sq);
   }
 }
 

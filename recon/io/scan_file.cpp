@@ -282,6 +282,11 @@ void WriteScanFile(const std::string& path, const ScanData& scan) {
   });
 }
 
+bool IsHdf5File(const std::string& path) {
+  h5::SilenceErrors();
+  return H5Fis_hdf5(path.c_str()) > 0;
+}
+
 bool IsDxchangeFile(const std::string& path) {
   h5::Handle file = h5::OpenFileReadOnly(path);
   return h5::Exists(file.get(), "/exchange/data");

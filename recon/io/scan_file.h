@@ -24,6 +24,9 @@ ScanGeometry ReadScanGeometry(const std::string& path);
 // chunked per view and compressed (shuffle + gzip).
 void WriteScanFile(const std::string& path, const ScanData& scan);
 
+// Whether the file carries the HDF5 signature (no exception for other files).
+bool IsHdf5File(const std::string& path);
+
 // Whether the file looks like a DXchange file (/exchange/data present) rather than an osmo scan.
 bool IsDxchangeFile(const std::string& path);
 

@@ -1,0 +1,194 @@
+// Shared CLI options and helpers.
+// SPDX-License-Identifier: Apache-2.0
+#include "recon/cli/cli_common.h"
+
+#include <omp.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cmath>
+#include <csignal>
+#include <iostream>
+#include <sstream>
+
+#include "projectors/error.h"
+#include "projectors/geometry_presets.h"
+#include "recon/io/scan_file.h"
+
+namespace osmo::cli {
+
+namespace {
+
+std::vector<double> ParseList(const std::string& text, const std::string& option, size_t min_count,
+                              size_t max_count) {
+  std::vector<double> values;
+  std::stringstream in(text);
+  std::string part;
+  while (std::getline(in, part, ',')) {
+    size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(part, &used);
+    } catch (...) {
+      used = 0;
+    }
+    if (used == 0 || used != part.size() || !std::isfinite(v)) {
+      throw InputError(option, "comma-separated numbers", "\"" + text + "\"");
+    }
+    values.push_back(v);
+  }
+  if (values.size() < min_count || values.size() > max_count) {
+    throw InputError(option, std::to_string(min_count) + " to " + std::to_string(max_count) + " values",
+                     "\"" + text + "\"");
+  }
+  return values;
+}
+
+}  // namespace
+
+void GridOptions::Add(CLI::App* app) {
+  app->add_option("--image-size", size,
+                  "Image size NX[,NY[,NZ]] in voxels (default: a power of two ≤ the channel count "
+                  "covering the field of view; NZ from the rows)");
+  app->add_option("--voxel-size-mm", voxel,
+                  "Voxel size DX[,DZ] in mm (default: field-of-view diameter / NX; DZ = row pitch "
+                  "at the isocentre)");
+  app->add_option("--image-center-mm", center, "Image centre X,Y,Z in mm (default: 0,0,detector centre)");
+}
+
+ImageGeometry GridOptions::Resolve(const ScanGeometry& scan) const {
+  ImageGeometry g = DefaultImageGeometry(scan);
+  if (!size.empty()) {
+    const auto n = ParseList(size, "--image-size", 1, 3);
+    for (double v : n) {
+      if (v < 1 || v != std::floor(v)) throw InputError("--image-size", "whole numbers ≥ 1", "\"" + size + "\"");
+    }
+    const double fov = double(g.nx) * g.voxel_size_mm;
+    g.nx = int64_t(n[0]);
+    g.ny = n.size() > 1 ? int64_t(n[1]) : g.nx;
+    if (n.size() > 2) g.nz = int64_t(n[2]);
+    if (voxel.empty()) {
+      g.voxel_size_mm = fov / double(std::max(g.nx, g.ny));  // keep covering the field of view
+      if (scan.kind == ScanKind::kCone && n.size() <= 2) g.slice_thickness_mm = g.voxel_size_mm;
+    }
+  }
+  if (!voxel.empty()) {
+    const auto d = ParseList(voxel, "--voxel-size-mm", 1, 2);
+    g.voxel_size_mm = d[0];
+    if (d.size() > 1) g.slice_thickness_mm = d[1];
+    else if (scan.kind == ScanKind::kCone) g.slice_thickness_mm = d[0];
+  }
+  if (!center.empty()) {
+    const auto c = ParseList(center, "--image-center-mm", 3, 3);
+    g.center_mm = {c[0], c[1], c[2]};
+  }
+  g.Validate("image grid options");
+  return g;
+}
+
+void DxchangeCliOptions::Add(CLI::App* app) {
+  app->add_option("--angles-deg", angles,
+                  "DXchange input: override /exchange/theta with COUNT views from START to STOP "
+                  "degrees inclusive (START:STOP:COUNT)");
+  app->add_option("--center-of-rotation", center_of_rotation,
+                  "DXchange input: channel index (0-based, pixels) of the rotation axis "
+                  "(default: the detector centre)");
+  app->add_option("--rows", rows, "DXchange input: rows A to B−1 only (A:B; default: all)");
+  app->add_option("--pixel-size-mm", pixel_size_mm,
+                  "DXchange input: detector pixel size in mm (default: from the file, else 1.0)");
+}
+
+DxchangeOptions DxchangeCliOptions::Resolve() const {
+  DxchangeOptions o;
+  if (!angles.empty()) ParseAngleRange(angles, &o);
+  if (!rows.empty()) ParseRowRange(rows, &o);
+  o.center_of_rotation_px = center_of_rotation;
+  o.pixel_size_mm = pixel_size_mm;
+  return o;
+}
+
+void UnitsOptions::Add(CLI::App* app) {
+  app->add_option("--units", units, "Output values: mu (attenuation, 1/mm) or hu (Hounsfield units)")
+      ->check(CLI::IsMember({"mu", "hu"}))
+      ->capture_default_str();
+  app->add_option("--mu-water-per-mm", mu_water_per_mm, "μ of water for HU, 1/mm")
+      ->capture_default_str();
+}
+
+VolumeWriteOptions UnitsOptions::Resolve() const {
+  if (!(mu_water_per_mm > 0) || !std::isfinite(mu_water_per_mm)) {
+    throw InputError("--mu-water-per-mm", "a positive μ in 1/mm", ToText(mu_water_per_mm));
+  }
+  VolumeWriteOptions o;
+  o.units = ParseVolumeUnits(units);
+  o.mu_water_per_mm = mu_water_per_mm;
+  return o;
+}
+
+void RunOptions::Add(CLI::App* app) {
+  app->add_option("--threads", threads, "OpenMP threads (default: all cores, or OMP_NUM_THREADS)");
+  app->add_flag("-v,--verbose", verbose, "Report each step on stderr");
+}
+
+void RunOptions::Apply() const {
+  if (threads < 0) throw InputError("--threads", "a count ≥ 1 (0: all cores)", std::to_string(threads));
+  if (threads > 0) omp_set_num_threads(threads);
+}
+
+ScanData LoadScan(const std::string& path, const DxchangeCliOptions& dx) {
+  if (IsDxchangeFile(path)) return ImportDxchange(path, dx.Resolve());
+  if (!dx.angles.empty() || !dx.rows.empty() || dx.center_of_rotation || dx.pixel_size_mm) {
+    throw InputError(path, "a DXchange file for --angles-deg/--rows/--center-of-rotation/--pixel-size-mm",
+                     "an osmo scan file");
+  }
+  return ReadScanFile(path);
+}
+
+Sinogram WeightsOf(const ScanData& scan, bool verbose) {
+  if (scan.weights) return *scan.weights;
+  if (scan.counts) {
+    Note(verbose, "weights from /counts: w = z²/(z + σ²)");
+    const double var = scan.electronic_noise_std.value_or(0.0) * scan.electronic_noise_std.value_or(0.0);
+    Sinogram w = *scan.counts;
+    for (float& z : w.values) {
+      const double c = std::max(double(z), 0.0);
+      z = float(c > 0 ? c * c / (c + var) : 0.0);
+    }
+    return w;
+  }
+  Note(verbose, "no /weights or /counts: unweighted least squares (w = 1)");
+  return Sinogram(scan.geometry, 1.0f);
+}
+
+Progress::Progress(std::string label)
+    : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()) {}
+
+void Progress::Update(int64_t step, int64_t total, const std::string& text) {
+  if (!enabled_) return;
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double eta = step > 0 ? elapsed * double(total - step) / double(step) : 0.0;
+  std::cerr << "\r\033[K" << label_ << ": " << step << "/" << total << "  " << text << "  "
+            << int(elapsed) << " s elapsed, ~" << int(eta + 0.5) << " s left" << std::flush;
+}
+
+void Progress::Finish() {
+  if (enabled_) std::cerr << "\r\033[K" << std::flush;
+}
+
+void Note(bool verbose, const std::string& text) {
+  if (verbose) std::cerr << "osmo: " << text << "\n";
+}
+
+namespace {
+std::atomic<bool> g_stop{false};
+extern "C" void OnStopSignal(int) { g_stop.store(true); }
+}  // namespace
+
+void InstallStopHandlers() {
+  std::signal(SIGINT, OnStopSignal);
+  std::signal(SIGTERM, OnStopSignal);
+}
+
+bool StopRequested() { return g_stop.load(); }
+
+}  // namespace osmo::cli

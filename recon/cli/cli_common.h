@@ -1,0 +1,89 @@
+// Options and helpers shared by the osmo subcommands: image grid, DXchange import, units,
+// threads, scan loading, progress display.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "projectors/scan_data.h"
+#include "recon/io/dxchange.h"
+#include "recon/io/volume_io.h"
+
+namespace osmo::cli {
+
+// Exit codes (DESIGN.md §5): 0 success, 1 bad input or failed run, 2 usage error; 130 when a
+// run was interrupted by SIGINT/SIGTERM (after writing its checkpoint, if asked to).
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;
+
+// Thrown by a subcommand that stopped on a signal; main() exits with kExitInterrupted.
+struct Interrupted : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// --image-size NX[,NY[,NZ]], --voxel-size-mm DX[,DZ], --image-center-mm X,Y,Z.
+struct GridOptions {
+  std::string size, voxel, center;
+  void Add(CLI::App* app);
+  // The grid from the options, each unset part from DefaultImageGeometry(scan).
+  ImageGeometry Resolve(const ScanGeometry& scan) const;
+};
+
+// --angles-deg, --center-of-rotation, --rows, --pixel-size-mm (DXchange input).
+struct DxchangeCliOptions {
+  std::string angles, rows;
+  std::optional<double> center_of_rotation, pixel_size_mm;
+  void Add(CLI::App* app);
+  DxchangeOptions Resolve() const;
+};
+
+// --units mu|hu, --mu-water-per-mm.
+struct UnitsOptions {
+  std::string units = "mu";
+  double mu_water_per_mm = 0.02;
+  void Add(CLI::App* app);
+  VolumeWriteOptions Resolve() const;
+};
+
+// --threads N (default: all cores) and -v/--verbose.
+struct RunOptions {
+  int threads = 0;
+  bool verbose = false;
+  void Add(CLI::App* app);
+  // Sets the OpenMP thread count (the CLI's choice; library code never does).
+  void Apply() const;
+};
+
+// An osmo scan file, or a DXchange file imported on the fly with `dx`.
+ScanData LoadScan(const std::string& path, const DxchangeCliOptions& dx);
+
+// Statistical weights for a scan: /weights, else from /counts (z²/(z + σ²)), else all 1.
+Sinogram WeightsOf(const ScanData& scan, bool verbose);
+
+// Progress on a terminal (stderr), silent otherwise.
+class Progress {
+ public:
+  explicit Progress(std::string label);
+  // Shows "label: step/total  text  ETA".
+  void Update(int64_t step, int64_t total, const std::string& text);
+  void Finish();
+
+ private:
+  std::string label_;
+  bool enabled_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+// Message to stderr when verbose.
+void Note(bool verbose, const std::string& text);
+
+// Installs SIGINT/SIGTERM handlers that set a flag (checked between iterations).
+void InstallStopHandlers();
+bool StopRequested();
+
+}  // namespace osmo::cli

@@ -1,0 +1,341 @@
+// `osmo recon`: PWLS reconstruction with OS-SQS and momentum → volume and convergence log.
+// SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "projectors/error.h"
+#include "projectors/projector.h"
+#include "recon/cli/cli_common.h"
+#include "recon/cli/commands.h"
+#include "recon/fbp.h"
+#include "recon/io/atomic_output.h"
+#include "recon/io/checkpoint_file.h"
+#include "recon/io/scan_file.h"
+#include "recon/io/volume_io.h"
+#include "recon/metrics.h"
+#include "recon/os_solver.h"
+
+namespace osmo::cli {
+
+namespace {
+
+struct ReconOptions {
+  std::string input, output;
+  std::string algorithm = "os-ogm2";
+  int64_t subsets = 12;
+  int64_t iterations = 20;
+  std::optional<double> beta;
+  double beta_relative = 0.5;
+  double delta = 0.0005;
+  std::string potential = "fair";
+  std::string neighborhood = "8";
+  bool kappa = false;
+  std::string init = "fbp";
+  std::string restart = "none";
+  double relax = 0.0;
+  double relax_power = 1.5;
+  bool ogm_last_rule = false;
+  std::string curvature = "max";
+  std::optional<double> upper_bound;
+  std::string support = "fov";
+  std::string reference;
+  bool no_reference = false;
+  std::string log;
+  int64_t cost_every = 0;
+  double tolerance = 0.0;
+  std::string checkpoint;
+  int64_t checkpoint_every = 5;
+  bool resume = false;
+  GridOptions grid;
+  DxchangeCliOptions dx;
+  UnitsOptions units;
+  RunOptions run;
+};
+
+// β relative to the data (documented in docs/RECONSTRUCTION.md): the data term's Hessian diagonal
+// Σ_i a_ij² w_i ≈ dx·[Aᵀw]_j, divided by c_j² when κ_j = c_j are used, against the regulariser's
+// β·Σ_k κ_jk (interior, quadratic region): β = r · median_support(dx·[Aᵀw]_j / c_j²) / Σκ.
+double DefaultBeta(double relative, const Image& back_projected_weights, const std::vector<float>& uniformity,
+                   const std::vector<uint8_t>& support, double kappa_sum) {
+  std::vector<float> values;
+  for (size_t j = 0; j < support.size(); ++j) {
+    if (!support[j] || back_projected_weights.values[j] <= 0.0f) continue;
+    const double c2 = uniformity.empty() ? 1.0 : double(uniformity[j]) * uniformity[j];
+    values.push_back(float(back_projected_weights.values[j] / c2));
+  }
+  if (values.empty()) throw InputError("--beta", "voxels seen by the scan", "an empty support");
+  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+  return relative * back_projected_weights.geometry.voxel_size_mm * double(values[values.size() / 2]) / kappa_sum;
+}
+
+std::string Fingerprint(const ReconOptions& o, const ImageGeometry& grid, const ScanData& scan, double beta) {
+  std::ostringstream f;
+  f.precision(12);
+  f << "input=" << std::filesystem::path(o.input).filename().string() << " views=" << scan.geometry.NumViews()
+    << " bins=" << scan.geometry.NumBins() << " grid=" << grid.nx << "x" << grid.ny << "x" << grid.nz << "@"
+    << grid.voxel_size_mm << "," << grid.slice_thickness_mm << " algorithm=" << o.algorithm
+    << " subsets=" << o.subsets << " beta=" << beta << " delta=" << o.delta << " potential=" << o.potential
+    << " neighborhood=" << o.neighborhood << " kappa=" << o.kappa << " restart=" << o.restart
+    << " relax=" << o.relax << "," << o.relax_power << " curvature=" << o.curvature
+    << " upper=" << o.upper_bound.value_or(-1) << " support=" << o.support;
+  return f.str();
+}
+
+// The reference for RMSD: --reference (a volume or a scan file's /reference), else the input
+// scan's own /reference. It must lie on the reconstruction grid.
+std::optional<Image> LoadReference(const ReconOptions& o, const ScanData& scan, const ImageGeometry& grid) {
+  if (o.no_reference) return std::nullopt;
+  std::optional<Image> reference;
+  std::string source;
+  if (!o.reference.empty()) {
+    source = o.reference;
+    if (IsHdf5File(o.reference)) {
+      reference = ReadScanFile(o.reference).reference;
+      if (!reference) throw InputError(o.reference + ": /reference", "a reference image", "nothing");
+    } else {
+      reference = ReadVolume(o.reference);
+    }
+  } else if (scan.reference) {
+    source = o.input + " /reference";
+    reference = scan.reference;
+  }
+  if (!reference) return std::nullopt;
+  const ImageGeometry& r = reference->geometry;
+  const bool same = r.nx == grid.nx && r.ny == grid.ny && r.nz == grid.nz &&
+                    std::abs(r.voxel_size_mm - grid.voxel_size_mm) < 1e-6 * grid.voxel_size_mm &&
+                    std::abs(r.slice_thickness_mm - grid.slice_thickness_mm) < 1e-6 * grid.slice_thickness_mm;
+  if (!same) {
+    if (!o.reference.empty()) {
+      throw InputError(source, "a reference on the reconstruction grid (" + std::to_string(grid.nx) + "×" +
+                                   std::to_string(grid.ny) + "×" + std::to_string(grid.nz) + " of " +
+                                   ToText(grid.voxel_size_mm) + " mm)",
+                       std::to_string(r.nx) + "×" + std::to_string(r.ny) + "×" + std::to_string(r.nz) + " of " +
+                           ToText(r.voxel_size_mm) + " mm");
+    }
+    return std::nullopt;  // the scan's own reference is on another grid: no RMSD
+  }
+  reference->geometry = grid;
+  return reference;
+}
+
+class IterationLog {
+ public:
+  explicit IterationLog(const std::string& path) {
+    if (path.empty()) return;
+    CheckOutputLocation(path);
+    out_.open(path, std::ios::trunc);
+    if (!out_) throw InputError(path, "a writable log file", "a file that cannot be created");
+  }
+  void Write(const IterationRecord& r) {
+    if (!out_.is_open()) return;
+    nlohmann::json line;
+    line["iteration"] = r.iteration;
+    line["time_s"] = r.time_s;
+    line["cost"] = r.cost ? nlohmann::json(*r.cost) : nlohmann::json(nullptr);
+    line["rmsd_hu"] = r.rmsd_hu ? nlohmann::json(*r.rmsd_hu) : nlohmann::json(nullptr);
+    line["restarted"] = r.restarted;
+    out_ << line.dump() << "\n";
+    out_.flush();
+  }
+
+ private:
+  std::ofstream out_;
+};
+
+void RunRecon(const ReconOptions& o) {
+  o.run.Apply();
+  CheckVolumeExtension(o.output);
+  CheckOutputLocation(o.output);
+  const VolumeWriteOptions write = o.units.Resolve();
+  if (o.resume && o.checkpoint.empty()) throw InputError("--resume", "a --checkpoint FILE to resume from", "none");
+  SolverOptions solver_options;
+  solver_options.algorithm = ParseAlgorithm(o.algorithm);
+  solver_options.subsets = solver_options.algorithm == Algorithm::kSqs ? 1 : o.subsets;
+  solver_options.iterations = o.iterations;
+  solver_options.restart = ParseRestart(o.restart);
+  solver_options.relax = o.relax;
+  solver_options.relax_power = o.relax_power;
+  solver_options.ogm_last_rule = o.ogm_last_rule;
+  solver_options.curvature = ParseCurvature(o.curvature);
+  if (o.upper_bound) solver_options.upper_bound = *o.upper_bound;
+  solver_options.cost_every = o.cost_every;
+  solver_options.tolerance = o.tolerance;
+  RegularizerOptions reg;
+  reg.potential = ParsePotential(o.potential);
+  reg.delta = o.delta;
+  reg.neighborhood = ParseNeighborhood(o.neighborhood);
+  if (!(o.beta_relative > 0.0) || !std::isfinite(o.beta_relative)) {
+    throw InputError("--beta-relative", "a positive factor", ToText(o.beta_relative));
+  }
+  if (o.checkpoint_every < 1) throw InputError("--checkpoint-every", "K ≥ 1", std::to_string(o.checkpoint_every));
+  if (o.support != "fov" && o.support != "all") throw InputError("--support", "fov or all", "\"" + o.support + "\"");
+  if (o.init != "fbp" && o.init != "zero") CheckVolumeExtension(o.init);
+
+  const ScanData scan = LoadScan(o.input, o.dx);
+  const ImageGeometry grid = o.grid.Resolve(scan.geometry);
+  solver_options.Validate(scan.geometry.NumViews());
+  const Sinogram weights = WeightsOf(scan, o.run.verbose);
+  auto projector = MakeProjector(grid, scan.geometry);
+  Note(o.run.verbose, "grid " + std::to_string(grid.nx) + "×" + std::to_string(grid.ny) + "×" +
+                          std::to_string(grid.nz) + " voxels of " + ToText(grid.voxel_size_mm) + " × " +
+                          ToText(grid.slice_thickness_mm) + " mm");
+
+  std::vector<uint8_t> support = o.support == "fov" ? CircularMask(grid, scan.geometry.FieldOfViewRadiusMm())
+                                                    : std::vector<uint8_t>(size_t(grid.NumVoxels()), 1);
+  // Aᵀw sets the default β and the optional resolution-uniformising κ_j = sqrt(Aᵀw / Aᵀ1).
+  Image atw(grid);
+  projector->Back(weights, atw);
+  std::vector<float> uniformity;
+  if (o.kappa) {
+    Image at1(grid);
+    projector->Back(Sinogram(scan.geometry, 1.0f), at1);
+    uniformity.resize(size_t(grid.NumVoxels()));
+    for (size_t j = 0; j < uniformity.size(); ++j) {
+      uniformity[j] = at1.values[j] > 0 ? std::sqrt(std::max(atw.values[j], 0.0f) / at1.values[j]) : 0.0f;
+    }
+  }
+  {
+    const Regularizer probe(grid, RegularizerOptions{reg.potential, 0.0, reg.delta, reg.neighborhood});
+    reg.beta = o.beta ? *o.beta : DefaultBeta(o.beta_relative, atw, uniformity, support, probe.InteriorKappaSum());
+  }
+  Note(o.run.verbose, std::string("β = ") + ToText(reg.beta) + (o.beta ? "" : " (from --beta-relative " +
+                                                                               ToText(o.beta_relative) + ")"));
+  const Regularizer regularizer(grid, reg, uniformity);
+  const PwlsProblem problem(*projector, scan.sinogram, weights, regularizer);
+  const OsSolver solver(problem, solver_options, support);
+
+  const std::optional<Image> reference = LoadReference(o, scan, grid);
+  std::vector<uint8_t> rmsd_mask;
+  if (reference) {
+    rmsd_mask = support;
+    for (size_t j = 0; j < rmsd_mask.size(); ++j) rmsd_mask[j] = rmsd_mask[j] && reference->values[j] > 0.0f;
+  }
+
+  const std::string fingerprint = Fingerprint(o, grid, scan, reg.beta);
+  SolverState state;
+  if (o.resume) {
+    state = ReadCheckpoint(o.checkpoint, fingerprint, grid);
+    Note(o.run.verbose, "resuming after iteration " + std::to_string(state.iteration));
+  } else {
+    Image x0(grid);
+    if (o.init == "fbp") {
+      Note(o.run.verbose, "initial image: FBP (hann)");
+      x0 = FilteredBackprojection(scan.geometry, scan.sinogram, grid, {});
+    } else if (o.init != "zero") {
+      x0 = ReadVolume(o.init);
+      if (!(x0.geometry.nx == grid.nx && x0.geometry.ny == grid.ny && x0.geometry.nz == grid.nz)) {
+        throw InputError(o.init, "an initial image on the reconstruction grid", "another size");
+      }
+      x0.geometry = grid;
+    }
+    state = solver.Start(x0);
+  }
+
+  IterationLog log(o.log);
+  if (state.iteration == 0) {
+    IterationRecord first;
+    if (o.cost_every > 0 || solver_options.restart == RestartRule::kFunction) first.cost = problem.Cost(state.x);
+    if (reference) first.rmsd_hu = RmsdHu(state.x, *reference, rmsd_mask, write.mu_water_per_mm);
+    log.Write(first);
+  }
+  InstallStopHandlers();
+  Progress progress("osmo recon");
+  std::optional<double> last_rmsd;
+  const SolverSummary summary = solver.Run(
+      state,
+      [&](const IterationRecord& r, const SolverState& s) {
+        log.Write(r);
+        last_rmsd = r.rmsd_hu;
+        std::string text = r.cost ? "cost " + ToText(*r.cost) : "";
+        if (r.rmsd_hu) text += "  RMSD " + ToText(*r.rmsd_hu) + " HU";
+        progress.Update(r.iteration, o.iterations, text);
+        if (o.run.verbose) {
+          progress.Finish();
+          Note(true, "iteration " + std::to_string(r.iteration) + " " + ToText(r.time_s) + " s " + text +
+                         (r.restarted ? " (restart)" : ""));
+        }
+        const bool stop = StopRequested();
+        if (!o.checkpoint.empty() && (stop || r.iteration % o.checkpoint_every == 0) &&
+            r.iteration < o.iterations) {
+          WriteCheckpoint(o.checkpoint, s, fingerprint);
+        }
+        return !stop;
+      },
+      reference ? &*reference : nullptr, rmsd_mask, write.mu_water_per_mm);
+  progress.Finish();
+  if (summary.termination == Termination::kStopped) {
+    throw Interrupted("interrupted after iteration " + std::to_string(state.iteration) +
+                      (o.checkpoint.empty() ? "" : "; checkpoint written to " + o.checkpoint +
+                                                       " (continue with --resume)"));
+  }
+  WriteVolume(o.output, state.x, write);
+  if (!o.checkpoint.empty()) std::filesystem::remove(o.checkpoint);
+  std::cout << "osmo recon: " << summary.message << " in " << ToText(state.elapsed_s) << " s"
+            << (last_rmsd ? ", RMSD " + ToText(*last_rmsd) + " HU" : "") << ", wrote " << o.output << "\n";
+}
+
+}  // namespace
+
+void RegisterRecon(CLI::App& app) {
+  auto o = std::make_shared<ReconOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "recon", "Penalized weighted least-squares reconstruction (OS-SQS with Nesterov/OGM momentum)");
+  sub->add_option("input", o->input, "Scan file (.h5), osmo or DXchange")->required();
+  sub->add_option("-o,--output", o->output, "Output volume (.mha .mhd .nrrd .nii .nii.gz)")->required();
+  sub->add_option("--algorithm", o->algorithm, "sqs, os-sqs, os-nes83, os-nes05, os-ogm1, os-ogm2")
+      ->capture_default_str();
+  sub->add_option("--subsets", o->subsets, "Ordered subsets M (interleaved views, bit-reversal order)")
+      ->capture_default_str();
+  sub->add_option("--iterations", o->iterations, "Iterations (passes over all subsets)")->capture_default_str();
+  sub->add_option("--beta", o->beta, "Regularisation strength β (default: from --beta-relative and the data)");
+  sub->add_option("--beta-relative", o->beta_relative,
+                  "β relative to the data: β = r · median(dx·[Aᵀw]_j) / Σκ (see docs/RECONSTRUCTION.md)")
+      ->capture_default_str();
+  sub->add_option("--delta", o->delta, "Edge scale δ of the potential, 1/mm (0.0005/mm = 25 HU)")
+      ->capture_default_str();
+  sub->add_option("--potential", o->potential, "quadratic, huber, hyperbola or fair")->capture_default_str();
+  sub->add_option("--neighborhood", o->neighborhood, "4 or 8 (in-plane), 6 or 26 (3D)")->capture_default_str();
+  sub->add_flag("--kappa", o->kappa, "Resolution-uniformising κ_j = sqrt(Σa_ij w_i / Σa_ij)");
+  sub->add_option("--init", o->init, "Initial image: fbp, zero, or a volume file")->capture_default_str();
+  sub->add_option("--restart", o->restart, "Adaptive momentum restart: none, gradient or function")
+      ->capture_default_str();
+  sub->add_option("--relax", o->relax,
+                  "Relaxed momentum γ (0: off; e.g. 1e-4): denominators grow as (k+2)^c·γ·10^⌊log10 max D⌋")
+      ->capture_default_str();
+  sub->add_option("--relax-power", o->relax_power, "Exponent c of the relaxation")->capture_default_str();
+  sub->add_flag("--ogm-last-rule", o->ogm_last_rule,
+                "OGM: last-iteration θ_N = (1 + sqrt(1 + 8θ²))/2, output the momentum point");
+  sub->add_option("--curvature", o->curvature,
+                  "Regulariser curvature: max (fixed) or huber (sqs/os-sqs only)")
+      ->capture_default_str();
+  sub->add_option("--upper-bound", o->upper_bound, "Upper bound on μ, 1/mm (default: none)");
+  sub->add_option("--support", o->support, "Voxels to reconstruct: fov (the scanned circle) or all")
+      ->capture_default_str();
+  sub->add_option("--reference", o->reference,
+                  "Reference for RMSD (HU, inside the object): a volume or a scan file's /reference "
+                  "(default: the input's own /reference when on the same grid)");
+  sub->add_flag("--no-reference", o->no_reference, "Do not compute RMSD");
+  sub->add_option("--log", o->log, "Convergence log, JSON lines: iteration, time_s, cost, rmsd_hu, restarted");
+  sub->add_option("--cost-every", o->cost_every,
+                  "Compute the cost every K iterations (costs one projection; 0: never)")
+      ->capture_default_str();
+  sub->add_option("--tolerance", o->tolerance, "Stop when ‖x_n − x_n−1‖/‖x_n‖ falls below (0: off)")
+      ->capture_default_str();
+  sub->add_option("--checkpoint", o->checkpoint, "Checkpoint file (.h5) written every K iterations and on SIGINT/SIGTERM");
+  sub->add_option("--checkpoint-every", o->checkpoint_every, "K")->capture_default_str();
+  sub->add_flag("--resume", o->resume, "Continue from --checkpoint (same options; --iterations may grow)");
+  o->grid.Add(sub);
+  o->units.Add(sub);
+  o->dx.Add(sub);
+  o->run.Add(sub);
+  sub->callback([o] { RunRecon(*o); });
+}
+
+}  // namespace osmo::cli

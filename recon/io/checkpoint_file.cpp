@@ -1,0 +1,102 @@
+// Solver checkpoint files.
+// SPDX-License-Identifier: Apache-2.0
+#include "recon/io/checkpoint_file.h"
+
+#include <cmath>
+
+#include "projectors/error.h"
+#include "recon/io/atomic_output.h"
+#include "recon/io/hdf5_util.h"
+
+namespace osmo {
+
+namespace {
+
+constexpr int kCheckpointVersion = 1;
+
+void WriteImage(hid_t file, const char* name, const Image& image) {
+  if (image.values.empty()) return;
+  const ImageGeometry& g = image.geometry;
+  h5::WriteFloatDataset(file, name, {hsize_t(g.nz), hsize_t(g.ny), hsize_t(g.nx)}, image.data(),
+                        {1, hsize_t(g.ny), hsize_t(g.nx)});
+}
+
+Image ReadImage(hid_t file, const char* name, const ImageGeometry& grid, const std::string& path) {
+  if (!h5::Exists(file, std::string("/") + name)) return Image();
+  h5::Handle ds = h5::OpenDataset(file, std::string("/") + name, path);
+  const auto shape = h5::Shape(ds.get());
+  if (shape.size() != 3 || int64_t(shape[0]) != grid.nz || int64_t(shape[1]) != grid.ny ||
+      int64_t(shape[2]) != grid.nx) {
+    throw InputError(path + ": /" + name, "the reconstruction grid's shape", "another shape");
+  }
+  Image image(grid);
+  h5::ReadFloats(ds.get(), image.data(), path + ": /" + name);
+  return image;
+}
+
+}  // namespace
+
+void WriteCheckpoint(const std::string& path, const SolverState& s, const std::string& fingerprint) {
+  WriteAtomically(path, [&](const std::string& temporary) {
+    h5::Handle file = h5::CreateFile(temporary);
+    h5::Handle root(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose);
+    h5::WriteStringAttribute(root.get(), "osmo_format", "checkpoint");
+    h5::WriteIntAttribute(root.get(), "osmo_format_version", kCheckpointVersion);
+    h5::WriteStringAttribute(root.get(), "fingerprint", fingerprint);
+    h5::WriteDoubleAttribute(root.get(), "iteration", double(s.iteration));
+    h5::WriteDoubleAttribute(root.get(), "subiteration", double(s.subiteration));
+    h5::WriteDoubleAttribute(root.get(), "momentum_k", double(s.momentum_k));
+    h5::WriteDoubleAttribute(root.get(), "t", s.t);
+    h5::WriteDoubleAttribute(root.get(), "t_sum", s.t_sum);
+    h5::WriteDoubleAttribute(root.get(), "elapsed_s", s.elapsed_s);
+    h5::WriteDoubleAttribute(root.get(), "restarts", double(s.restarts));
+    h5::WriteDoubleAttribute(root.get(), "previous_cost", s.previous_cost);
+    h5::WriteDoubleAttribute(root.get(), "initial_cost", s.initial_cost);
+    WriteImage(file.get(), "x", s.x);
+    WriteImage(file.get(), "z", s.z);
+    WriteImage(file.get(), "anchor", s.anchor);
+    WriteImage(file.get(), "accumulated", s.accumulated);
+  });
+}
+
+SolverState ReadCheckpoint(const std::string& path, const std::string& expected_fingerprint,
+                           const ImageGeometry& grid) {
+  h5::Handle file = h5::OpenFileReadOnly(path);
+  h5::Handle root = h5::OpenGroup(file.get(), "/", path);
+  const std::string where = path + ": /";
+  const std::string format = h5::ReadStringAttribute(root.get(), "osmo_format", where);
+  if (format != "checkpoint") {
+    throw InputError(where + " attribute osmo_format", "\"checkpoint\"", "\"" + format + "\"");
+  }
+  const double version = h5::ReadNumberAttribute(root.get(), "osmo_format_version", where);
+  if (version != kCheckpointVersion) {
+    throw InputError(where + " attribute osmo_format_version", std::to_string(kCheckpointVersion), ToText(version));
+  }
+  const std::string fingerprint = h5::ReadStringAttribute(root.get(), "fingerprint", where);
+  if (fingerprint != expected_fingerprint) {
+    throw InputError(path, "a checkpoint of this reconstruction (" + expected_fingerprint + ")",
+                     "one of another (" + fingerprint + ")");
+  }
+  auto number = [&](const char* name) {
+    const auto v = h5::ReadNumberArrayAttribute(root.get(), name, where);
+    return v.empty() ? 0.0 : v[0];
+  };
+  SolverState s;
+  s.iteration = int64_t(number("iteration"));
+  s.subiteration = int64_t(number("subiteration"));
+  s.momentum_k = int64_t(number("momentum_k"));
+  s.t = number("t");
+  s.t_sum = number("t_sum");
+  s.elapsed_s = number("elapsed_s");
+  s.restarts = int64_t(number("restarts"));
+  s.previous_cost = number("previous_cost");
+  s.initial_cost = number("initial_cost");
+  s.x = ReadImage(file.get(), "x", grid, path);
+  if (s.x.values.empty()) throw InputError(path + ": /x", "the iterate", "nothing");
+  s.z = ReadImage(file.get(), "z", grid, path);
+  s.anchor = ReadImage(file.get(), "anchor", grid, path);
+  s.accumulated = ReadImage(file.get(), "accumulated", grid, path);
+  return s;
+}
+
+}  // namespace osmo
