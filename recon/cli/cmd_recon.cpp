@@ -32,8 +32,8 @@ struct ReconOptions {
   int64_t subsets = 12;
   int64_t iterations = 20;
   std::optional<double> beta;
-  double beta_relative = 0.5;
-  double delta = 0.0005;
+  double beta_relative = 4.0;
+  double delta = 0.0002;
   std::string potential = "fair";
   std::string neighborhood = "8";
   bool kappa = false;
@@ -127,10 +127,11 @@ std::optional<Image> LoadReference(const ReconOptions& o, const ScanData& scan, 
 
 class IterationLog {
  public:
-  explicit IterationLog(const std::string& path) {
+  // A resumed run appends to the log of the run it continues.
+  IterationLog(const std::string& path, bool append) {
     if (path.empty()) return;
     CheckOutputLocation(path);
-    out_.open(path, std::ios::trunc);
+    out_.open(path, append ? std::ios::app : std::ios::trunc);
     if (!out_) throw InputError(path, "a writable log file", "a file that cannot be created");
   }
   void Write(const IterationRecord& r) {
@@ -150,6 +151,8 @@ class IterationLog {
 };
 
 void RunRecon(const ReconOptions& o) {
+  // A stop request during setup takes effect after the first iteration (with its checkpoint).
+  InstallStopHandlers();
   o.run.Apply();
   CheckVolumeExtension(o.output);
   CheckOutputLocation(o.output);
@@ -238,14 +241,13 @@ void RunRecon(const ReconOptions& o) {
     state = solver.Start(x0);
   }
 
-  IterationLog log(o.log);
+  IterationLog log(o.log, o.resume);
   if (state.iteration == 0) {
     IterationRecord first;
     if (o.cost_every > 0 || solver_options.restart == RestartRule::kFunction) first.cost = problem.Cost(state.x);
     if (reference) first.rmsd_hu = RmsdHu(state.x, *reference, rmsd_mask, write.mu_water_per_mm);
     log.Write(first);
   }
-  InstallStopHandlers();
   Progress progress("osmo recon");
   std::optional<double> last_rmsd;
   const SolverSummary summary = solver.Run(
@@ -262,8 +264,8 @@ void RunRecon(const ReconOptions& o) {
                          (r.restarted ? " (restart)" : ""));
         }
         const bool stop = StopRequested();
-        if (!o.checkpoint.empty() && (stop || r.iteration % o.checkpoint_every == 0) &&
-            r.iteration < o.iterations) {
+        if (!o.checkpoint.empty() &&
+            (stop || r.iteration % o.checkpoint_every == 0 || r.iteration == o.iterations)) {
           WriteCheckpoint(o.checkpoint, s, fingerprint);
         }
         return !stop;
@@ -276,7 +278,6 @@ void RunRecon(const ReconOptions& o) {
                                                        " (continue with --resume)"));
   }
   WriteVolume(o.output, state.x, write);
-  if (!o.checkpoint.empty()) std::filesystem::remove(o.checkpoint);
   std::cout << "osmo recon: " << summary.message << " in " << ToText(state.elapsed_s) << " s"
             << (last_rmsd ? ", RMSD " + ToText(*last_rmsd) + " HU" : "") << ", wrote " << o.output << "\n";
 }
@@ -298,7 +299,7 @@ void RegisterRecon(CLI::App& app) {
   sub->add_option("--beta-relative", o->beta_relative,
                   "β relative to the data: β = r · median(dx·[Aᵀw]_j) / Σκ (see docs/RECONSTRUCTION.md)")
       ->capture_default_str();
-  sub->add_option("--delta", o->delta, "Edge scale δ of the potential, 1/mm (0.0005/mm = 25 HU)")
+  sub->add_option("--delta", o->delta, "Edge scale δ of the potential, 1/mm (0.0002/mm = 10 HU)")
       ->capture_default_str();
   sub->add_option("--potential", o->potential, "quadratic, huber, hyperbola or fair")->capture_default_str();
   sub->add_option("--neighborhood", o->neighborhood, "4 or 8 (in-plane), 6 or 26 (3D)")->capture_default_str();
@@ -328,7 +329,8 @@ void RegisterRecon(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--tolerance", o->tolerance, "Stop when ‖x_n − x_n−1‖/‖x_n‖ falls below (0: off)")
       ->capture_default_str();
-  sub->add_option("--checkpoint", o->checkpoint, "Checkpoint file (.h5) written every K iterations and on SIGINT/SIGTERM");
+  sub->add_option("--checkpoint", o->checkpoint,
+                  "Checkpoint file (.h5) written every K iterations, at the end and on SIGINT/SIGTERM");
   sub->add_option("--checkpoint-every", o->checkpoint_every, "K")->capture_default_str();
   sub->add_flag("--resume", o->resume, "Continue from --checkpoint (same options; --iterations may grow)");
   o->grid.Add(sub);
