@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "projectors/error.h"
+#include "projectors/fast_math.h"
 #include "recon/ramp_filter.h"
 
 namespace osmo {
@@ -116,17 +117,6 @@ double ParkerWeight(double beta, double gamma, double half_fan) {
   return 0.0;
 }
 
-namespace {
-
-// Linear interpolation of row[0..n) at continuous index p; 0 outside [0, n − 1].
-inline float Interpolate(const float* row, int64_t n, float p) {
-  if (!(p >= 0.0f) || p > float(n - 1)) return 0.0f;
-  const int64_t i = std::min<int64_t>(int64_t(p), n - 2 < 0 ? 0 : n - 2);
-  const float f = p - float(i);
-  return n == 1 ? row[0] : row[i] + f * (row[i + 1] - row[i]);
-}
-
-}  // namespace
 
 Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
                              const ImageGeometry& grid, const FbpOptions& options) {
@@ -193,72 +183,118 @@ Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
   }
 
   // 2. Voxel-driven backprojection, threaded over image rows y (each voxel sums its views in
-  //    order: thread-count invariant).
+  //    order: thread-count invariant). The filtered rows are copied into a zero-padded layout
+  //    (2 channels and 1–2 rows of zeros around each view) so that interpolation needs no
+  //    branches: positions are clamped into the padding, where the signal fades to zero.
+  const int64_t stride = nc + 4, view_rows = nr + 3, view_size = stride * view_rows;
+  std::vector<float> padded(static_cast<size_t>(nv * view_size), 0.0f);
+#pragma omp parallel for schedule(static)
+  for (int64_t v = 0; v < nv; ++v) {
+    for (int64_t r = 0; r < nr; ++r) {
+      std::copy_n(filtered.View(v) + r * nc, nc, padded.data() + v * view_size + (r + 1) * stride + 2);
+    }
+  }
+  filtered = Sinogram();
   Image image(grid);
   const int64_t nx = grid.nx, ny = grid.ny, nz = grid.nz;
   const double inv_du = 1.0 / scan.channel_spacing_mm, inv_dv = 1.0 / scan.row_spacing_mm;
   const double channel_origin = 0.5 * double(nc - 1) - scan.channel_offset;
   const double row_origin = 0.5 * double(nr - 1) - scan.row_offset;
+  const float channel_max = float(nc), row_max = float(nr), below = -1.0f;
 #pragma omp parallel
   {
     std::vector<float> channel(static_cast<size_t>(nx)), weight(static_cast<size_t>(nx)),
-        magnification(static_cast<size_t>(nx));
+        magnification(static_cast<size_t>(nx)), xs(static_cast<size_t>(nx));
+    for (int64_t i = 0; i < nx; ++i) xs[size_t(i)] = float(grid.X(double(i)));
 #pragma omp for schedule(dynamic, 1)
     for (int64_t j = 0; j < ny; ++j) {
       const double y = grid.Y(double(j));
+      float* ch = channel.data();
+      float* wt = weight.data();
+      float* mg = magnification.data();
       for (int64_t v = 0; v < nv; ++v) {
         const double beta = scan.angles_rad[size_t(v)];
         const double cb = std::cos(beta), sb = std::sin(beta);
         const double view_weight = angular.weights[size_t(v)];
-        for (int64_t i = 0; i < nx; ++i) {
-          const double x = grid.X(double(i));
-          const double s = x * cb + y * sb;
-          double u = s, w = view_weight, m = 0.0;
-          if (!parallel) {
-            const double t = R - x * sb + y * cb;
-            if (arc) {
-              const double l2 = s * s + t * t;
-              u = D * std::atan2(s, t);
-              w = view_weight / l2;       // 1/L² (Kak & Slaney eq. 3.88)
-              m = D / std::sqrt(l2);      // v = z·D/L_xy on the cylinder
-            } else {
-              u = D * s / t;
-              w = view_weight * R * R / (t * t);  // 1/U², U = t/R
-              m = D / t;                          // v = z·D/t on the flat panel
-            }
+        // Channel position, weight and axial magnification of every voxel of the row:
+        //  parallel u = p·e_u; arc γ = atan(s/t), weight 1/L² (Kak & Slaney eq. 3.88),
+        //  v = z·D/L_xy; flat u = D·s/t, weight 1/U² = R²/t², v = z·D/t.
+        // Single precision is plenty here: positions to 1e-4 channel, weights to 1e-7.
+        const float x0 = float(grid.X(0.0)), dx = float(grid.voxel_size_mm);
+        const float c_origin = float(channel_origin), c_scale = float(inv_du), m_scale = float(inv_dv);
+        const float cf = float(cb), sf = float(sb), yf = float(y), Rf = float(R), Df = float(D);
+        const float vw = float(view_weight);
+        if (parallel) {
+#pragma omp simd
+          for (int64_t i = 0; i < nx; ++i) {
+            const float x = x0 + float(i) * dx;
+            ch[i] = fast::Clamp((x * cf + yf * sf) * c_scale + c_origin, below, channel_max);
+            wt[i] = vw;
+            mg[i] = 0.0f;
           }
-          channel[size_t(i)] = float(u * inv_du + channel_origin);
-          weight[size_t(i)] = float(w);
-          magnification[size_t(i)] = float(m);
+        } else if (arc) {
+#pragma omp simd
+          for (int64_t i = 0; i < nx; ++i) {
+            const float x = x0 + float(i) * dx;
+            const float s = x * cf + yf * sf, t = Rf - x * sf + yf * cf;
+            const float l2 = s * s + t * t;
+            ch[i] = fast::Clamp(Df * fast::AtanF(s / t) * c_scale + c_origin, below, channel_max);
+            wt[i] = vw / l2;
+            mg[i] = Df / std::sqrt(l2) * m_scale;
+          }
+        } else {
+#pragma omp simd
+          for (int64_t i = 0; i < nx; ++i) {
+            const float x = x0 + float(i) * dx;
+            const float s = x * cf + yf * sf, t = Rf - x * sf + yf * cf;
+            ch[i] = fast::Clamp(Df * s / t * c_scale + c_origin, below, channel_max);
+            wt[i] = vw * Rf * Rf / (t * t);
+            mg[i] = Df / t * m_scale;
+          }
         }
-        const float* view_values = filtered.View(v);
+        const float* view_values = padded.data() + v * view_size;
         for (int64_t k = 0; k < nz; ++k) {
           float* out = image.data() + grid.Index(0, j, k);
-          const double z = grid.Z(double(k));
+          const float z = float(grid.Z(double(k)));
           if (!cone) {
             // Slice stacks: the rows at z_k (one row: that row for every slice).
-            const float p = nr == 1 ? 0.0f : float(z * inv_dv + row_origin);
-            if (nr > 1 && (p < 0.0f || p > float(nr - 1))) continue;
-            const int64_t r0 = nr == 1 ? 0 : std::min<int64_t>(int64_t(p), nr - 2);
-            const float fr = nr == 1 ? 0.0f : p - float(r0);
-            const float* row0 = view_values + r0 * nc;
-            const float* row1 = nr == 1 ? row0 : row0 + nc;
+            const float p = nr == 1 ? 0.0f : fast::Clamp(float(z * inv_dv + row_origin), below, row_max);
+            const float r_floor = std::floor(p);
+            const float fr = p - r_floor;
+            const float* row0 = view_values + (int64_t(r_floor) + 1) * stride + 2;
+            const float* row1 = row0 + stride;
+            if (nr == 1) {
+#pragma omp simd
+              for (int64_t i = 0; i < nx; ++i) {
+                const float c_floor = std::floor(ch[i]);
+                const int32_t c0 = int32_t(c_floor);
+                out[i] += wt[i] * (row0[c0] + (ch[i] - c_floor) * (row0[c0 + 1] - row0[c0]));
+              }
+              continue;
+            }
+#pragma omp simd
             for (int64_t i = 0; i < nx; ++i) {
-              const float a = Interpolate(row0, nc, channel[size_t(i)]);
-              const float b = nr == 1 ? a : Interpolate(row1, nc, channel[size_t(i)]);
-              out[i] += weight[size_t(i)] * (a + fr * (b - a));
+              const float c_floor = std::floor(ch[i]);
+              const int32_t c0 = int32_t(c_floor);
+              const float fc = ch[i] - c_floor;
+              const float a = row0[c0] + fc * (row0[c0 + 1] - row0[c0]);
+              const float b = row1[c0] + fc * (row1[c0 + 1] - row1[c0]);
+              out[i] += wt[i] * (a + fr * (b - a));
             }
             continue;
           }
+          const float z_rows = z, origin = float(row_origin);
+#pragma omp simd
           for (int64_t i = 0; i < nx; ++i) {
-            const float p = float(z) * magnification[size_t(i)] * float(inv_dv) + float(row_origin);
-            if (!(p >= 0.0f) || p > float(nr - 1)) continue;
-            const int64_t r0 = nr == 1 ? 0 : std::min<int64_t>(int64_t(p), nr - 2);
-            const float fr = nr == 1 ? 0.0f : p - float(r0);
-            const float* row0 = view_values + r0 * nc;
-            const float a = Interpolate(row0, nc, channel[size_t(i)]);
-            const float b = nr == 1 ? a : Interpolate(row0 + nc, nc, channel[size_t(i)]);
-            out[i] += weight[size_t(i)] * (a + fr * (b - a));
+            const float p = fast::Clamp(z_rows * mg[i] + origin, below, row_max);
+            const float r_floor = std::floor(p), c_floor = std::floor(ch[i]);
+            const float fr = p - r_floor, fc = ch[i] - c_floor;
+            // One int32 index into the padded view (gathers vectorise; per-lane pointers do not).
+            const int32_t at = (int32_t(r_floor) + 1) * int32_t(stride) + 2 + int32_t(c_floor);
+            const float a = view_values[at] + fc * (view_values[at + 1] - view_values[at]);
+            const int32_t below_at = at + int32_t(stride);
+            const float b = view_values[below_at] + fc * (view_values[below_at + 1] - view_values[below_at]);
+            out[i] += wt[i] * (a + fr * (b - a));
           }
         }
       }

@@ -1,0 +1,84 @@
+// Forward and back projection speed on the three cases of docs/BENCHMARKS.md.
+// SPDX-License-Identifier: Apache-2.0
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <random>
+
+#include "projectors/geometry_presets.h"
+#include "projectors/projector.h"
+
+namespace osmo {
+namespace {
+
+struct Case {
+  ImageGeometry image;
+  ScanGeometry scan;
+};
+
+// 1. fan "ge1" (arc, 888 × 984), 512² at 0.9765625 mm; 2. parallel 729 × 720 over 180°, 512² at
+// 1 mm; 3. cone, flat 256 × 256 cells of 1 mm, R 1000, D 1536, 360 views, 256³ of 0.5 mm.
+Case MakeCase(int which) {
+  Case c;
+  if (which == 1) {
+    c.scan = GeometryPreset("ge1");
+    c.image.nx = c.image.ny = 512;
+    c.image.voxel_size_mm = 0.9765625;
+  } else if (which == 2) {
+    c.scan.kind = ScanKind::kParallel;
+    c.scan.n_channels = 729;
+    c.scan.channel_spacing_mm = 1.0;
+    c.scan.angles_rad = EquallySpacedAngles(720, 0.0, M_PI);
+    c.image.nx = c.image.ny = 512;
+    c.image.voxel_size_mm = 1.0;
+  } else {
+    c.scan = GeometryPreset("cone-bench");
+    c.image.nx = c.image.ny = c.image.nz = 256;
+    c.image.voxel_size_mm = c.image.slice_thickness_mm = 0.5;
+  }
+  return c;
+}
+
+Image RandomImage(const ImageGeometry& g) {
+  Image x(g);
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> u(0.0f, 0.03f);
+  for (float& v : x.values) v = u(rng);
+  return x;
+}
+
+void Report(benchmark::State& state, const Case& c) {
+  const double updates = double(c.image.NumVoxels()) * double(c.scan.NumViews());
+  state.counters["voxel_views_per_s"] = benchmark::Counter(updates, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["threads"] = omp_get_max_threads();
+}
+
+void BM_Forward(benchmark::State& state) {
+  const Case c = MakeCase(int(state.range(0)));
+  auto projector = MakeProjector(c.image, c.scan);
+  const Image x = RandomImage(c.image);
+  Sinogram y(c.scan);
+  for (auto _ : state) {
+    projector->Forward(x, y);
+    benchmark::DoNotOptimize(y.values.data());
+  }
+  Report(state, c);
+}
+
+void BM_Back(benchmark::State& state) {
+  const Case c = MakeCase(int(state.range(0)));
+  auto projector = MakeProjector(c.image, c.scan);
+  Sinogram y(c.scan, 1.0f);
+  Image x(c.image);
+  for (auto _ : state) {
+    projector->Back(y, x);
+    benchmark::DoNotOptimize(x.values.data());
+  }
+  Report(state, c);
+}
+
+BENCHMARK(BM_Forward)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kSecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_Back)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kSecond)->UseRealTime()->MinTime(2.0);
+
+}  // namespace
+}  // namespace osmo
