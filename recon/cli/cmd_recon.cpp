@@ -14,6 +14,8 @@
 #include "projectors/projector.h"
 #include "recon/cli/cli_common.h"
 #include "recon/cli/commands.h"
+#include "recon/cli/recon_command.h"
+#include "recon/default_beta.h"
 #include "recon/fbp.h"
 #include "recon/io/atomic_output.h"
 #include "recon/io/checkpoint_file.h"
@@ -26,54 +28,7 @@ namespace osmo::cli {
 
 namespace {
 
-struct ReconOptions {
-  std::string input, output;
-  std::string algorithm = "os-ogm2";
-  int64_t subsets = 12;
-  int64_t iterations = 20;
-  std::optional<double> beta;
-  double beta_relative = 4.0;
-  double delta = 0.0002;
-  std::string potential = "fair";
-  std::string neighborhood = "8";
-  bool kappa = false;
-  std::string init = "fbp";
-  std::string restart = "none";
-  double relax = 0.0;
-  double relax_power = 1.5;
-  bool ogm_last_rule = false;
-  std::string curvature = "max";
-  std::optional<double> upper_bound;
-  std::string support = "fov";
-  std::string reference;
-  bool no_reference = false;
-  std::string log;
-  int64_t cost_every = 0;
-  double tolerance = 0.0;
-  std::string checkpoint;
-  int64_t checkpoint_every = 5;
-  bool resume = false;
-  GridOptions grid;
-  DxchangeCliOptions dx;
-  UnitsOptions units;
-  RunOptions run;
-};
 
-// β relative to the data (documented in docs/RECONSTRUCTION.md): the data term's Hessian diagonal
-// Σ_i a_ij² w_i ≈ dx·[Aᵀw]_j, divided by c_j² when κ_j = c_j are used, against the regulariser's
-// β·Σ_k κ_jk (interior, quadratic region): β = r · median_support(dx·[Aᵀw]_j / c_j²) / Σκ.
-double DefaultBeta(double relative, const Image& back_projected_weights, const std::vector<float>& uniformity,
-                   const std::vector<uint8_t>& support, double kappa_sum) {
-  std::vector<float> values;
-  for (size_t j = 0; j < support.size(); ++j) {
-    if (!support[j] || back_projected_weights.values[j] <= 0.0f) continue;
-    const double c2 = uniformity.empty() ? 1.0 : double(uniformity[j]) * uniformity[j];
-    values.push_back(float(back_projected_weights.values[j] / c2));
-  }
-  if (values.empty()) throw InputError("--beta", "voxels seen by the scan", "an empty support");
-  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
-  return relative * back_projected_weights.geometry.voxel_size_mm * double(values[values.size() / 2]) / kappa_sum;
-}
 
 std::string Fingerprint(const ReconOptions& o, const ImageGeometry& grid, const ScanData& scan, double beta) {
   std::ostringstream f;
@@ -83,7 +38,7 @@ std::string Fingerprint(const ReconOptions& o, const ImageGeometry& grid, const 
     << grid.voxel_size_mm << "," << grid.slice_thickness_mm << " algorithm=" << o.algorithm
     << " subsets=" << o.subsets << " beta=" << beta << " delta=" << o.delta << " potential=" << o.potential
     << " neighborhood=" << o.neighborhood << " kappa=" << o.kappa << " restart=" << o.restart
-    << " relax=" << o.relax << "," << o.relax_power << " curvature=" << o.curvature
+    << " relax=" << EffectiveRelax(o) << "," << o.relax_power << " curvature=" << o.curvature
     << " upper=" << o.upper_bound.value_or(-1) << " support=" << o.support;
   return f.str();
 }
@@ -150,11 +105,43 @@ class IterationLog {
   std::ofstream out_;
 };
 
+}  // namespace
+
+double EffectiveRelax(const ReconOptions& o) {
+  if (o.relax) return *o.relax;
+  const Algorithm a = ParseAlgorithm(o.algorithm);
+  return a == Algorithm::kSqs || a == Algorithm::kOsSqs ? 0.0 : kDefaultRelax;
+}
+
+void CheckReconOptions(const ReconOptions& o) {
+  ParseAlgorithm(o.algorithm);
+  ParseRestart(o.restart);
+  ParseCurvature(o.curvature);
+  ParsePotential(o.potential);
+  ParseNeighborhood(o.neighborhood);
+  o.units.Resolve();
+  o.dx.Resolve();
+  CheckVolumeExtension(o.output);
+  if (o.init != "fbp" && o.init != "zero") CheckVolumeExtension(o.init);
+  if (o.support != "fov" && o.support != "all") throw InputError("--support", "fov or all", "\"" + o.support + "\"");
+  if (o.subsets < 1) throw InputError("--subsets", "M ≥ 1", std::to_string(o.subsets));
+  if (o.iterations < 0) throw InputError("--iterations", "a count ≥ 0", std::to_string(o.iterations));
+  if (!(o.beta_relative > 0.0) || !std::isfinite(o.beta_relative)) {
+    throw InputError("--beta-relative", "a positive factor", ToText(o.beta_relative));
+  }
+  if (o.beta && (!(*o.beta >= 0.0) || !std::isfinite(*o.beta))) throw InputError("--beta", "β ≥ 0", ToText(*o.beta));
+  if (!(o.delta > 0.0) || !std::isfinite(o.delta)) throw InputError("--delta", "δ > 0 (1/mm)", ToText(o.delta));
+  if (o.relax && (!(*o.relax >= 0.0) || !std::isfinite(*o.relax))) throw InputError("--relax", "γ ≥ 0", ToText(*o.relax));
+  if (o.checkpoint_every < 1) throw InputError("--checkpoint-every", "K ≥ 1", std::to_string(o.checkpoint_every));
+  if (o.cost_every < 0) throw InputError("--cost-every", "K ≥ 0", std::to_string(o.cost_every));
+  if (o.resume && o.checkpoint.empty()) throw InputError("--resume", "a --checkpoint FILE to resume from", "none");
+}
+
 void RunRecon(const ReconOptions& o) {
   // A stop request during setup takes effect after the first iteration (with its checkpoint).
   InstallStopHandlers();
   o.run.Apply();
-  CheckVolumeExtension(o.output);
+  CheckReconOptions(o);
   CheckOutputLocation(o.output);
   const VolumeWriteOptions write = o.units.Resolve();
   if (o.resume && o.checkpoint.empty()) throw InputError("--resume", "a --checkpoint FILE to resume from", "none");
@@ -163,7 +150,7 @@ void RunRecon(const ReconOptions& o) {
   solver_options.subsets = solver_options.algorithm == Algorithm::kSqs ? 1 : o.subsets;
   solver_options.iterations = o.iterations;
   solver_options.restart = ParseRestart(o.restart);
-  solver_options.relax = o.relax;
+  solver_options.relax = EffectiveRelax(o);
   solver_options.relax_power = o.relax_power;
   solver_options.ogm_last_rule = o.ogm_last_rule;
   solver_options.curvature = ParseCurvature(o.curvature);
@@ -206,7 +193,7 @@ void RunRecon(const ReconOptions& o) {
   }
   {
     const Regularizer probe(grid, RegularizerOptions{reg.potential, 0.0, reg.delta, reg.neighborhood});
-    reg.beta = o.beta ? *o.beta : DefaultBeta(o.beta_relative, atw, uniformity, support, probe.InteriorKappaSum());
+    reg.beta = o.beta ? *o.beta : DataScaledBeta(o.beta_relative, atw, uniformity, support, probe.InteriorKappaSum());
   }
   Note(o.run.verbose, std::string("β = ") + ToText(reg.beta) + (o.beta ? "" : " (from --beta-relative " +
                                                                                ToText(o.beta_relative) + ")"));
@@ -282,12 +269,7 @@ void RunRecon(const ReconOptions& o) {
             << (last_rmsd ? ", RMSD " + ToText(*last_rmsd) + " HU" : "") << ", wrote " << o.output << "\n";
 }
 
-}  // namespace
-
-void RegisterRecon(CLI::App& app) {
-  auto o = std::make_shared<ReconOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "recon", "Penalized weighted least-squares reconstruction (OS-SQS with Nesterov/OGM momentum)");
+void AddReconOptions(CLI::App* sub, ReconOptions* o) {
   sub->add_option("input", o->input, "Scan file (.h5), osmo or DXchange")->required();
   sub->add_option("-o,--output", o->output, "Output volume (.mha .mhd .nrrd .nii .nii.gz)")->required();
   sub->add_option("--algorithm", o->algorithm, "sqs, os-sqs, os-nes83, os-nes05, os-ogm1, os-ogm2")
@@ -308,8 +290,8 @@ void RegisterRecon(CLI::App& app) {
   sub->add_option("--restart", o->restart, "Adaptive momentum restart: none, gradient or function")
       ->capture_default_str();
   sub->add_option("--relax", o->relax,
-                  "Relaxed momentum γ (0: off; e.g. 1e-4): denominators grow as (k+2)^c·γ·10^⌊log10 max D⌋")
-      ->capture_default_str();
+                  "Relaxed momentum γ (0: off): denominators grow as (k+2)^c·γ·10^⌊log10 max D⌋ over "
+                  "sub-iterations k (default: 1e-4 for momentum algorithms, 0 for sqs/os-sqs)");
   sub->add_option("--relax-power", o->relax_power, "Exponent c of the relaxation")->capture_default_str();
   sub->add_flag("--ogm-last-rule", o->ogm_last_rule,
                 "OGM: last-iteration θ_N = (1 + sqrt(1 + 8θ²))/2, output the momentum point");
@@ -337,6 +319,13 @@ void RegisterRecon(CLI::App& app) {
   o->units.Add(sub);
   o->dx.Add(sub);
   o->run.Add(sub);
+}
+
+void RegisterRecon(CLI::App& app) {
+  auto o = std::make_shared<ReconOptions>();
+  CLI::App* sub = app.add_subcommand(
+      "recon", "Penalized weighted least-squares reconstruction (OS-SQS with Nesterov/OGM momentum)");
+  AddReconOptions(sub, o.get());
   sub->callback([o] { RunRecon(*o); });
 }
 

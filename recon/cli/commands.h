@@ -12,5 +12,6 @@ void RegisterFbp(CLI::App& app);
 void RegisterProject(CLI::App& app);
 void RegisterImport(CLI::App& app);
 void RegisterInfo(CLI::App& app);
+void RegisterBatch(CLI::App& app);
 
 }  // namespace osmo::cli

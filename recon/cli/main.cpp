@@ -1,4 +1,4 @@
-// The osmo executable: subcommands simulate, recon, fbp, project, import, info.
+// The osmo executable: subcommands simulate, recon, fbp, project, import, info, batch.
 // SPDX-License-Identifier: Apache-2.0
 #include <CLI/CLI.hpp>
 
@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   cli::RegisterProject(app);
   cli::RegisterImport(app);
   cli::RegisterInfo(app);
+  cli::RegisterBatch(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

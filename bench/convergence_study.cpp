@@ -1,0 +1,206 @@
+// Convergence study (issue "PWLS reconstruction"): RMSD to a converged reference x̂ per
+// iteration and per second for the OS-SQS family at several subset counts. Results as JSON lines
+// for scripts/plot_convergence.py; see docs/BENCHMARKS.md for the protocol and the numbers.
+// Usage: convergence_study SCAN.h5 OUT_DIR [REFERENCE_ITERATIONS (1000)] [ITERATIONS (30)]
+// SPDX-License-Identifier: Apache-2.0
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "projectors/geometry_presets.h"
+#include "projectors/projector.h"
+#include "recon/default_beta.h"
+#include "recon/fbp.h"
+#include "recon/io/scan_file.h"
+#include "recon/metrics.h"
+#include "recon/os_solver.h"
+
+namespace osmo {
+namespace {
+
+// Fair potential, δ = 10 HU, β from the data with r = 4 (the osmo defaults).
+constexpr double kDelta = 0.0002;
+constexpr double kBetaRelative = 4.0;
+
+struct Setup {
+  ScanData scan;
+  ImageGeometry grid;
+  std::unique_ptr<Projector> projector;
+  Sinogram weights;
+  std::unique_ptr<Regularizer> regularizer;
+  std::unique_ptr<PwlsProblem> problem;
+  std::vector<uint8_t> support, mask;
+  Image fbp;
+};
+
+double RmsHu(const Image& a, const Image& b, const std::vector<uint8_t>& mask) { return RmsdHu(a, b, mask); }
+
+// Norm of the projected gradient over the support: ∇Ψ_j where x_j > 0, min(∇Ψ_j, 0) on the bound
+// (zero exactly at a minimiser of Ψ over x ≥ 0).
+double ProjectedGradientNorm(const Setup& s, const Image& x) {
+  Image gradient(s.grid);
+  s.problem->DataGradient(x, AllViews(s.scan.geometry.NumViews()), 1.0, gradient);
+  s.regularizer->AddGradient(x, gradient);
+  double sum = 0.0;
+  for (size_t j = 0; j < x.values.size(); ++j) {
+    if (!s.support[j]) continue;
+    const double g = x.values[j] > 0.0f ? gradient.values[j] : std::min(gradient.values[j], 0.0f);
+    sum += g * g;
+  }
+  return std::sqrt(sum);
+}
+
+Image Run(const Setup& s, const SolverOptions& options, const Image& x0, const Image* reference,
+          std::ofstream* out, const std::string& name) {
+  OsSolver solver(*s.problem, options, s.support);
+  SolverState state = solver.Start(x0);
+  auto record = [&](int64_t iteration, double time_s, double rmsd) {
+    if (!out) return;
+    nlohmann::json line = {{"method", name}, {"subsets", options.subsets}, {"iteration", iteration},
+                           {"time_s", time_s}, {"rmsd_hu", rmsd}};
+    *out << line.dump() << "\n";
+  };
+  if (reference) record(0, 0.0, RmsHu(state.x, *reference, s.mask));
+  solver.Run(state, [&](const IterationRecord& r, const SolverState&) {
+    if (r.rmsd_hu) record(r.iteration, r.time_s, *r.rmsd_hu);
+    return true;
+  }, reference, s.mask);
+  if (out) out->flush();
+  return state.x;
+}
+
+int Main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: convergence_study SCAN.h5 OUT_DIR [REFERENCE_ITERATIONS] [ITERATIONS]\n";
+    return 2;
+  }
+  const std::string out_dir = argv[2];
+  const int64_t reference_iterations = argc > 3 ? std::stoll(argv[3]) : 1000;
+  const int64_t iterations = argc > 4 ? std::stoll(argv[4]) : 30;
+  std::filesystem::create_directories(out_dir);
+  Setup s;
+  s.scan = ReadScanFile(argv[1]);
+  s.grid = DefaultImageGeometry(s.scan.geometry);
+  s.projector = MakeProjector(s.grid, s.scan.geometry);
+  s.weights = *s.scan.weights;
+  s.support = CircularMask(s.grid, s.scan.geometry.FieldOfViewRadiusMm());
+  Image atw(s.grid);
+  s.projector->Back(s.weights, atw);
+  RegularizerOptions reg{PotentialKind::kFair, 0.0, kDelta, Neighborhood::k8};
+  reg.beta = DataScaledBeta(kBetaRelative, atw, {}, s.support, Regularizer(s.grid, reg).InteriorKappaSum());
+  s.regularizer = std::make_unique<Regularizer>(s.grid, reg);
+  s.problem = std::make_unique<PwlsProblem>(*s.projector, s.scan.sinogram, s.weights, *s.regularizer);
+  s.mask = s.support;
+  for (size_t j = 0; j < s.mask.size(); ++j) s.mask[j] = s.mask[j] && s.scan.reference->values[j] > 0.0f;
+  s.fbp = FilteredBackprojection(s.scan.geometry, s.scan.sinogram, s.grid);
+  std::printf("grid %ldx%ld, beta %.6g, delta %g, %zu voxels in the object mask\n", s.grid.nx, s.grid.ny,
+              reg.beta, kDelta, size_t(std::count(s.mask.begin(), s.mask.end(), 1)));
+
+  // x̂: 10 iterations of os-nes05 with 12 subsets from FBP, then 1-subset Nes83 with gradient
+  // restart; every 100 iterations, the change since the last report and the SQS step size.
+  const std::string xhat_path = out_dir + "/xhat.f32";
+  Image xhat(s.grid);
+  if (std::ifstream in{xhat_path, std::ios::binary}) {
+    in.read(reinterpret_cast<char*>(xhat.data()), std::streamsize(xhat.size() * 4));
+    std::printf("reference loaded from %s: projected gradient %.3g of FBP's\n", xhat_path.c_str(),
+                ProjectedGradientNorm(s, xhat) / ProjectedGradientNorm(s, s.fbp));
+  } else {
+    SolverOptions warm;
+    warm.algorithm = Algorithm::kOsNes05;
+    warm.subsets = 12;
+    warm.iterations = 10;
+    Image x = Run(s, warm, s.fbp, nullptr, nullptr, "");
+    SolverOptions long_run;
+    long_run.algorithm = Algorithm::kOsNes83;
+    long_run.subsets = 1;
+    long_run.iterations = reference_iterations;
+    long_run.restart = RestartRule::kGradient;
+    OsSolver solver(*s.problem, long_run, s.support);
+    SolverState state = solver.Start(x);
+    Image last = state.x;
+    const double initial_gradient = ProjectedGradientNorm(s, s.fbp);
+    std::ofstream report(out_dir + "/reference.txt");
+    solver.Run(state, [&](const IterationRecord& r, const SolverState& st) {
+      if (r.iteration % 100 == 0 || r.iteration == reference_iterations) {
+        char line[256];
+        std::snprintf(line, sizeof line,
+                      "iteration %ld: change since last report %.4f HU, projected gradient %.3g of FBP's, cost %.10g, %.0f s\n",
+                      r.iteration, RmsHu(st.x, last, s.mask), ProjectedGradientNorm(s, st.x) / initial_gradient,
+                      s.problem->Cost(st.x), r.time_s);
+        std::fputs(line, stdout);
+        report << line;
+        std::fflush(stdout);
+        last = st.x;
+      }
+      return true;
+    });
+    xhat = state.x;
+    std::ofstream(xhat_path, std::ios::binary).write(reinterpret_cast<const char*>(xhat.data()), std::streamsize(xhat.size() * 4));
+  }
+
+  if (argc > 5 && std::string(argv[5]) == "--sweep-relax") {
+    // Tuning aid: RMSD after `iterations` for relaxed Nes05/OGM2 over γ and M.
+    for (int64_t m : {12, 24, 48}) {
+      for (Algorithm a : {Algorithm::kOsNes05, Algorithm::kOsOgm2}) {
+        for (double gamma : {1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3}) {
+          SolverOptions o;
+          o.algorithm = a;
+          o.subsets = m;
+          o.iterations = iterations;
+          o.relax = gamma;
+          const Image x = Run(s, o, s.fbp, nullptr, nullptr, "");
+          std::printf("%s M=%ld relax %g: %.3f HU\n", ToString(a), m, gamma, RmsHu(x, xhat, s.mask));
+          std::fflush(stdout);
+        }
+      }
+    }
+    return 0;
+  }
+  std::ofstream results(out_dir + "/results.jsonl");
+  struct Method {
+    std::string name;
+    Algorithm algorithm;
+    RestartRule restart;
+    double relax;
+  };
+  const Method methods[] = {{"os-sqs", Algorithm::kOsSqs, RestartRule::kNone, 0.0},
+                            {"os-nes05", Algorithm::kOsNes05, RestartRule::kNone, 0.0},
+                            {"os-ogm2", Algorithm::kOsOgm2, RestartRule::kNone, 0.0},
+                            {"os-ogm2+restart", Algorithm::kOsOgm2, RestartRule::kGradient, 0.0},
+                            {"os-ogm2+relax", Algorithm::kOsOgm2, RestartRule::kNone, 1e-4},
+                            {"os-nes05+relax", Algorithm::kOsNes05, RestartRule::kNone, 1e-4}};
+  for (int64_t m : {1, 6, 12, 24, 48}) {
+    for (const Method& method : methods) {
+      SolverOptions o;
+      o.algorithm = method.algorithm;
+      o.subsets = m;
+      o.iterations = iterations;
+      o.restart = method.restart;
+      o.relax = method.relax;
+      const auto start = std::chrono::steady_clock::now();
+      const Image x = Run(s, o, s.fbp, &xhat, &results, method.name);
+      std::printf("%-16s M=%2ld: %2ld iterations, RMSD to x̂ %.3f HU (%.1f s)\n", method.name.c_str(), m,
+                  iterations, RmsHu(x, xhat, s.mask),
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace osmo
+
+int main(int argc, char** argv) {
+  try {
+    return osmo::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "convergence_study: error: " << e.what() << "\n";
+    return 1;
+  }
+}

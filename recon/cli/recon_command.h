@@ -1,0 +1,64 @@
+// `osmo recon` as a library: its options, their registration and checks, and the run. Shared
+// with `osmo batch`, which validates every job's options before it starts any.
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+
+#include "recon/cli/cli_common.h"
+
+namespace osmo::cli {
+
+// Every option of `osmo recon` (docs/RECONSTRUCTION.md), with its default.
+struct ReconOptions {
+  std::string input, output;
+  std::string algorithm = "os-ogm2";
+  int64_t subsets = 12;
+  int64_t iterations = 20;
+  std::optional<double> beta;
+  double beta_relative = 4.0;
+  double delta = 0.0002;
+  std::string potential = "fair";
+  std::string neighborhood = "8";
+  bool kappa = false;
+  std::string init = "fbp";
+  std::string restart = "none";
+  // Relaxed momentum γ; unset: kDefaultRelax for momentum algorithms, 0 for sqs/os-sqs.
+  std::optional<double> relax;
+  double relax_power = 1.5;
+  bool ogm_last_rule = false;
+  std::string curvature = "max";
+  std::optional<double> upper_bound;
+  std::string support = "fov";
+  std::string reference;
+  bool no_reference = false;
+  std::string log;
+  int64_t cost_every = 0;
+  double tolerance = 0.0;
+  std::string checkpoint;
+  int64_t checkpoint_every = 5;
+  bool resume = false;
+  GridOptions grid;
+  DxchangeCliOptions dx;
+  UnitsOptions units;
+  RunOptions run;
+};
+
+// γ of relaxed momentum used when --relax is not given (momentum algorithms): the best value for
+// 12–24 subsets in the convergence study (docs/BENCHMARKS.md).
+constexpr double kDefaultRelax = 1e-4;
+
+// The relaxation a run uses: --relax, else kDefaultRelax for momentum algorithms, else 0.
+double EffectiveRelax(const ReconOptions& o);
+
+// Adds the recon options and positionals to `sub` (no callback).
+void AddReconOptions(CLI::App* sub, ReconOptions* o);
+// Checks names and ranges that need no file (algorithm, restart, potential, …); InputError.
+void CheckReconOptions(const ReconOptions& o);
+// Runs a reconstruction (throws InputError, DivergenceError, Interrupted).
+void RunRecon(const ReconOptions& o);
+
+}  // namespace osmo::cli
