@@ -21,3 +21,28 @@ std::vector<uint8_t> CircularMask(const ImageGeometry& grid, double radius_mm);
 std::vector<uint8_t> ThresholdMask(const Image& image, float threshold);
 
 }  // namespace osmo
+
+namespace osmo {
+
+// Mean structural similarity of two 2D images of nx × ny (Wang, Bovik, Sheikh & Simoncelli,
+// IEEE TIP 2004): Gaussian window σ = 1.5 truncated at radius 5 (11 × 11), mirrored borders
+// (… c b a | a b c …), C1 = (0.01·L)², C2 = (0.03·L)² with L = data_range, population
+// (co)variances, averaged over the pixels at least 5 from the border — the definition of
+// scikit-image's structural_similarity(gaussian_weights=True, sigma=1.5,
+// use_sample_covariance=False).
+double Ssim2D(const float* a, const float* b, int64_t nx, int64_t ny, double data_range);
+// Mean of Ssim2D over the slices of two volumes on the same grid.
+double SsimVolume(const Image& a, const Image& b, double data_range);
+
+// Voxels whose centre lies within `radius_mm` of (x, y) in every slice.
+std::vector<uint8_t> DiscMask(const ImageGeometry& grid, double x_mm, double y_mm, double radius_mm);
+
+// Mean and (population) standard deviation of the image inside the mask, in double.
+struct RegionStatistics {
+  double mean = 0.0;
+  double sd = 0.0;
+  int64_t count = 0;
+};
+RegionStatistics Statistics(const Image& image, const std::vector<uint8_t>& mask);
+
+}  // namespace osmo

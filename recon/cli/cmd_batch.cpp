@@ -19,6 +19,7 @@
 
 #include "projectors/error.h"
 #include "recon/cli/batch_manifest.h"
+#include "recon/cli/batch_runner.h"
 #include "recon/cli/cli_common.h"
 #include "recon/cli/commands.h"
 #include "recon/io/atomic_output.h"
@@ -31,17 +32,7 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-struct BatchOptions {
-  std::string manifest;
-  int jobs = 0;
-  int threads = 0;
-  std::string summary;
-  std::string shard;
-  int checkpoint_every = 5;
-  std::vector<std::string> merge;
-  std::string merge_output;
-  bool verbose = false;
-};
+
 
 // One summary record (docs/BATCH.md).
 struct Record {
@@ -194,6 +185,8 @@ void Merge(const BatchOptions& o) {
   std::cout << "osmo batch: merged " << records.size() << " jobs from " << o.merge.size() << " summaries into "
             << o.merge_output << "\n";
 }
+
+}  // namespace
 
 void RunBatch(const BatchOptions& o) {
   if (!o.merge.empty()) return Merge(o);
@@ -350,8 +343,6 @@ void RunBatch(const BatchOptions& o) {
   if (interrupted > 0 && StopRequested()) throw Interrupted("batch interrupted; rerun it to continue");
   if (failed > 0) throw InputError(summary_path, "every job done", std::to_string(failed) + " failed job(s)");
 }
-
-}  // namespace
 
 void RegisterBatch(CLI::App& app) {
   auto o = std::make_shared<BatchOptions>();

@@ -13,5 +13,6 @@ void RegisterProject(CLI::App& app);
 void RegisterImport(CLI::App& app);
 void RegisterInfo(CLI::App& app);
 void RegisterBatch(CLI::App& app);
+void RegisterStudy(CLI::App& app);
 
 }  // namespace osmo::cli

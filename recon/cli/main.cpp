@@ -1,4 +1,4 @@
-// The osmo executable: subcommands simulate, recon, fbp, project, import, info, batch.
+// The osmo executable: subcommands simulate, recon, fbp, project, import, info, batch, study.
 // SPDX-License-Identifier: Apache-2.0
 #include <CLI/CLI.hpp>
 
@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   cli::RegisterImport(app);
   cli::RegisterInfo(app);
   cli::RegisterBatch(app);
+  cli::RegisterStudy(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
