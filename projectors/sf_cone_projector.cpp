@@ -60,7 +60,10 @@ void SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column*
     // voxels tile the detector column exactly. The cell-averaged rectangle over row n of the
     // voxel's local interval [t0, t3] is clamp(t3 − n, 0, 1) − clamp(t0 − n, 0, 1).
     const float step = float(dz * m), b_first = float(z_first * m + origin);
-#pragma omp simd reduction(max : span)
+    thread_local std::vector<int32_t> widths;
+    widths.resize(size_t(nz));
+    int32_t* width_of = widths.data();
+#pragma omp simd
     for (int64_t k = 0; k < nz; ++k) {
       const float lo = b_first + float(k) * step, hi = b_first + float(k + 1) * step;
       const float base = std::floor(lo);
@@ -71,8 +74,10 @@ void SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column*
       first[k] = touches ? int32_t(base) : 0;
       const float z = float(z_first + (double(k) + 0.5) * dz);
       amplitude[k] = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
-      span = std::max(span, touches ? int32_t(width) : 1);
+      width_of[k] = touches ? int32_t(width) : 1;
     }
+    // (The maximum in its own loop: a max-reduction inside the loop above stops it vectorising.)
+    for (int64_t k = 0; k < nz; ++k) span = std::max(span, width_of[k]);
     col->weights.resize(size_t(span * nz));
     for (int32_t n = 0; n < span; ++n) {
       float* w = col->weights.data() + int64_t(n) * nz;

@@ -37,6 +37,61 @@ TransaxialFootprints::TransaxialFootprints(const ImageGeometry& image, const Sca
   max_span_ = int32_t(std::ceil(width_mm / scan.channel_spacing_mm)) + 2;
 }
 
+// Parallel beam: every voxel of a view has the same trapezoid — half-widths
+// (|cos β| ± |sin β|)·dx/2 around the centre's projection x·cos β + y·sin β, height
+// dx / max(|cos β|, |sin β|) — so only its position changes from voxel to voxel (no corners,
+// sorting or divisions per voxel).
+void TransaxialFootprints::ComputeParallelRow(int64_t view, int64_t j, RowFootprints* out) const {
+  const int64_t nx = image_.nx;
+  const double dx = image_.voxel_size_mm;
+  const double c = cos_[size_t(view)], s = sin_[size_t(view)];
+  const double inv_du = 1.0 / scan_.channel_spacing_mm;
+  const double ac = std::abs(c), as = std::abs(s);
+  const double outer = 0.5 * dx * (ac + as) * inv_du, inner = 0.5 * dx * std::abs(ac - as) * inv_du;
+  const float rise_width = float(outer - inner), plateau = float(2.0 * inner), full = float(2.0 * outer);
+  const float half_inverse_edge = rise_width > 0.0f ? 0.5f / rise_width : 0.0f;
+  const float amplitude = float(dx / std::max(ac, as));
+  const double q_first = (image_.X(0.0) * c + image_.Y(double(j)) * s) * inv_du + cell_origin_;
+  const double q_step = dx * c * inv_du;
+  thread_local std::vector<float> local;
+  local.resize(size_t(2 * nx));
+  float* t0 = local.data();
+  float* previous = t0 + nx;
+  out->first.resize(size_t(nx));
+  out->count.resize(size_t(nx));
+  int32_t* first = out->first.data();
+  int32_t* count = out->count.data();
+  const double n_channels = double(scan_.n_channels), max_span = double(max_span_);
+#pragma omp simd
+  for (int64_t i = 0; i < nx; ++i) {
+    const double b0 = q_first + double(i) * q_step - outer;
+    const double lo = std::floor(b0);
+    const double width = std::ceil(b0 + 2.0 * outer) - lo;
+    const bool touches = (lo < n_channels) & (lo + width > 0.0) & (width <= max_span);
+    t0[i] = float(b0 - lo);
+    first[i] = touches ? int32_t(lo) : 0;
+    count[i] = touches ? int32_t(width) : 0;
+    previous[i] = touches ? 0.0f : 1e30f;  // G(0) = 0; untouched voxels get zero weights below
+  }
+  int32_t row_span = 1;
+  for (int64_t i = 0; i < nx; ++i) row_span = std::max(row_span, count[i]);
+  out->span = row_span;
+  out->weights.resize(size_t(row_span * nx));
+  for (int32_t m = 0; m < row_span; ++m) {
+    float* w = out->weights.data() + int64_t(m) * nx;
+    const float boundary = float(m + 1);
+#pragma omp simd
+    for (int64_t i = 0; i < nx; ++i) {
+      const float next = footprint::TrapezoidCdf(boundary, t0[i], t0[i] + rise_width, t0[i] + rise_width + plateau,
+                                                 t0[i] + full, half_inverse_edge, half_inverse_edge);
+      const bool touches = previous[i] < 1e29f;
+      w[i] = touches ? amplitude * (next - previous[i]) : 0.0f;
+      previous[i] = touches ? next : previous[i];
+    }
+  }
+  out->cached_view = -1;  // no corner line cached
+}
+
 void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* out) const {
   const int64_t nx = image_.nx;
   const double dx = image_.voxel_size_mm;
@@ -47,6 +102,8 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
   const bool arc = scan_.detector_shape == DetectorShape::kArc;
   const double y_c = image_.Y(double(j));
   const double origin = cell_origin_;
+
+  if (parallel) return ComputeParallelRow(view, j, out);
 
   // 1. Cell coordinate q of every voxel corner on the row's two boundary lines: parallel
   //    q = p·e_u/Δu; fan q = D·s/t/Δu (flat) or D·atan(s/t)/Δu (arc), with s = p·e_u and

@@ -51,6 +51,8 @@ class TransaxialFootprints {
   int32_t MaxSpan() const { return max_span_; }
 
  private:
+  void ComputeParallelRow(int64_t view, int64_t j, RowFootprints* out) const;
+
   ImageGeometry image_;
   ScanGeometry scan_;
   bool with_depths_;

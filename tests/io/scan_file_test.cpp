@@ -41,7 +41,11 @@ ScanData SmallScan() {
 }
 
 TEST(ScanFile, RoundTripKeepsEverything) {
-  const std::string path = TempPath("roundtrip.h5");
+  // A folder of its own: other test processes write temporaries into TempDir() meanwhile.
+  const std::string folder = TempPath("roundtrip_folder");
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  const std::string path = folder + "/roundtrip.h5";
   const ScanData scan = SmallScan();
   WriteScanFile(path, scan);
   const ScanData back = ReadScanFile(path);
