@@ -10,6 +10,7 @@
 
 #include "recon/io/scan_file.h"
 #include "recon/io/volume_io.h"
+#include "tests/support/real_data.h"
 #include "tests/support/run_process.h"
 
 namespace osmo {
@@ -201,8 +202,8 @@ TEST(Cli, SigintStopsAfterAnIterationWithACheckpoint) {
 // The real APS tooth: import matches −log((I − D)/(F − D)) (tested in io), and the FBP shows the
 // object: the mean inside the tooth's support clearly exceeds the mean of the air around it.
 TEST(Cli, RealToothImportsAndItsFbpShowsTheTooth) {
-  const std::string tooth = std::string(OSMO_REAL_DATA_DIR) + "/tomopy-tooth/tooth.h5";
-  if (!fs::exists(tooth)) GTEST_SKIP() << "real data not found at " << tooth;
+  const std::string tooth = testing::RealDataFile("tomopy-tooth/tooth.h5");
+  if (tooth.empty()) GTEST_SKIP() << "real data (tomopy-tooth/tooth.h5) not found; set OSMO_REAL_DATA";
   const std::string folder = Folder();
   const ProcessResult imported = Osmo({"import", tooth, "-o", folder + "/tooth.h5", "--angles-deg", "0:180:181",
                                        "--center-of-rotation", "295.6"});

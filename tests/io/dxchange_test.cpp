@@ -9,6 +9,7 @@
 
 #include "projectors/error.h"
 #include "recon/io/hdf5_util.h"
+#include "tests/support/real_data.h"
 
 namespace osmo {
 namespace {
@@ -91,8 +92,8 @@ TEST(Dxchange, MissingFlatsAreReported) {
 // The real APS tooth scan: every value equals −log((I − D)/(F − D)) with D and F the mean dark and
 // flat, computed here independently from the raw datasets.
 TEST(Dxchange, RealToothFileImportsWithTheIndependentlyComputedValues) {
-  const std::string path = std::string(OSMO_REAL_DATA_DIR) + "/tomopy-tooth/tooth.h5";
-  if (!std::filesystem::exists(path)) GTEST_SKIP() << "real data not found at " << path;
+  const std::string path = testing::RealDataFile("tomopy-tooth/tooth.h5");
+  if (path.empty()) GTEST_SKIP() << "real data (tomopy-tooth/tooth.h5) not found; set OSMO_REAL_DATA";
   DxchangeOptions options;
   ParseAngleRange("0:180:181", &options);
   options.center_of_rotation_px = 295.6;
