@@ -29,6 +29,11 @@ struct ImageGeometry {
   // Largest distance of any transaxial voxel corner from the rotation axis (x = y = 0), mm.
   double MaxCornerRadiusMm() const;
 
+  // The grid of (nx, ny, nz) voxels of (dx, dx, dz) mm whose voxel (0, 0, 0) is centred at
+  // `origin_mm` — the ITK/scan-file convention (centre = origin + (n − 1)/2 · spacing).
+  static ImageGeometry FromOrigin(int64_t nx, int64_t ny, int64_t nz, double dx_mm, double dz_mm,
+                                  const std::array<double, 3>& origin_mm);
+
   // Throws InputError naming `where` and the offending field.
   void Validate(const std::string& where) const;
   bool operator==(const ImageGeometry& other) const;

@@ -35,8 +35,11 @@ SfConeProjector::SfConeProjector(const ImageGeometry& image, const ScanGeometry&
   max_axial_span_ = int32_t(std::ceil(extent * D / (R - r) / scan.row_spacing_mm)) + 2;
 }
 
-void SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column* col) const {
-  const int64_t nz = image_.nz, nr = scan_.n_rows;
+bool SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column* col) const {
+  const int64_t nz = image_.nz, nr = scan_.n_rows, nx = image_.nx;
+  bool seen = false;  // a column whose transaxial footprint misses the detector is skipped
+  for (int32_t m = 0; m < row.span; ++m) seen = seen || row.weights[size_t(m * nx + i)] != 0.0f;
+  if (!seen) return false;
   const double dz = image_.slice_thickness_mm;
   const double z_first = image_.Z(0.0) - 0.5 * dz;
   const float inv_r2 = row.inverse_radial_sq[size_t(i)];
@@ -137,6 +140,7 @@ void SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column*
   col->span = span;
   col->row_lo = std::max<int64_t>(0, lowest);
   col->row_hi = std::min<int64_t>(nr - 1, highest);
+  return col->row_lo <= col->row_hi;
 }
 
 // rows[r] = Σ_k a_axial(k, r)·x[k]; `rows` is padded by max_axial_span_ on both sides and only
@@ -201,11 +205,7 @@ void SfConeProjector::Forward(const Image& image, Sinogram& sinogram, const View
       for (int64_t j = 0; j < ny; ++j) {
         footprints_.ComputeRow(view, j, &row);
         for (int64_t i = 0; i < nx; ++i) {
-          bool seen = false;
-          for (int32_t m = 0; m < row.span; ++m) seen = seen || row.weights[size_t(m * nx + i)] != 0.0f;
-          if (!seen) continue;
-          PrepareColumn(row, i, &column);
-          if (column.row_hi < column.row_lo) continue;
+          if (!PrepareColumn(row, i, &column)) continue;
           ColumnForward(column, columns.data() + (j * nx + i) * nz, rows);
           for (int32_t m = 0; m < row.span; ++m) {
             const float w = row.weights[size_t(m * nx + i)];
@@ -254,11 +254,7 @@ void SfConeProjector::Back(const Sinogram& sinogram, Image& image, const ViewLis
         footprints_.ComputeRow(views[size_t(n)], j, &row);
         const float* view_data = detector.data() + n * view_size;
         for (int64_t i = 0; i < nx; ++i) {
-          bool seen = false;
-          for (int32_t m = 0; m < row.span; ++m) seen = seen || row.weights[size_t(m * nx + i)] != 0.0f;
-          if (!seen) continue;
-          PrepareColumn(row, i, &column);
-          if (column.row_hi < column.row_lo) continue;
+          if (!PrepareColumn(row, i, &column)) continue;
           // Only [row_lo, row_hi] (and zero padding around it) is read back.
           std::fill(rows + column.row_lo - max_axial_span_, rows + column.row_hi + 1 + max_axial_span_, 0.0f);
           for (int32_t m = 0; m < row.span; ++m) {

@@ -195,16 +195,8 @@ ScanData ReadScanFile(const std::string& path) {
       throw InputError(where + " attribute spacing_mm", "positive spacing with dx = dy",
                        ToText(spacing[0]) + ", " + ToText(spacing[1]) + ", " + ToText(spacing[2]));
     }
-    ImageGeometry g;
-    g.nx = int64_t(shape[2]);
-    g.ny = int64_t(shape[1]);
-    g.nz = int64_t(shape[0]);
-    g.voxel_size_mm = spacing[0];
-    g.slice_thickness_mm = spacing[2];
-    // origin = centre of voxel (0,0,0) = centre − (n−1)/2 · spacing.
-    g.center_mm = {origin[0] + 0.5 * double(g.nx - 1) * spacing[0],
-                   origin[1] + 0.5 * double(g.ny - 1) * spacing[1],
-                   origin[2] + 0.5 * double(g.nz - 1) * spacing[2]};
+    const ImageGeometry g = ImageGeometry::FromOrigin(int64_t(shape[2]), int64_t(shape[1]), int64_t(shape[0]),
+                                                      spacing[0], spacing[2], {origin[0], origin[1], origin[2]});
     Image image(g);
     h5::ReadFloats(ref.get(), image.data(), where);
     for (float v : image.values) {

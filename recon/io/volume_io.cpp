@@ -129,16 +129,8 @@ Image ReadVolume(const std::string& path) {
     throw InputError(path + ": spacing", "equal x and y spacing",
                      ToText(spacing[0]) + " × " + ToText(spacing[1]) + " mm");
   }
-  ImageGeometry g;
-  g.nx = int64_t(size[0]);
-  g.ny = int64_t(size[1]);
-  g.nz = int64_t(size[2]);
-  g.voxel_size_mm = spacing[0];
-  g.slice_thickness_mm = spacing[2];
-  for (int a = 0; a < 3; ++a) {
-    const int64_t n = a == 0 ? g.nx : a == 1 ? g.ny : g.nz;
-    g.center_mm[size_t(a)] = origin[a] + 0.5 * double(n - 1) * spacing[a];
-  }
+  const ImageGeometry g = ImageGeometry::FromOrigin(int64_t(size[0]), int64_t(size[1]), int64_t(size[2]),
+                                                    spacing[0], spacing[2], {origin[0], origin[1], origin[2]});
   g.Validate(path);
   Image image(g);
   std::copy(volume->GetBufferPointer(), volume->GetBufferPointer() + image.size(), image.values.begin());

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "recon/io/volume_io.h"
-#include "tests/support/run_process.h"
+#include "tests/support/osmo_process.h"
 
 namespace osmo {
 namespace {
@@ -18,15 +18,9 @@ using testing::RunProcess;
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-ProcessResult Osmo(const std::vector<std::string>& args) { return RunProcess(OSMO_BINARY, args); }
+using testing::Osmo;
 
-std::string Folder() {
-  const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  const std::string folder = ::testing::TempDir() + "osmo_batch_" + name;
-  fs::remove_all(folder);
-  fs::create_directories(folder);
-  return folder;
-}
+std::string Folder() { return testing::FreshTestFolder("osmo_batch_"); }
 
 // Simulates `count` small scans scan0.h5 … in `folder` (different seeds).
 void SimulateScans(const std::string& folder, int count) {

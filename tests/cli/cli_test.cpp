@@ -11,7 +11,7 @@
 #include "recon/io/scan_file.h"
 #include "recon/io/volume_io.h"
 #include "tests/support/real_data.h"
-#include "tests/support/run_process.h"
+#include "tests/support/osmo_process.h"
 
 namespace osmo {
 namespace {
@@ -20,16 +20,9 @@ using testing::ProcessResult;
 using testing::RunProcess;
 namespace fs = std::filesystem;
 
-ProcessResult Osmo(const std::vector<std::string>& args) { return RunProcess(OSMO_BINARY, args); }
+using testing::Osmo;
 
-// A fresh folder per test case (ctest runs cases as parallel processes).
-std::string Folder() {
-  const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  const std::string folder = ::testing::TempDir() + "osmo_cli_" + name;
-  fs::remove_all(folder);
-  fs::create_directories(folder);
-  return folder;
-}
+std::string Folder() { return testing::FreshTestFolder("osmo_cli_"); }
 
 // A small fan-beam geometry (64 channels, 90 views) so every command runs in well under a second.
 std::string SmallGeometry(const std::string& folder) {

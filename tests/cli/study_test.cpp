@@ -7,7 +7,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "tests/support/run_process.h"
+#include "tests/support/osmo_process.h"
 
 namespace osmo {
 namespace {
@@ -18,15 +18,9 @@ using testing::RunProcess;
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-ProcessResult Osmo(const std::vector<std::string>& args) { return RunProcess(OSMO_BINARY, args); }
+using testing::Osmo;
 
-std::string Folder() {
-  const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  const std::string folder = ::testing::TempDir() + "osmo_study_" + name;
-  fs::remove_all(folder);
-  fs::create_directories(folder);
-  return folder;
-}
+std::string Folder() { return testing::FreshTestFolder("osmo_study_"); }
 
 // Three doses × two realisations × {FBP, OS-SQS} on a 64-channel fan scan, 32² image.
 Json TinyConfig(const std::string& folder) {
