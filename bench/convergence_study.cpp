@@ -38,7 +38,9 @@ struct Setup {
   Image fbp;
 };
 
-double RmsHu(const Image& a, const Image& b, const std::vector<uint8_t>& mask) { return RmsdHu(a, b, mask); }
+double RmsHu(const Image& a, const Image& b, const std::vector<uint8_t>& mask) {
+  return RmsdHu(a, b, mask);
+}
 
 // Norm of the projected gradient over the support: ∇Ψ_j where x_j > 0, min(∇Ψ_j, 0) on the bound
 // (zero exactly at a minimiser of Ψ over x ≥ 0).
@@ -61,15 +63,21 @@ Image Run(const Setup& s, const SolverOptions& options, const Image& x0, const I
   SolverState state = solver.Start(x0);
   auto record = [&](int64_t iteration, double time_s, double rmsd) {
     if (!out) return;
-    nlohmann::json line = {{"method", name}, {"subsets", options.subsets}, {"iteration", iteration},
-                           {"time_s", time_s}, {"rmsd_hu", rmsd}};
+    nlohmann::json line = {{"method", name},
+                           {"subsets", options.subsets},
+                           {"iteration", iteration},
+                           {"time_s", time_s},
+                           {"rmsd_hu", rmsd}};
     *out << line.dump() << "\n";
   };
   if (reference) record(0, 0.0, RmsHu(state.x, *reference, s.mask));
-  solver.Run(state, [&](const IterationRecord& r, const SolverState&) {
-    if (r.rmsd_hu) record(r.iteration, r.time_s, *r.rmsd_hu);
-    return true;
-  }, reference, s.mask);
+  solver.Run(
+      state,
+      [&](const IterationRecord& r, const SolverState&) {
+        if (r.rmsd_hu) record(r.iteration, r.time_s, *r.rmsd_hu);
+        return true;
+      },
+      reference, s.mask);
   if (out) out->flush();
   return state.x;
 }
@@ -92,14 +100,17 @@ int Main(int argc, char** argv) {
   Image atw(s.grid);
   s.projector->Back(s.weights, atw);
   RegularizerOptions reg{PotentialKind::kFair, 0.0, kDelta, Neighborhood::k8};
-  reg.beta = DataScaledBeta(kBetaRelative, atw, {}, s.support, Regularizer(s.grid, reg).InteriorKappaSum());
+  reg.beta = DataScaledBeta(kBetaRelative, atw, {}, s.support,
+                            Regularizer(s.grid, reg).InteriorKappaSum());
   s.regularizer = std::make_unique<Regularizer>(s.grid, reg);
-  s.problem = std::make_unique<PwlsProblem>(*s.projector, s.scan.sinogram, s.weights, *s.regularizer);
+  s.problem =
+      std::make_unique<PwlsProblem>(*s.projector, s.scan.sinogram, s.weights, *s.regularizer);
   s.mask = s.support;
-  for (size_t j = 0; j < s.mask.size(); ++j) s.mask[j] = s.mask[j] && s.scan.reference->values[j] > 0.0f;
+  for (size_t j = 0; j < s.mask.size(); ++j)
+    s.mask[j] = s.mask[j] && s.scan.reference->values[j] > 0.0f;
   s.fbp = FilteredBackprojection(s.scan.geometry, s.scan.sinogram, s.grid);
-  std::printf("grid %ldx%ld, beta %.6g, delta %g, %zu voxels in the object mask\n", s.grid.nx, s.grid.ny,
-              reg.beta, kDelta, size_t(std::count(s.mask.begin(), s.mask.end(), 1)));
+  std::printf("grid %ldx%ld, beta %.6g, delta %g, %zu voxels in the object mask\n", s.grid.nx,
+              s.grid.ny, reg.beta, kDelta, size_t(std::count(s.mask.begin(), s.mask.end(), 1)));
 
   // x̂: 10 iterations of os-nes05 with 12 subsets from FBP, then 1-subset Nes83 with gradient
   // restart; every 100 iterations, the change since the last report and the SQS step size.
@@ -129,9 +140,11 @@ int Main(int argc, char** argv) {
       if (r.iteration % 100 == 0 || r.iteration == reference_iterations) {
         char line[256];
         std::snprintf(line, sizeof line,
-                      "iteration %ld: change since last report %.4f HU, projected gradient %.3g of FBP's, cost %.10g, %.0f s\n",
-                      r.iteration, RmsHu(st.x, last, s.mask), ProjectedGradientNorm(s, st.x) / initial_gradient,
-                      s.problem->Cost(st.x), r.time_s);
+                      "iteration %ld: change since last report %.4f HU, projected gradient %.3g of "
+                      "FBP's, cost %.10g, %.0f s\n",
+                      r.iteration, RmsHu(st.x, last, s.mask),
+                      ProjectedGradientNorm(s, st.x) / initial_gradient, s.problem->Cost(st.x),
+                      r.time_s);
         std::fputs(line, stdout);
         report << line;
         std::fflush(stdout);
@@ -140,7 +153,8 @@ int Main(int argc, char** argv) {
       return true;
     });
     xhat = state.x;
-    std::ofstream(xhat_path, std::ios::binary).write(reinterpret_cast<const char*>(xhat.data()), std::streamsize(xhat.size() * 4));
+    std::ofstream(xhat_path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(xhat.data()), std::streamsize(xhat.size() * 4));
   }
 
   if (argc > 5 && std::string(argv[5]) == "--sweep-relax") {
@@ -154,7 +168,8 @@ int Main(int argc, char** argv) {
           o.iterations = iterations;
           o.relax = gamma;
           const Image x = Run(s, o, s.fbp, nullptr, nullptr, "");
-          std::printf("%s M=%ld relax %g: %.3f HU\n", ToString(a), m, gamma, RmsHu(x, xhat, s.mask));
+          std::printf("%s M=%ld relax %g: %.3f HU\n", ToString(a), m, gamma,
+                      RmsHu(x, xhat, s.mask));
           std::fflush(stdout);
         }
       }
@@ -184,8 +199,8 @@ int Main(int argc, char** argv) {
       o.relax = method.relax;
       const auto start = std::chrono::steady_clock::now();
       const Image x = Run(s, o, s.fbp, &xhat, &results, method.name);
-      std::printf("%-16s M=%2ld: %2ld iterations, RMSD to x̂ %.3f HU (%.1f s)\n", method.name.c_str(), m,
-                  iterations, RmsHu(x, xhat, s.mask),
+      std::printf("%-16s M=%2ld: %2ld iterations, RMSD to x̂ %.3f HU (%.1f s)\n",
+                  method.name.c_str(), m, iterations, RmsHu(x, xhat, s.mask),
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       std::fflush(stdout);
     }

@@ -49,7 +49,8 @@ Image RandomImage(const ImageGeometry& g) {
 
 void Report(benchmark::State& state, const Case& c) {
   const double updates = double(c.image.NumVoxels()) * double(c.scan.NumViews());
-  state.counters["voxel_views_per_s"] = benchmark::Counter(updates, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["voxel_views_per_s"] =
+      benchmark::Counter(updates, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["threads"] = omp_get_max_threads();
 }
 
@@ -77,7 +78,13 @@ void BM_Back(benchmark::State& state) {
   Report(state, c);
 }
 
-BENCHMARK(BM_Forward)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kSecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_Forward)
+    ->Arg(1)
+    ->Arg(2)
+    ->Arg(3)
+    ->Unit(benchmark::kSecond)
+    ->UseRealTime()
+    ->MinTime(2.0);
 BENCHMARK(BM_Back)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kSecond)->UseRealTime()->MinTime(2.0);
 
 }  // namespace

@@ -16,8 +16,7 @@ double Ellipsoid::Chord(const std::array<double, 3>& p, const std::array<double,
   const double inv_a = 1.0 / semi_axes_mm[0], inv_b = 1.0 / semi_axes_mm[1];
   const double inv_c = IsCylinder() ? 0.0 : 1.0 / semi_axes_mm[2];
   const double q[3] = {(c * px + s * py) * inv_a, (-s * px + c * py) * inv_b, pz * inv_c};
-  const double e[3] = {(c * d[0] + s * d[1]) * inv_a, (-s * d[0] + c * d[1]) * inv_b,
-                       d[2] * inv_c};
+  const double e[3] = {(c * d[0] + s * d[1]) * inv_a, (-s * d[0] + c * d[1]) * inv_b, d[2] * inv_c};
   const double A = e[0] * e[0] + e[1] * e[1] + e[2] * e[2];
   if (!(A > 0.0)) return 0.0;  // a line along the axis of a cylinder
   const double B = q[0] * e[0] + q[1] * e[1] + q[2] * e[2];

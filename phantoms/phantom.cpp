@@ -28,7 +28,8 @@ namespace {
 void VoxelRange(double centre, double half_width, double first_centre, double step, int64_t n,
                 int64_t* lo, int64_t* hi) {
   *lo = std::max<int64_t>(0, int64_t(std::floor((centre - half_width - first_centre) / step)) - 1);
-  *hi = std::min<int64_t>(n - 1, int64_t(std::ceil((centre + half_width - first_centre) / step)) + 1);
+  *hi =
+      std::min<int64_t>(n - 1, int64_t(std::ceil((centre + half_width - first_centre) / step)) + 1);
 }
 
 // Fraction of the voxel centred at (x, y, z) with sides (dx, dx, dz) inside the shape.
@@ -79,8 +80,8 @@ Image Rasterize(const Phantom& phantom, const ImageGeometry& grid, int supersamp
     for (int64_t row = 0; row < std::max<int64_t>(rows, 0); ++row) {
       const int64_t k = k0 + row / (j1 - j0 + 1), j = j0 + row % (j1 - j0 + 1);
       for (int64_t i = i0; i <= i1; ++i) {
-        const double f = InsideFraction(e, grid.X(double(i)), grid.Y(double(j)),
-                                        grid.Z(double(k)), dx, dz, use_z, s);
+        const double f = InsideFraction(e, grid.X(double(i)), grid.Y(double(j)), grid.Z(double(k)),
+                                        dx, dz, use_z, s);
         if (f > 0.0) image.at(i, j, k) += float(e.value_per_mm * f);
       }
     }

@@ -26,14 +26,17 @@ std::vector<double> Numbers(const Json& shape, const std::string& key, size_t n,
                             const std::string& where) {
   const std::string field = where + "." + key;
   if (!shape.contains(key)) {
-    throw InputError(field, std::to_string(n) + (n == 1 ? " number" : " numbers"), "nothing (missing field)");
+    throw InputError(field, std::to_string(n) + (n == 1 ? " number" : " numbers"),
+                     "nothing (missing field)");
   }
   const Json& value = shape.at(key);
   std::vector<double> out;
   auto take = [&](const Json& v) {
-    if (!v.is_number() || !std::isfinite(v.get<double>()) || (positive && !(v.get<double>() > 0.0))) {
-      throw InputError(field, std::string(positive ? "positive " : "finite ") +
-                                  (n == 1 ? "number" : "numbers"), Shorten(value));
+    if (!v.is_number() || !std::isfinite(v.get<double>()) ||
+        (positive && !(v.get<double>() > 0.0))) {
+      throw InputError(
+          field, std::string(positive ? "positive " : "finite ") + (n == 1 ? "number" : "numbers"),
+          Shorten(value));
     }
     out.push_back(v.get<double>());
   };
@@ -71,8 +74,8 @@ Phantom ParsePhantomJson(const std::string& text, const std::string& where) {
   }
   Phantom phantom;
   phantom.is_3d = has_3d;
-  phantom.name = root.contains("name") && root["name"].is_string() ? root["name"].get<std::string>()
-                                                                     : where;
+  phantom.name =
+      root.contains("name") && root["name"].is_string() ? root["name"].get<std::string>() : where;
   const std::string list_key = has_3d ? "ellipsoids" : "ellipses";
   const Json& list = root.at(list_key);
   if (!list.is_array() || list.empty()) {
@@ -92,14 +95,12 @@ Phantom ParsePhantomJson(const std::string& text, const std::string& where) {
     }
     const auto center = Numbers(shape, "center_mm", dims, false, shape_where);
     const auto axes = Numbers(shape, "semi_axes_mm", dims, true, shape_where);
-    const double angle = shape.contains("angle_deg")
-                             ? Numbers(shape, "angle_deg", 1, false, shape_where)[0]
-                             : 0.0;
+    const double angle =
+        shape.contains("angle_deg") ? Numbers(shape, "angle_deg", 1, false, shape_where)[0] : 0.0;
     const double value = Numbers(shape, "value_per_mm", 1, false, shape_where)[0];
     Ellipsoid e;
     e.center_mm = {center[0], center[1], has_3d ? center[2] : 0.0};
-    e.semi_axes_mm = {axes[0], axes[1],
-                      has_3d ? axes[2] : std::numeric_limits<double>::infinity()};
+    e.semi_axes_mm = {axes[0], axes[1], has_3d ? axes[2] : std::numeric_limits<double>::infinity()};
     e.angle_rad = angle * M_PI / 180.0;
     e.value_per_mm = value;
     phantom.shapes.push_back(e);

@@ -64,10 +64,12 @@ std::vector<float> IncidentCountsPerChannel(const ScanGeometry& scan, const Dose
     const double u = scan.ChannelU(c);
     return scan.kind == ScanKind::kParallel ? u : scan.FanAngle(u);
   };
-  const double edge = std::max(std::abs(angle(-0.5)), std::abs(angle(double(scan.n_channels) - 0.5)));
+  const double edge =
+      std::max(std::abs(angle(-0.5)), std::abs(angle(double(scan.n_channels) - 0.5)));
   for (int64_t c = 0; c < scan.n_channels; ++c) {
     const double f = angle(double(c)) / edge;
-    i0[size_t(c)] = float(dose.incident_counts * std::exp(-kMuWaterPerMm * dose.bowtie_water_mm * f * f));
+    i0[size_t(c)] =
+        float(dose.incident_counts * std::exp(-kMuWaterPerMm * dose.bowtie_water_mm * f * f));
   }
   return i0;
 }
@@ -112,7 +114,8 @@ ScanData SimulateMeasurement(const ScanGeometry& scan, const Sinogram& line_inte
         }
         z = std::max(z, dose.min_counts);
         data.counts->at(view, r, c) = float(z);
-        data.sinogram.at(view, r, c) = float(dose.noiseless && mean >= dose.min_counts ? l : -std::log(z / i0));
+        data.sinogram.at(view, r, c) =
+            float(dose.noiseless && mean >= dose.min_counts ? l : -std::log(z / i0));
         data.weights->at(view, r, c) = float(z * z / (z + var_e));
       }
     }

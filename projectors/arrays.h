@@ -17,7 +17,9 @@ struct Image {
       : geometry(g), values(size_t(g.NumVoxels()), fill) {}
 
   float& at(int64_t i, int64_t j, int64_t k) { return values[size_t(geometry.Index(i, j, k))]; }
-  float at(int64_t i, int64_t j, int64_t k) const { return values[size_t(geometry.Index(i, j, k))]; }
+  float at(int64_t i, int64_t j, int64_t k) const {
+    return values[size_t(geometry.Index(i, j, k))];
+  }
   int64_t size() const { return int64_t(values.size()); }
   float* data() { return values.data(); }
   const float* data() const { return values.data(); }
@@ -30,7 +32,9 @@ struct Image {
 struct Sinogram {
   Sinogram() = default;
   Sinogram(int64_t views, int64_t rows, int64_t channels, float fill = 0.0f)
-      : n_views(views), n_rows(rows), n_channels(channels),
+      : n_views(views),
+        n_rows(rows),
+        n_channels(channels),
         values(size_t(views * rows * channels), fill) {}
   explicit Sinogram(const ScanGeometry& scan, float fill = 0.0f)
       : Sinogram(scan.NumViews(), scan.n_rows, scan.n_channels, fill) {}

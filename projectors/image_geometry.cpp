@@ -50,15 +50,16 @@ ImageGeometry ImageGeometry::FromOrigin(int64_t nx, int64_t ny, int64_t nz, doub
   g.nz = nz;
   g.voxel_size_mm = dx_mm;
   g.slice_thickness_mm = dz_mm;
-  g.center_mm = {origin_mm[0] + 0.5 * double(nx - 1) * dx_mm, origin_mm[1] + 0.5 * double(ny - 1) * dx_mm,
+  g.center_mm = {origin_mm[0] + 0.5 * double(nx - 1) * dx_mm,
+                 origin_mm[1] + 0.5 * double(ny - 1) * dx_mm,
                  origin_mm[2] + 0.5 * double(nz - 1) * dz_mm};
   return g;
 }
 
 bool ImageGeometry::operator==(const ImageGeometry& other) const {
   return nx == other.nx && ny == other.ny && nz == other.nz &&
-         voxel_size_mm == other.voxel_size_mm &&
-         slice_thickness_mm == other.slice_thickness_mm && center_mm == other.center_mm;
+         voxel_size_mm == other.voxel_size_mm && slice_thickness_mm == other.slice_thickness_mm &&
+         center_mm == other.center_mm;
 }
 
 }  // namespace osmo

@@ -15,7 +15,7 @@ struct ImageGeometry {
   int64_t nx = 0;
   int64_t ny = 0;
   int64_t nz = 1;
-  double voxel_size_mm = 1.0;     // dx = dy
+  double voxel_size_mm = 1.0;       // dx = dy
   double slice_thickness_mm = 1.0;  // dz
   std::array<double, 3> center_mm{0.0, 0.0, 0.0};
 

@@ -13,13 +13,13 @@ namespace osmo {
 // Everything a contract-v1 scan file holds (DESIGN.md §4).
 struct ScanData {
   ScanGeometry geometry;
-  Sinogram sinogram;                  // line integrals (post-log), [view][row][channel]
-  std::optional<Sinogram> weights;    // statistical weights w ≥ 0
-  std::optional<Sinogram> counts;     // measured (or simulated) counts
+  Sinogram sinogram;                // line integrals (post-log), [view][row][channel]
+  std::optional<Sinogram> weights;  // statistical weights w ≥ 0
+  std::optional<Sinogram> counts;   // measured (or simulated) counts
   // Blank-scan counts I0: empty if unknown, one value for all rays, or one per channel.
   std::vector<float> incident_counts;
   std::optional<double> electronic_noise_std;  // σ in counts
-  std::optional<Image> reference;     // ground truth of a phantom study (μ, 1/mm)
+  std::optional<Image> reference;              // ground truth of a phantom study (μ, 1/mm)
 };
 
 }  // namespace osmo

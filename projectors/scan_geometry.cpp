@@ -11,16 +11,17 @@ namespace osmo {
 
 const char* ToString(ScanKind kind) {
   switch (kind) {
-    case ScanKind::kParallel: return "parallel";
-    case ScanKind::kFan: return "fan";
-    case ScanKind::kCone: return "cone";
+    case ScanKind::kParallel:
+      return "parallel";
+    case ScanKind::kFan:
+      return "fan";
+    case ScanKind::kCone:
+      return "cone";
   }
   return "?";
 }
 
-const char* ToString(DetectorShape shape) {
-  return shape == DetectorShape::kArc ? "arc" : "flat";
-}
+const char* ToString(DetectorShape shape) { return shape == DetectorShape::kArc ? "arc" : "flat"; }
 
 ScanKind ParseScanKind(const std::string& text, const std::string& where) {
   if (text == "parallel") return ScanKind::kParallel;
@@ -87,7 +88,8 @@ void ScanGeometry::Validate(const std::string& where) const {
     throw InputError(where + ": " + field, expected, found);
   };
   auto require_positive = [&](double value, const std::string& field) {
-    if (!(value > 0.0) || !std::isfinite(value)) fail(field, "a positive finite number", ToText(value));
+    if (!(value > 0.0) || !std::isfinite(value))
+      fail(field, "a positive finite number", ToText(value));
   };
   if (n_channels < 1) fail("n_channels", "at least 1 channel", ToText(n_channels));
   if (n_rows < 1) fail("n_rows", "at least 1 row", ToText(n_rows));
@@ -99,16 +101,20 @@ void ScanGeometry::Validate(const std::string& where) const {
   }
   require_positive(channel_spacing_mm, "channel_spacing_mm");
   if (n_rows > 1 || kind == ScanKind::kCone) require_positive(row_spacing_mm, "row_spacing_mm");
-  if (!std::isfinite(channel_offset)) fail("channel_offset", "a finite number of cells", ToText(channel_offset));
-  if (!std::isfinite(row_offset)) fail("row_offset", "a finite number of cells", ToText(row_offset));
+  if (!std::isfinite(channel_offset))
+    fail("channel_offset", "a finite number of cells", ToText(channel_offset));
+  if (!std::isfinite(row_offset))
+    fail("row_offset", "a finite number of cells", ToText(row_offset));
   if (kind == ScanKind::kParallel) return;
   require_positive(source_to_isocenter_mm, "source_to_isocenter_mm");
   require_positive(source_to_detector_mm, "source_to_detector_mm");
   if (source_to_detector_mm <= source_to_isocenter_mm) {
-    fail("source_to_detector_mm", "more than source_to_isocenter_mm (" +
-         ToText(source_to_isocenter_mm) + ")", ToText(source_to_detector_mm));
+    fail("source_to_detector_mm",
+         "more than source_to_isocenter_mm (" + ToText(source_to_isocenter_mm) + ")",
+         ToText(source_to_detector_mm));
   }
-  const double u_max = std::max(std::abs(ChannelU(-0.5)), std::abs(ChannelU(double(n_channels) - 0.5)));
+  const double u_max =
+      std::max(std::abs(ChannelU(-0.5)), std::abs(ChannelU(double(n_channels) - 0.5)));
   if (detector_shape == DetectorShape::kArc && u_max / source_to_detector_mm >= M_PI / 2) {
     fail("channel_spacing_mm", "an arc detector spanning less than ±90° fan angle",
          ToText(u_max / source_to_detector_mm * 180 / M_PI) + "°");
@@ -132,7 +138,8 @@ void ScanGeometry::ValidateWithImage(const ImageGeometry& image, const std::stri
 
 std::vector<double> EquallySpacedAngles(int64_t n_views, double start_rad, double span_rad) {
   std::vector<double> angles(static_cast<size_t>(std::max<int64_t>(n_views, 0)));
-  for (int64_t i = 0; i < n_views; ++i) angles[size_t(i)] = start_rad + double(i) * span_rad / double(n_views);
+  for (int64_t i = 0; i < n_views; ++i)
+    angles[size_t(i)] = start_rad + double(i) * span_rad / double(n_views);
   return angles;
 }
 

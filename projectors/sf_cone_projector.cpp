@@ -31,7 +31,8 @@ SfConeProjector::SfConeProjector(const ImageGeometry& image, const ScanGeometry&
   const double R = scan.source_to_isocenter_mm, D = scan.source_to_detector_mm;
   const double r = std::min(image.MaxCornerRadiusMm(), 0.999 * R);
   const double z_max = std::max(std::abs(image.Z(-0.5)), std::abs(image.Z(double(image.nz) - 0.5)));
-  const double extent = image.slice_thickness_mm + std::sqrt(2.0) * image.voxel_size_mm * z_max / (R - r);
+  const double extent =
+      image.slice_thickness_mm + std::sqrt(2.0) * image.voxel_size_mm * z_max / (R - r);
   max_axial_span_ = int32_t(std::ceil(extent * D / (R - r) / scan.row_spacing_mm)) + 2;
 }
 
@@ -105,7 +106,8 @@ bool SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column*
       const double b1 = std::min(c1, c2), b2 = std::max(c1, c2);
       const double base = std::floor(b0);
       const double width = std::ceil(b3) - base;
-      const bool touches = (base < double(rows)) & (base + width > 0.0) & (width <= double(max_span));
+      const bool touches =
+          (base < double(rows)) & (base + width > 0.0) & (width <= double(max_span));
       t0[k] = float(b0 - base);
       t1[k] = float(b1 - base);
       t2[k] = float(b2 - base);
@@ -124,7 +126,8 @@ bool SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column*
       const float boundary = float(n + 1);
 #pragma omp simd
       for (int64_t k = 0; k < nz; ++k) {
-        const float next = footprint::TrapezoidCdf(boundary, t0[k], t1[k], t2[k], t3[k], rise[k], fall[k]);
+        const float next =
+            footprint::TrapezoidCdf(boundary, t0[k], t1[k], t2[k], t3[k], rise[k], fall[k]);
         w[k] = amplitude[k] * (next - previous[k]);
         previous[k] = next;
       }
@@ -256,7 +259,8 @@ void SfConeProjector::Back(const Sinogram& sinogram, Image& image, const ViewLis
         for (int64_t i = 0; i < nx; ++i) {
           if (!PrepareColumn(row, i, &column)) continue;
           // Only [row_lo, row_hi] (and zero padding around it) is read back.
-          std::fill(rows + column.row_lo - max_axial_span_, rows + column.row_hi + 1 + max_axial_span_, 0.0f);
+          std::fill(rows + column.row_lo - max_axial_span_,
+                    rows + column.row_hi + 1 + max_axial_span_, 0.0f);
           for (int32_t m = 0; m < row.span; ++m) {
             const float w = row.weights[size_t(m * nx + i)];
             if (w == 0.0f) continue;

@@ -26,13 +26,20 @@ void ScatterFixed(const RowFootprints& row, const float* x, float weight, int64_
 
 void ScatterRow(const RowFootprints& row, const float* x, float weight, int64_t nx, float* y) {
   switch (row.span) {
-    case 1: return ScatterFixed<1>(row, x, weight, nx, y);
-    case 2: return ScatterFixed<2>(row, x, weight, nx, y);
-    case 3: return ScatterFixed<3>(row, x, weight, nx, y);
-    case 4: return ScatterFixed<4>(row, x, weight, nx, y);
-    case 5: return ScatterFixed<5>(row, x, weight, nx, y);
-    case 6: return ScatterFixed<6>(row, x, weight, nx, y);
-    default: break;
+    case 1:
+      return ScatterFixed<1>(row, x, weight, nx, y);
+    case 2:
+      return ScatterFixed<2>(row, x, weight, nx, y);
+    case 3:
+      return ScatterFixed<3>(row, x, weight, nx, y);
+    case 4:
+      return ScatterFixed<4>(row, x, weight, nx, y);
+    case 5:
+      return ScatterFixed<5>(row, x, weight, nx, y);
+    case 6:
+      return ScatterFixed<6>(row, x, weight, nx, y);
+    default:
+      break;
   }
   const int32_t* first = row.first.data();
   const int32_t* count = row.count.data();
@@ -65,7 +72,8 @@ SfSliceProjector::SfSliceProjector(const ImageGeometry& image, const ScanGeometr
 
 // Detector rows are accumulated in buffers padded by MaxSpan() cells on both sides, so that
 // footprints hanging over the detector edges need no clipping (the padding is discarded).
-void SfSliceProjector::Forward(const Image& image, Sinogram& sinogram, const ViewList& views) const {
+void SfSliceProjector::Forward(const Image& image, Sinogram& sinogram,
+                               const ViewList& views) const {
   CheckArguments(image, sinogram, views);
   const int64_t nx = image_.nx, ny = image_.ny, nc = scan_.n_channels, nr = scan_.n_rows;
   const int64_t pad = footprints_.MaxSpan(), padded = nc + 2 * pad;
@@ -112,7 +120,8 @@ void SfSliceProjector::Back(const Sinogram& sinogram, Image& image, const ViewLi
     for (int64_t block = 0; block < blocks; ++block) {
       for (int64_t view : views) {
         const float* in = sinogram.View(view);
-        for (int64_t r = 0; r < nr; ++r) std::copy_n(in + r * nc, nc, buffer.data() + r * padded + pad);
+        for (int64_t r = 0; r < nr; ++r)
+          std::copy_n(in + r * nc, nc, buffer.data() + r * padded + pad);
         for (int64_t j = block * kBlock; j < std::min(ny, (block + 1) * kBlock); ++j) {
           footprints_.ComputeRow(view, j, &row);
           const int32_t span = row.span;

@@ -48,7 +48,8 @@ void TransaxialFootprints::ComputeParallelRow(int64_t view, int64_t j, RowFootpr
   const double inv_du = 1.0 / scan_.channel_spacing_mm;
   const double ac = std::abs(c), as = std::abs(s);
   const double outer = 0.5 * dx * (ac + as) * inv_du, inner = 0.5 * dx * std::abs(ac - as) * inv_du;
-  const float rise_width = float(outer - inner), plateau = float(2.0 * inner), full = float(2.0 * outer);
+  const float rise_width = float(outer - inner), plateau = float(2.0 * inner),
+              full = float(2.0 * outer);
   const float half_inverse_edge = rise_width > 0.0f ? 0.5f / rise_width : 0.0f;
   const float amplitude = float(dx / std::max(ac, as));
   const double q_first = (image_.X(0.0) * c + image_.Y(double(j)) * s) * inv_du + cell_origin_;
@@ -82,8 +83,9 @@ void TransaxialFootprints::ComputeParallelRow(int64_t view, int64_t j, RowFootpr
     const float boundary = float(m + 1);
 #pragma omp simd
     for (int64_t i = 0; i < nx; ++i) {
-      const float next = footprint::TrapezoidCdf(boundary, t0[i], t0[i] + rise_width, t0[i] + rise_width + plateau,
-                                                 t0[i] + full, half_inverse_edge, half_inverse_edge);
+      const float next =
+          footprint::TrapezoidCdf(boundary, t0[i], t0[i] + rise_width, t0[i] + rise_width + plateau,
+                                  t0[i] + full, half_inverse_edge, half_inverse_edge);
       const bool touches = previous[i] < 1e29f;
       w[i] = touches ? amplitude * (next - previous[i]) : 0.0f;
       previous[i] = touches ? next : previous[i];
@@ -180,7 +182,8 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
     // Fan beam: the ray from the source S = −R·e_r = (R sin β, −R cos β) through the voxel
     // centre; parallel beam: e_r itself (ray_x, ray_y) = (−sin β, cos β).
     const double x_c = 0.5 * (xe[i] + xe[i + 1]);
-    const float ray_x = float(parallel ? -s : x_c - R * s), ray_y = float(parallel ? c : y_c + R * c);
+    const float ray_x = float(parallel ? -s : x_c - R * s),
+                ray_y = float(parallel ? c : y_c + R * c);
     const float a = float(dx) * std::sqrt(ray_x * ray_x + ray_y * ray_y) /
                     std::max(std::abs(ray_x), std::abs(ray_y));
     amplitude[i] = touches ? a : 0.0f;
@@ -197,7 +200,8 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
     const float boundary = float(m + 1);
 #pragma omp simd
     for (int64_t i = 0; i < nx; ++i) {
-      const float next = footprint::TrapezoidCdf(boundary, t0[i], t1[i], t2[i], t3[i], rise[i], fall[i]);
+      const float next =
+          footprint::TrapezoidCdf(boundary, t0[i], t1[i], t2[i], t3[i], rise[i], fall[i]);
       w[i] = amplitude[i] * (next - previous[i]);
       previous[i] = next;
     }

@@ -20,8 +20,8 @@ double DataScaledBeta(double relative, const Image& back_projected_weights,
   }
   if (values.empty()) throw InputError("--beta", "support voxels seen by the scan", "none");
   std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
-  return relative * back_projected_weights.geometry.voxel_size_mm * double(values[values.size() / 2]) /
-         kappa_sum;
+  return relative * back_projected_weights.geometry.voxel_size_mm *
+         double(values[values.size() / 2]) / kappa_sum;
 }
 
 }  // namespace osmo

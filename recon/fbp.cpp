@@ -25,11 +25,16 @@ FbpWindow ParseFbpWindow(const std::string& text) {
 
 const char* ToString(FbpWindow w) {
   switch (w) {
-    case FbpWindow::kRamLak: return "ram-lak";
-    case FbpWindow::kSheppLogan: return "shepp-logan";
-    case FbpWindow::kCosine: return "cosine";
-    case FbpWindow::kHamming: return "hamming";
-    case FbpWindow::kHann: return "hann";
+    case FbpWindow::kRamLak:
+      return "ram-lak";
+    case FbpWindow::kSheppLogan:
+      return "shepp-logan";
+    case FbpWindow::kCosine:
+      return "cosine";
+    case FbpWindow::kHamming:
+      return "hamming";
+    case FbpWindow::kHann:
+      return "hann";
   }
   return "?";
 }
@@ -60,8 +65,9 @@ AngularWeights ComputeAngularWeights(const ScanGeometry& scan) {
   result.half_fan_rad = HalfFanAngle(scan);
   std::vector<int64_t> order(static_cast<size_t>(n));
   std::iota(order.begin(), order.end(), 0);
-  std::sort(order.begin(), order.end(),
-            [&](int64_t a, int64_t b) { return scan.angles_rad[size_t(a)] < scan.angles_rad[size_t(b)]; });
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return scan.angles_rad[size_t(a)] < scan.angles_rad[size_t(b)];
+  });
   auto angle = [&](int64_t sorted) { return scan.angles_rad[size_t(order[size_t(sorted)])]; };
   result.start_rad = angle(0);
   if (n == 1) {
@@ -86,9 +92,10 @@ AngularWeights ComputeAngularWeights(const ScanGeometry& scan) {
   } else {
     const double needed = M_PI + 2 * result.half_fan_rad;
     if (span < needed - 1e-6) {
-      throw InputError("fan-beam FBP", "a scan covering at least 180° + the fan angle (" +
-                                           ToText(needed * 180 / M_PI) + "°)",
-                       ToText(span * 180 / M_PI) + "°");
+      throw InputError(
+          "fan-beam FBP",
+          "a scan covering at least 180° + the fan angle (" + ToText(needed * 180 / M_PI) + "°)",
+          ToText(span * 180 / M_PI) + "°");
     }
     result.short_scan = true;
     // Overscans beyond π + 2δ spread the Parker transitions over the extra range.
@@ -116,7 +123,6 @@ double ParkerWeight(double beta, double gamma, double half_fan) {
   }
   return 0.0;
 }
-
 
 Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
                              const ImageGeometry& grid, const FbpOptions& options) {
@@ -191,7 +197,8 @@ Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
 #pragma omp parallel for schedule(static)
   for (int64_t v = 0; v < nv; ++v) {
     for (int64_t r = 0; r < nr; ++r) {
-      std::copy_n(filtered.View(v) + r * nc, nc, padded.data() + v * view_size + (r + 1) * stride + 2);
+      std::copy_n(filtered.View(v) + r * nc, nc,
+                  padded.data() + v * view_size + (r + 1) * stride + 2);
     }
   }
   filtered = Sinogram();
@@ -221,7 +228,8 @@ Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
         //  v = z·D/L_xy; flat u = D·s/t, weight 1/U² = R²/t², v = z·D/t.
         // Single precision is plenty here: positions to 1e-4 channel, weights to 1e-7.
         const float x0 = float(grid.X(0.0)), dx = float(grid.voxel_size_mm);
-        const float c_origin = float(channel_origin), c_scale = float(inv_du), m_scale = float(inv_dv);
+        const float c_origin = float(channel_origin), c_scale = float(inv_du),
+                    m_scale = float(inv_dv);
         const float cf = float(cb), sf = float(sb), yf = float(y), Rf = float(R), Df = float(D);
         const float vw = float(view_weight);
         if (parallel) {
@@ -258,7 +266,8 @@ Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
           const float z = float(grid.Z(double(k)));
           if (!cone) {
             // Slice stacks: the rows at z_k (one row: that row for every slice).
-            const float p = nr == 1 ? 0.0f : fast::Clamp(float(z * inv_dv + row_origin), below, row_max);
+            const float p =
+                nr == 1 ? 0.0f : fast::Clamp(float(z * inv_dv + row_origin), below, row_max);
             const float r_floor = std::floor(p);
             const float fr = p - r_floor;
             const float* row0 = view_values + (int64_t(r_floor) + 1) * stride + 2;
@@ -293,7 +302,8 @@ Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
             const int32_t at = (int32_t(r_floor) + 1) * int32_t(stride) + 2 + int32_t(c_floor);
             const float a = view_values[at] + fc * (view_values[at + 1] - view_values[at]);
             const int32_t below_at = at + int32_t(stride);
-            const float b = view_values[below_at] + fc * (view_values[below_at + 1] - view_values[below_at]);
+            const float b =
+                view_values[below_at] + fc * (view_values[below_at + 1] - view_values[below_at]);
             out[i] += wt[i] * (a + fr * (b - a));
           }
         }

@@ -26,12 +26,12 @@ struct FbpOptions {
 
 // How the views of a scan are weighted (exposed for tests).
 struct AngularWeights {
-  std::vector<double> weights;  // per view, radians, including the redundancy normalisation
-  double coverage_rad = 0.0;    // angular range the views represent
-  bool short_scan = false;      // fan/cone scans below 2π: Parker weights apply
-  double half_fan_rad = 0.0;    // δ, the largest |γ| of the detector
+  std::vector<double> weights;       // per view, radians, including the redundancy normalisation
+  double coverage_rad = 0.0;         // angular range the views represent
+  bool short_scan = false;           // fan/cone scans below 2π: Parker weights apply
+  double half_fan_rad = 0.0;         // δ, the largest |γ| of the detector
   double parker_half_fan_rad = 0.0;  // (span − π)/2 ≥ δ: the δ used in the Parker weights
-  double start_rad = 0.0;       // first angle (short scans)
+  double start_rad = 0.0;            // first angle (short scans)
 };
 // Each view represents the interval between its neighbours' midpoints (the end views one
 // neighbour gap); parallel scans are normalised to π, full fan/cone scans to 2π (the ½ of the

@@ -20,8 +20,9 @@ double RmsdHu(const Image& x, const Image& reference, const std::vector<uint8_t>
     const double d = scale * (double(x.values[size_t(n)]) - double(reference.values[size_t(n)]));
     return d * d;
   });
-  const double count = mask.empty() ? double(x.size())
-                                    : DeterministicSum(x.size(), [&](int64_t n) { return double(mask[size_t(n)] != 0); });
+  const double count = mask.empty() ? double(x.size()) : DeterministicSum(x.size(), [&](int64_t n) {
+    return double(mask[size_t(n)] != 0);
+  });
   return count > 0 ? std::sqrt(sum / count) : 0.0;
 }
 
@@ -30,7 +31,8 @@ std::vector<uint8_t> CircularMask(const ImageGeometry& grid, double radius_mm) {
   for (int64_t k = 0; k < grid.nz; ++k) {
     for (int64_t j = 0; j < grid.ny; ++j) {
       for (int64_t i = 0; i < grid.nx; ++i) {
-        mask[size_t(grid.Index(i, j, k))] = std::hypot(grid.X(double(i)), grid.Y(double(j))) <= radius_mm;
+        mask[size_t(grid.Index(i, j, k))] =
+            std::hypot(grid.X(double(i)), grid.Y(double(j))) <= radius_mm;
       }
     }
   }
@@ -67,14 +69,16 @@ std::vector<double> Smooth(const std::vector<double>& image, int64_t nx, int64_t
   for (int64_t j = 0; j < ny; ++j) {
     for (int64_t i = 0; i < nx; ++i) {
       double sum = 0.0;
-      for (int d = -kRadius; d <= kRadius; ++d) sum += kernel[d + kRadius] * image[size_t(j * nx + mirror(i + d, nx))];
+      for (int d = -kRadius; d <= kRadius; ++d)
+        sum += kernel[d + kRadius] * image[size_t(j * nx + mirror(i + d, nx))];
       rows[size_t(j * nx + i)] = sum;
     }
   }
   for (int64_t j = 0; j < ny; ++j) {
     for (int64_t i = 0; i < nx; ++i) {
       double sum = 0.0;
-      for (int d = -kRadius; d <= kRadius; ++d) sum += kernel[d + kRadius] * rows[size_t(mirror(j + d, ny) * nx + i)];
+      for (int d = -kRadius; d <= kRadius; ++d)
+        sum += kernel[d + kRadius] * rows[size_t(mirror(j + d, ny) * nx + i)];
       out[size_t(j * nx + i)] = sum;
     }
   }
@@ -99,13 +103,15 @@ double Ssim2D(const float* a, const float* b, int64_t nx, int64_t ny, double dat
   }
   const auto mx = Smooth(x, nx, ny), my = Smooth(y, nx, ny), mxx = Smooth(xx, nx, ny),
              myy = Smooth(yy, nx, ny), mxy = Smooth(xy, nx, ny);
-  const double c1 = (0.01 * data_range) * (0.01 * data_range), c2 = (0.03 * data_range) * (0.03 * data_range);
+  const double c1 = (0.01 * data_range) * (0.01 * data_range),
+               c2 = (0.03 * data_range) * (0.03 * data_range);
   double sum = 0.0;
   int64_t count = 0;
   for (int64_t j = kBorder; j < ny - kBorder; ++j) {
     for (int64_t i = kBorder; i < nx - kBorder; ++i) {
       const size_t p = size_t(j * nx + i);
-      const double vx = mxx[p] - mx[p] * mx[p], vy = myy[p] - my[p] * my[p], vxy = mxy[p] - mx[p] * my[p];
+      const double vx = mxx[p] - mx[p] * mx[p], vy = myy[p] - my[p] * my[p],
+                   vxy = mxy[p] - mx[p] * my[p];
       sum += ((2 * mx[p] * my[p] + c1) * (2 * vxy + c2)) /
              ((mx[p] * mx[p] + my[p] * my[p] + c1) * (vx + vy + c2));
       ++count;
@@ -115,7 +121,8 @@ double Ssim2D(const float* a, const float* b, int64_t nx, int64_t ny, double dat
 }
 
 double SsimVolume(const Image& a, const Image& b, double data_range) {
-  if (!(a.geometry == b.geometry)) throw std::invalid_argument("SsimVolume: images on different grids");
+  if (!(a.geometry == b.geometry))
+    throw std::invalid_argument("SsimVolume: images on different grids");
   const ImageGeometry& g = a.geometry;
   double sum = 0.0;
   for (int64_t k = 0; k < g.nz; ++k) {
@@ -124,12 +131,14 @@ double SsimVolume(const Image& a, const Image& b, double data_range) {
   return sum / double(g.nz);
 }
 
-std::vector<uint8_t> DiscMask(const ImageGeometry& grid, double x_mm, double y_mm, double radius_mm) {
+std::vector<uint8_t> DiscMask(const ImageGeometry& grid, double x_mm, double y_mm,
+                              double radius_mm) {
   std::vector<uint8_t> mask(static_cast<size_t>(grid.NumVoxels()), 0);
   for (int64_t k = 0; k < grid.nz; ++k) {
     for (int64_t j = 0; j < grid.ny; ++j) {
       for (int64_t i = 0; i < grid.nx; ++i) {
-        mask[size_t(grid.Index(i, j, k))] = std::hypot(grid.X(double(i)) - x_mm, grid.Y(double(j)) - y_mm) <= radius_mm;
+        mask[size_t(grid.Index(i, j, k))] =
+            std::hypot(grid.X(double(i)) - x_mm, grid.Y(double(j)) - y_mm) <= radius_mm;
       }
     }
   }

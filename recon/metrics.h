@@ -35,7 +35,8 @@ double Ssim2D(const float* a, const float* b, int64_t nx, int64_t ny, double dat
 double SsimVolume(const Image& a, const Image& b, double data_range);
 
 // Voxels whose centre lies within `radius_mm` of (x, y) in every slice.
-std::vector<uint8_t> DiscMask(const ImageGeometry& grid, double x_mm, double y_mm, double radius_mm);
+std::vector<uint8_t> DiscMask(const ImageGeometry& grid, double x_mm, double y_mm,
+                              double radius_mm);
 
 // Mean and (population) standard deviation of the image inside the mask, in double.
 struct RegionStatistics {

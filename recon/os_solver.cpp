@@ -25,12 +25,18 @@ Algorithm ParseAlgorithm(const std::string& text) {
 
 const char* ToString(Algorithm a) {
   switch (a) {
-    case Algorithm::kSqs: return "sqs";
-    case Algorithm::kOsSqs: return "os-sqs";
-    case Algorithm::kOsNes83: return "os-nes83";
-    case Algorithm::kOsNes05: return "os-nes05";
-    case Algorithm::kOsOgm1: return "os-ogm1";
-    case Algorithm::kOsOgm2: return "os-ogm2";
+    case Algorithm::kSqs:
+      return "sqs";
+    case Algorithm::kOsSqs:
+      return "os-sqs";
+    case Algorithm::kOsNes83:
+      return "os-nes83";
+    case Algorithm::kOsNes05:
+      return "os-nes05";
+    case Algorithm::kOsOgm1:
+      return "os-ogm1";
+    case Algorithm::kOsOgm2:
+      return "os-ogm2";
   }
   return "?";
 }
@@ -43,7 +49,9 @@ RestartRule ParseRestart(const std::string& text) {
 }
 
 const char* ToString(RestartRule r) {
-  return r == RestartRule::kGradient ? "gradient" : r == RestartRule::kFunction ? "function" : "none";
+  return r == RestartRule::kGradient   ? "gradient"
+         : r == RestartRule::kFunction ? "function"
+                                       : "none";
 }
 
 CurvatureRule ParseCurvature(const std::string& text) {
@@ -62,24 +70,28 @@ void SolverOptions::Validate(int64_t n_views) const {
                      std::to_string(subsets));
   }
   if (algorithm == Algorithm::kSqs && subsets != 1) {
-    throw InputError("--subsets", "1 for sqs (use os-sqs for ordered subsets)", std::to_string(subsets));
+    throw InputError("--subsets", "1 for sqs (use os-sqs for ordered subsets)",
+                     std::to_string(subsets));
   }
   if (iterations < 0) throw InputError("--iterations", "a count ≥ 0", std::to_string(iterations));
   if (!(relax >= 0.0) || !std::isfinite(relax)) throw InputError("--relax", "γ ≥ 0", ToText(relax));
   if (relax > 0.0 && !IsMomentum()) {
-    throw InputError("--relax", "a momentum algorithm (os-nes83/05, os-ogm1/2)", ToString(algorithm));
+    throw InputError("--relax", "a momentum algorithm (os-nes83/05, os-ogm1/2)",
+                     ToString(algorithm));
   }
   if (!(relax_power > 0.0) || !std::isfinite(relax_power)) {
     throw InputError("--relax-power", "c > 0", ToText(relax_power));
   }
   if (restart != RestartRule::kNone && !IsMomentum()) {
-    throw InputError("--restart", "a momentum algorithm (restart resets momentum)", ToString(algorithm));
+    throw InputError("--restart", "a momentum algorithm (restart resets momentum)",
+                     ToString(algorithm));
   }
   if (curvature == CurvatureRule::kHuber && IsMomentum()) {
     throw InputError("--curvature huber", "sqs or os-sqs (momentum needs a fixed denominator)",
                      ToString(algorithm));
   }
-  if (!(upper_bound > 0.0)) throw InputError("--upper-bound", "a positive μ (1/mm)", ToText(upper_bound));
+  if (!(upper_bound > 0.0))
+    throw InputError("--upper-bound", "a positive μ (1/mm)", ToText(upper_bound));
   if (!(lower_bound < upper_bound) || std::isnan(lower_bound)) {
     throw InputError("lower bound", "less than the upper bound", ToText(lower_bound));
   }
@@ -108,7 +120,8 @@ OsSolver::OsSolver(const PwlsProblem& problem, const SolverOptions& options,
     max_data_curvature = std::max(max_data_curvature, data_curvature_.values[n]);
   }
   if (options.relax > 0.0 && max_data_curvature > 0.0f) {
-    relax_lambda_ = options.relax * std::pow(10.0, std::floor(std::log10(double(max_data_curvature))));
+    relax_lambda_ =
+        options.relax * std::pow(10.0, std::floor(std::log10(double(max_data_curvature))));
   }
   const int64_t m = options.algorithm == Algorithm::kSqs ? 1 : options.subsets;
   subsets_ = OrderedSubsets(problem.NumViews(), m);
@@ -127,8 +140,10 @@ SolverState OsSolver::Start(const Image& x0) const {
   for (size_t n = 0; n < active_.size(); ++n) {
     float& v = s.x.values[n];
     if (!std::isfinite(v)) throw InputError("initial image", "finite values", ToText(v));
-    if (!support_[n]) v = 0.0f;
-    else if (active_[n]) v = std::clamp(v, lower, upper);
+    if (!support_[n])
+      v = 0.0f;
+    else if (active_[n])
+      v = std::clamp(v, lower, upper);
   }
   if (options_.IsMomentum()) s.z = s.x;
   if (options_.algorithm == Algorithm::kOsNes05 || options_.algorithm == Algorithm::kOsOgm2) {
@@ -158,7 +173,8 @@ void OsSolver::ResetMomentum(SolverState& s) const {
   }
 }
 
-void OsSolver::SubIteration(SolverState& s, const ViewList& views, bool last, bool* restarted) const {
+void OsSolver::SubIteration(SolverState& s, const ViewList& views, bool last,
+                            bool* restarted) const {
   const Algorithm a = options_.algorithm;
   const bool momentum = options_.IsMomentum();
   Image& point = momentum ? s.z : s.x;
@@ -260,9 +276,9 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
     state.initial_cost = problem_.Cost(state.x);
     state.previous_cost = state.initial_cost;
   }
-  const bool ogm_output_is_z = options_.ogm_last_rule && options_.relax == 0.0 &&
-                               (options_.algorithm == Algorithm::kOsOgm1 ||
-                                options_.algorithm == Algorithm::kOsOgm2);
+  const bool ogm_output_is_z =
+      options_.ogm_last_rule && options_.relax == 0.0 &&
+      (options_.algorithm == Algorithm::kOsOgm1 || options_.algorithm == Algorithm::kOsOgm2);
   Image previous;
   int runaway_count = 0;
   while (state.iteration < options_.iterations) {
@@ -304,8 +320,9 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
       const bool runaway = std::isfinite(state.initial_cost) &&
                            cost > state.initial_cost + 10.0 * std::abs(state.initial_cost);
       if (!std::isfinite(cost) || (runaway && ++runaway_count > 1)) {
-        throw DivergenceError("iteration " + std::to_string(state.iteration) + ": the cost ran away (" +
-                              ToText(cost) + " from " + ToText(state.initial_cost) +
+        throw DivergenceError("iteration " + std::to_string(state.iteration) +
+                              ": the cost ran away (" + ToText(cost) + " from " +
+                              ToText(state.initial_cost) +
                               "); try fewer subsets, --restart gradient or --relax");
       }
       if (!runaway) runaway_count = 0;
@@ -338,7 +355,8 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
     }
     if (options_.tolerance > 0.0 && record.relative_change < options_.tolerance) {
       summary.termination = Termination::kTolerance;
-      summary.message = "relative change " + ToText(record.relative_change) + " below the tolerance";
+      summary.message =
+          "relative change " + ToText(record.relative_change) + " below the tolerance";
       return summary;
     }
   }

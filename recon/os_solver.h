@@ -28,8 +28,8 @@ CurvatureRule ParseCurvature(const std::string& text);
 
 struct SolverOptions {
   Algorithm algorithm = Algorithm::kOsOgm2;
-  int64_t subsets = 12;       // M (sqs forces 1)
-  int64_t iterations = 20;    // passes over all subsets
+  int64_t subsets = 12;     // M (sqs forces 1)
+  int64_t iterations = 20;  // passes over all subsets
   RestartRule restart = RestartRule::kNone;
   // Relaxed momentum (Kim, Ramani & Fessler 2015): γ > 0 switches it on; the denominator grows
   // as D_k = D + (k+2)^relax_power · λ with λ = γ·10^⌊log10 max_j D_L,j⌋, and t_k = (k+2)/2.
@@ -44,8 +44,8 @@ struct SolverOptions {
   // Box constraint lower ≤ μ ≤ upper (1/mm); lower = −∞ switches the non-negativity off.
   double lower_bound = 0.0;
   double upper_bound = std::numeric_limits<double>::infinity();
-  int64_t cost_every = 0;     // evaluate Ψ every K iterations (0: never; function restart: always)
-  double tolerance = 0.0;     // stop when ‖x_n − x_{n−1}‖ / ‖x_n‖ < tolerance (0: off)
+  int64_t cost_every = 0;  // evaluate Ψ every K iterations (0: never; function restart: always)
+  double tolerance = 0.0;  // stop when ‖x_n − x_{n−1}‖ / ‖x_n‖ < tolerance (0: off)
 
   bool IsMomentum() const;
   // Throws InputError naming the option for inconsistent settings.
@@ -125,8 +125,8 @@ class OsSolver {
   SolverOptions options_;
   std::vector<uint8_t> support_;  // voxels allowed to be non-zero
   std::vector<uint8_t> active_;   // support ∧ D_L > 0: the voxels that are updated
-  Image data_curvature_;         // D_L
-  Image denominator_;            // D_L + D_R(max curvature)
+  Image data_curvature_;          // D_L
+  Image denominator_;             // D_L + D_R(max curvature)
   std::vector<ViewList> subsets_;
   double relax_lambda_ = 0.0;
   mutable Image gradient_;

@@ -10,7 +10,10 @@ namespace osmo {
 
 PwlsProblem::PwlsProblem(const Projector& projector, const Sinogram& y, const Sinogram& weights,
                          const Regularizer& regularizer)
-    : projector_(projector), y_(y), w_(weights), regularizer_(regularizer),
+    : projector_(projector),
+      y_(y),
+      w_(weights),
+      regularizer_(regularizer),
       scratch_(projector.scan_geometry()) {
   if (!y.SameShape(scratch_) || !weights.SameShape(scratch_)) {
     throw std::invalid_argument("PwlsProblem: data or weights do not match the scan geometry");

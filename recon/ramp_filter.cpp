@@ -19,14 +19,18 @@ std::mutex& PlannerMutex() {
 
 double Window(FbpWindow window, double ratio) {
   switch (window) {
-    case FbpWindow::kRamLak: return 1.0;
+    case FbpWindow::kRamLak:
+      return 1.0;
     case FbpWindow::kSheppLogan: {
       const double a = M_PI * ratio / 2.0;
       return a == 0.0 ? 1.0 : std::sin(a) / a;
     }
-    case FbpWindow::kCosine: return std::cos(M_PI * ratio / 2.0);
-    case FbpWindow::kHamming: return 0.54 + 0.46 * std::cos(M_PI * ratio);
-    case FbpWindow::kHann: return 0.5 + 0.5 * std::cos(M_PI * ratio);
+    case FbpWindow::kCosine:
+      return std::cos(M_PI * ratio / 2.0);
+    case FbpWindow::kHamming:
+      return 0.54 + 0.46 * std::cos(M_PI * ratio);
+    case FbpWindow::kHann:
+      return 0.5 + 0.5 * std::cos(M_PI * ratio);
   }
   return 1.0;
 }

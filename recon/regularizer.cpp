@@ -20,10 +20,14 @@ PotentialKind ParsePotential(const std::string& text) {
 
 const char* ToString(PotentialKind kind) {
   switch (kind) {
-    case PotentialKind::kQuadratic: return "quadratic";
-    case PotentialKind::kHuber: return "huber";
-    case PotentialKind::kHyperbola: return "hyperbola";
-    case PotentialKind::kFair: return "fair";
+    case PotentialKind::kQuadratic:
+      return "quadratic";
+    case PotentialKind::kHuber:
+      return "huber";
+    case PotentialKind::kHyperbola:
+      return "hyperbola";
+    case PotentialKind::kFair:
+      return "fair";
   }
   return "?";
 }
@@ -49,10 +53,14 @@ namespace {
 template <typename Fn>
 auto WithPotential(PotentialKind kind, Fn&& fn) {
   switch (kind) {
-    case PotentialKind::kHuber: return fn(HuberPotential{});
-    case PotentialKind::kHyperbola: return fn(HyperbolaPotential{});
-    case PotentialKind::kFair: return fn(FairPotential{});
-    case PotentialKind::kQuadratic: break;
+    case PotentialKind::kHuber:
+      return fn(HuberPotential{});
+    case PotentialKind::kHyperbola:
+      return fn(HyperbolaPotential{});
+    case PotentialKind::kFair:
+      return fn(FairPotential{});
+    case PotentialKind::kQuadratic:
+      break;
   }
   return fn(QuadraticPotential{});
 }
@@ -66,8 +74,10 @@ Regularizer::Regularizer(const ImageGeometry& grid, const RegularizerOptions& op
   if (!uniformity_.empty() && int64_t(uniformity_.size()) != grid.NumVoxels()) {
     throw std::invalid_argument("regularizer: uniformity factors do not match the image");
   }
-  const bool three_d = options.neighborhood == Neighborhood::k6 || options.neighborhood == Neighborhood::k26;
-  const bool diagonal = options.neighborhood == Neighborhood::k8 || options.neighborhood == Neighborhood::k26;
+  const bool three_d =
+      options.neighborhood == Neighborhood::k6 || options.neighborhood == Neighborhood::k26;
+  const bool diagonal =
+      options.neighborhood == Neighborhood::k8 || options.neighborhood == Neighborhood::k26;
   for (int64_t dk = three_d ? -1 : 0; dk <= (three_d ? 1 : 0); ++dk) {
     for (int64_t dj = -1; dj <= 1; ++dj) {
       for (int64_t di = -1; di <= 1; ++di) {
@@ -116,7 +126,9 @@ double Regularizer::CostImpl(const Image& x) const {
       const float* a = x.data() + grid_.Index(0, j, k);
       const float* b = x.data() + grid_.Index(0, j + o.dj, k + o.dk) + o.di;
       const float* ca = uniformity_.empty() ? nullptr : uniformity_.data() + grid_.Index(0, j, k);
-      const float* cb = uniformity_.empty() ? nullptr : uniformity_.data() + grid_.Index(0, j + o.dj, k + o.dk) + o.di;
+      const float* cb = uniformity_.empty()
+                            ? nullptr
+                            : uniformity_.data() + grid_.Index(0, j + o.dj, k + o.dk) + o.di;
       for (int64_t i = lo; i < hi; ++i) {
         const double kappa = ca ? double(o.kappa) * ca[i] * cb[i] : double(o.kappa);
         sum += kappa * Potential::Value(double(a[i]) - double(b[i]), delta);
@@ -147,7 +159,8 @@ void Regularizer::GradientImpl(const Image& x, Image& gradient) const {
       const float scale = beta * float(o.kappa);
       if (ca) {
         const float* cb = uniformity_.data() + grid_.Index(0, j + o.dj, k + o.dk) + o.di;
-        for (int64_t i = lo; i < hi; ++i) g[i] += scale * ca[i] * cb[i] * Potential::Derivative(a[i] - b[i], delta);
+        for (int64_t i = lo; i < hi; ++i)
+          g[i] += scale * ca[i] * cb[i] * Potential::Derivative(a[i] - b[i], delta);
       } else {
         for (int64_t i = lo; i < hi; ++i) g[i] += scale * Potential::Derivative(a[i] - b[i], delta);
       }

@@ -17,8 +17,8 @@ Neighborhood ParseNeighborhood(const std::string& text);
 
 struct RegularizerOptions {
   PotentialKind potential = PotentialKind::kFair;
-  double beta = 0.0;       // β ≥ 0
-  double delta = 0.0005;   // δ, 1/mm (potentials other than quadratic)
+  double beta = 0.0;      // β ≥ 0
+  double delta = 0.0005;  // δ, 1/mm (potentials other than quadratic)
   Neighborhood neighborhood = Neighborhood::k8;
   // Throws InputError naming the option for a bad value.
   void Validate() const;
@@ -61,8 +61,8 @@ class Regularizer {
 
   ImageGeometry grid_;
   RegularizerOptions options_;
-  std::vector<Offset> half_;  // offsets with positive linear index (each pair once)
-  std::vector<Offset> full_;  // both directions
+  std::vector<Offset> half_;       // offsets with positive linear index (each pair once)
+  std::vector<Offset> full_;       // both directions
   std::vector<float> uniformity_;  // c_j, empty if all 1
 };
 

@@ -3,7 +3,6 @@
 #include "recon/cli/batch_manifest.h"
 
 #include <CLI/CLI.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -60,7 +59,8 @@ void ParseShard(const std::string& text, int64_t* shard, int64_t* shards) {
 namespace {
 
 // Keys osmo batch sets for every job itself.
-const std::set<std::string> kReservedKeys = {"log", "checkpoint", "checkpoint-every", "resume", "threads"};
+const std::set<std::string> kReservedKeys = {"log", "checkpoint", "checkpoint-every", "resume",
+                                             "threads"};
 // Keys whose values are paths relative to the manifest's folder.
 const std::set<std::string> kPathKeys = {"init", "reference"};
 
@@ -70,7 +70,8 @@ std::string Resolve(const fs::path& folder, const std::string& path) {
 }
 
 // The command-line words of one option; InputError for values that are not scalars.
-std::vector<std::string> Words(const std::string& key, const Json& value, const std::string& where) {
+std::vector<std::string> Words(const std::string& key, const Json& value,
+                               const std::string& where) {
   if (value.is_boolean()) {
     if (value.get<bool>()) return {"--" + key};
     return {};
@@ -110,13 +111,16 @@ std::vector<BatchJob> ReadManifest(const std::string& path) {
   if (!root.is_object()) throw InputError(path, "a JSON object with \"jobs\"", root.type_name());
   for (const auto& item : root.items()) {
     if (item.key() != "defaults" && item.key() != "jobs") {
-      throw InputError(path + ": key \"" + item.key() + "\"", "\"defaults\" or \"jobs\"", "an unknown key");
+      throw InputError(path + ": key \"" + item.key() + "\"", "\"defaults\" or \"jobs\"",
+                       "an unknown key");
     }
   }
   const Json defaults = root.value("defaults", Json::object());
-  if (!defaults.is_object()) throw InputError(path + ": defaults", "an object", defaults.type_name());
+  if (!defaults.is_object())
+    throw InputError(path + ": defaults", "an object", defaults.type_name());
   if (!root.contains("jobs") || !root["jobs"].is_array() || root["jobs"].empty()) {
-    throw InputError(path + ": jobs", "a non-empty array of jobs", root.contains("jobs") ? root["jobs"].dump() : "nothing");
+    throw InputError(path + ": jobs", "a non-empty array of jobs",
+                     root.contains("jobs") ? root["jobs"].dump() : "nothing");
   }
   const fs::path folder = fs::absolute(fs::path(path)).parent_path();
   std::vector<BatchJob> jobs;
@@ -130,8 +134,10 @@ std::vector<BatchJob> ReadManifest(const std::string& path) {
     BatchJob job;
     job.index = int64_t(n);
     for (const char* key : {"input", "output"}) {
-      if (!merged.contains(key) || !merged[key].is_string() || merged[key].get<std::string>().empty()) {
-        throw InputError(where + ": field \"" + key + "\"", "a file path", merged.contains(key) ? merged[key].dump() : "nothing");
+      if (!merged.contains(key) || !merged[key].is_string() ||
+          merged[key].get<std::string>().empty()) {
+        throw InputError(where + ": field \"" + key + "\"", "a file path",
+                         merged.contains(key) ? merged[key].dump() : "nothing");
       }
     }
     job.input = Resolve(folder, merged["input"].get<std::string>());
@@ -149,10 +155,12 @@ std::vector<BatchJob> ReadManifest(const std::string& path) {
       const std::string& key = item.key();
       if (key == "input" || key == "output" || key == "name") continue;
       if (kReservedKeys.count(key)) {
-        throw InputError(where + ": field \"" + key + "\"", "an option osmo batch does not set itself", "\"" + key + "\"");
+        throw InputError(where + ": field \"" + key + "\"",
+                         "an option osmo batch does not set itself", "\"" + key + "\"");
       }
       Json value = item.value();
-      if (kPathKeys.count(key) && value.is_string() && !(key == "init" && (value == "fbp" || value == "zero"))) {
+      if (kPathKeys.count(key) && value.is_string() &&
+          !(key == "init" && (value == "fbp" || value == "zero"))) {
         value = Resolve(folder, value.get<std::string>());
       }
       const std::vector<std::string> words = Words(key, value, where);
@@ -174,9 +182,11 @@ std::vector<BatchJob> ReadManifest(const std::string& path) {
     } catch (const std::exception& e) {
       throw InputError(where + ": " + e.what());
     }
-    if (!names.insert(job.name).second) throw InputError(where + ": field \"name\"", "a unique job name", "a duplicate");
+    if (!names.insert(job.name).second)
+      throw InputError(where + ": field \"name\"", "a unique job name", "a duplicate");
     if (!outputs.insert(fs::absolute(job.output).lexically_normal().string()).second) {
-      throw InputError(where + ": field \"output\"", "an output no other job writes", "a duplicate: " + job.output);
+      throw InputError(where + ": field \"output\"", "an output no other job writes",
+                       "a duplicate: " + job.output);
     }
     jobs.push_back(std::move(job));
   }

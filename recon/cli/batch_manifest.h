@@ -10,10 +10,10 @@ namespace osmo::cli {
 
 // One reconstruction of a manifest.
 struct BatchJob {
-  int64_t index = 0;             // position in the manifest
-  std::string name;              // "name", default: the input's file stem
-  std::string input, output;     // resolved against the manifest's folder
-  std::vector<std::string> args; // recon options after input and -o, e.g. {"--subsets", "12"}
+  int64_t index = 0;              // position in the manifest
+  std::string name;               // "name", default: the input's file stem
+  std::string input, output;      // resolved against the manifest's folder
+  std::vector<std::string> args;  // recon options after input and -o, e.g. {"--subsets", "12"}
 };
 
 // Reads a manifest {"defaults": {...}, "jobs": [{"input": …, "output": …, …}]}: keys are

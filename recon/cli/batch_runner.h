@@ -9,8 +9,8 @@ namespace osmo::cli {
 
 struct BatchOptions {
   std::string manifest;
-  int jobs = 0;       // concurrent reconstructions (0: cores / threads)
-  int threads = 0;    // OpenMP threads per reconstruction (0: cores / jobs, or 1)
+  int jobs = 0;     // concurrent reconstructions (0: cores / threads)
+  int threads = 0;  // OpenMP threads per reconstruction (0: cores / jobs, or 1)
   std::string summary;
   std::string shard;  // "I/N" or empty
   int checkpoint_every = 5;

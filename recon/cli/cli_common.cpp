@@ -38,7 +38,8 @@ std::vector<double> ParseList(const std::string& text, const std::string& option
     values.push_back(v);
   }
   if (values.size() < min_count || values.size() > max_count) {
-    throw InputError(option, std::to_string(min_count) + " to " + std::to_string(max_count) + " values",
+    throw InputError(option,
+                     std::to_string(min_count) + " to " + std::to_string(max_count) + " values",
                      "\"" + text + "\"");
   }
   return values;
@@ -53,7 +54,8 @@ void GridOptions::Add(CLI::App* app) {
   app->add_option("--voxel-size-mm", voxel,
                   "Voxel size DX[,DZ] in mm (default: field-of-view diameter / NX; DZ = row pitch "
                   "at the isocentre)");
-  app->add_option("--image-center-mm", center, "Image centre X,Y,Z in mm (default: 0,0,detector centre)");
+  app->add_option("--image-center-mm", center,
+                  "Image centre X,Y,Z in mm (default: 0,0,detector centre)");
 }
 
 ImageGeometry GridOptions::Resolve(const ScanGeometry& scan) const {
@@ -61,7 +63,8 @@ ImageGeometry GridOptions::Resolve(const ScanGeometry& scan) const {
   if (!size.empty()) {
     const auto n = ParseList(size, "--image-size", 1, 3);
     for (double v : n) {
-      if (v < 1 || v != std::floor(v)) throw InputError("--image-size", "whole numbers ≥ 1", "\"" + size + "\"");
+      if (v < 1 || v != std::floor(v))
+        throw InputError("--image-size", "whole numbers ≥ 1", "\"" + size + "\"");
     }
     const double fov = double(g.nx) * g.voxel_size_mm;
     g.nx = int64_t(n[0]);
@@ -75,8 +78,10 @@ ImageGeometry GridOptions::Resolve(const ScanGeometry& scan) const {
   if (!voxel.empty()) {
     const auto d = ParseList(voxel, "--voxel-size-mm", 1, 2);
     g.voxel_size_mm = d[0];
-    if (d.size() > 1) g.slice_thickness_mm = d[1];
-    else if (scan.kind == ScanKind::kCone) g.slice_thickness_mm = d[0];
+    if (d.size() > 1)
+      g.slice_thickness_mm = d[1];
+    else if (scan.kind == ScanKind::kCone)
+      g.slice_thickness_mm = d[0];
   }
   if (!center.empty()) {
     const auto c = ParseList(center, "--image-center-mm", 3, 3);
@@ -108,7 +113,8 @@ DxchangeOptions DxchangeCliOptions::Resolve() const {
 }
 
 void UnitsOptions::Add(CLI::App* app) {
-  app->add_option("--units", units, "Output values: mu (attenuation, 1/mm) or hu (Hounsfield units)")
+  app->add_option("--units", units,
+                  "Output values: mu (attenuation, 1/mm) or hu (Hounsfield units)")
       ->check(CLI::IsMember({"mu", "hu"}))
       ->capture_default_str();
   app->add_option("--mu-water-per-mm", mu_water_per_mm, "μ of water for HU, 1/mm")
@@ -131,14 +137,16 @@ void RunOptions::Add(CLI::App* app) {
 }
 
 void RunOptions::Apply() const {
-  if (threads < 0) throw InputError("--threads", "a count ≥ 1 (0: all cores)", std::to_string(threads));
+  if (threads < 0)
+    throw InputError("--threads", "a count ≥ 1 (0: all cores)", std::to_string(threads));
   if (threads > 0) omp_set_num_threads(threads);
 }
 
 ScanData LoadScan(const std::string& path, const DxchangeCliOptions& dx) {
   if (IsDxchangeFile(path)) return ImportDxchange(path, dx.Resolve());
   if (!dx.angles.empty() || !dx.rows.empty() || dx.center_of_rotation || dx.pixel_size_mm) {
-    throw InputError(path, "a DXchange file for --angles-deg/--rows/--center-of-rotation/--pixel-size-mm",
+    throw InputError(path,
+                     "a DXchange file for --angles-deg/--rows/--center-of-rotation/--pixel-size-mm",
                      "an osmo scan file");
   }
   return ReadScanFile(path);
@@ -148,7 +156,8 @@ Sinogram WeightsOf(const ScanData& scan, bool verbose) {
   if (scan.weights) return *scan.weights;
   if (scan.counts) {
     Note(verbose, "weights from /counts: w = z²/(z + σ²)");
-    const double var = scan.electronic_noise_std.value_or(0.0) * scan.electronic_noise_std.value_or(0.0);
+    const double var =
+        scan.electronic_noise_std.value_or(0.0) * scan.electronic_noise_std.value_or(0.0);
     Sinogram w = *scan.counts;
     for (float& z : w.values) {
       const double c = std::max(double(z), 0.0);
@@ -161,11 +170,14 @@ Sinogram WeightsOf(const ScanData& scan, bool verbose) {
 }
 
 Progress::Progress(std::string label)
-    : label_(std::move(label)), enabled_(isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()) {}
+    : label_(std::move(label)),
+      enabled_(isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()) {}
 
 void Progress::Update(int64_t step, int64_t total, const std::string& text) {
   if (!enabled_) return;
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double eta = step > 0 ? elapsed * double(total - step) / double(step) : 0.0;
   std::cerr << "\r\033[K" << label_ << ": " << step << "/" << total << "  " << text << "  "
             << int(elapsed) << " s elapsed, ~" << int(eta + 0.5) << " s left" << std::flush;

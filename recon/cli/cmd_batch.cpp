@@ -32,8 +32,6 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-
-
 // One summary record (docs/BATCH.md).
 struct Record {
   int64_t index = 0;
@@ -64,8 +62,10 @@ struct Record {
     r.message = j.value("message", "");
     r.wall_s = j.value("wall_s", 0.0);
     r.iterations = j.value("iterations", int64_t(0));
-    if (j.contains("final_cost") && j["final_cost"].is_number()) r.final_cost = j["final_cost"].get<double>();
-    if (j.contains("final_rmsd_hu") && j["final_rmsd_hu"].is_number()) r.final_rmsd_hu = j["final_rmsd_hu"].get<double>();
+    if (j.contains("final_cost") && j["final_cost"].is_number())
+      r.final_cost = j["final_cost"].get<double>();
+    if (j.contains("final_rmsd_hu") && j["final_rmsd_hu"].is_number())
+      r.final_rmsd_hu = j["final_rmsd_hu"].get<double>();
     r.output = j.value("output", "");
     r.output_bytes = j.value("output_bytes", int64_t(0));
     r.checksum = j.value("output_checksum", "");
@@ -84,7 +84,9 @@ std::string CsvField(const std::string& text) {
 // Writes the summary (JSON) and its CSV twin atomically.
 void WriteSummary(const std::string& path, const std::string& manifest, const std::string& shard,
                   const std::vector<Record>& records) {
-  Json root = {{"manifest", manifest}, {"shard", shard.empty() ? Json(nullptr) : Json(shard)}, {"jobs", Json::array()}};
+  Json root = {{"manifest", manifest},
+               {"shard", shard.empty() ? Json(nullptr) : Json(shard)},
+               {"jobs", Json::array()}};
   for (const Record& r : records) root["jobs"].push_back(r.ToJson());
   WriteAtomically(path, [&](const std::string& temporary) {
     std::ofstream(temporary) << root.dump(2) << "\n";
@@ -92,10 +94,12 @@ void WriteSummary(const std::string& path, const std::string& manifest, const st
   const std::string csv = fs::path(path).replace_extension(".csv").string();
   WriteAtomically(csv, [&](const std::string& temporary) {
     std::ofstream out(temporary);
-    out << "index,name,status,message,wall_s,iterations,final_cost,final_rmsd_hu,output,output_bytes,output_checksum\n";
+    out << "index,name,status,message,wall_s,iterations,final_cost,final_rmsd_hu,output,output_"
+           "bytes,output_checksum\n";
     for (const Record& r : records) {
-      out << r.index << "," << CsvField(r.name) << "," << r.status << "," << CsvField(r.message) << ","
-          << r.wall_s << "," << r.iterations << "," << (r.final_cost ? ToText(*r.final_cost) : "") << ","
+      out << r.index << "," << CsvField(r.name) << "," << r.status << "," << CsvField(r.message)
+          << "," << r.wall_s << "," << r.iterations << ","
+          << (r.final_cost ? ToText(*r.final_cost) : "") << ","
           << (r.final_rmsd_hu ? ToText(*r.final_rmsd_hu) : "") << "," << CsvField(r.output) << ","
           << r.output_bytes << "," << r.checksum << "\n";
     }
@@ -109,7 +113,8 @@ std::vector<Record> ReadSummary(const std::string& path) {
   try {
     root = Json::parse(in);
   } catch (const Json::parse_error& e) {
-    throw InputError(path, "a batch summary (JSON)", std::string("a syntax error (") + e.what() + ")");
+    throw InputError(path, "a batch summary (JSON)",
+                     std::string("a syntax error (") + e.what() + ")");
   }
   if (!root.is_object() || !root.contains("jobs") || !root["jobs"].is_array()) {
     throw InputError(path, "a batch summary with \"jobs\"", "another JSON document");
@@ -141,8 +146,8 @@ struct Running {
 };
 
 // Starts `osmo recon …` for one job with stdout/stderr to files; returns the child's pid.
-pid_t StartJob(const std::string& self, const std::vector<std::string>& argv, const std::string& stdout_path,
-               const std::string& stderr_path) {
+pid_t StartJob(const std::string& self, const std::vector<std::string>& argv,
+               const std::string& stdout_path, const std::string& stderr_path) {
   const pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("osmo batch: fork failed");
   if (pid == 0) {
@@ -164,13 +169,15 @@ pid_t StartJob(const std::string& self, const std::vector<std::string>& argv, co
 }
 
 void Merge(const BatchOptions& o) {
-  if (o.merge_output.empty()) throw InputError("--merge-summaries", "an output summary with -o", "none");
+  if (o.merge_output.empty())
+    throw InputError("--merge-summaries", "an output summary with -o", "none");
   std::map<std::string, Record> by_name;
   std::string manifest;
   for (const std::string& path : o.merge) {
     for (Record& r : ReadSummary(path)) {
       if (by_name.count(r.name)) {
-        throw InputError(path + ": job \"" + r.name + "\"", "each job in one shard summary", "a job in two summaries");
+        throw InputError(path + ": job \"" + r.name + "\"", "each job in one shard summary",
+                         "a job in two summaries");
       }
       by_name[r.name] = std::move(r);
     }
@@ -179,34 +186,41 @@ void Merge(const BatchOptions& o) {
   }
   std::vector<Record> records;
   for (auto& [name, record] : by_name) records.push_back(record);
-  std::sort(records.begin(), records.end(), [](const Record& a, const Record& b) { return a.index < b.index; });
+  std::sort(records.begin(), records.end(),
+            [](const Record& a, const Record& b) { return a.index < b.index; });
   CheckOutputLocation(o.merge_output);
   WriteSummary(o.merge_output, manifest, "", records);
-  std::cout << "osmo batch: merged " << records.size() << " jobs from " << o.merge.size() << " summaries into "
-            << o.merge_output << "\n";
+  std::cout << "osmo batch: merged " << records.size() << " jobs from " << o.merge.size()
+            << " summaries into " << o.merge_output << "\n";
 }
 
 }  // namespace
 
 void RunBatch(const BatchOptions& o) {
   if (!o.merge.empty()) return Merge(o);
-  if (o.manifest.empty()) throw InputError("osmo batch", "a MANIFEST (or --merge-summaries)", "none");
+  if (o.manifest.empty())
+    throw InputError("osmo batch", "a MANIFEST (or --merge-summaries)", "none");
   InstallStopHandlers();
   std::vector<BatchJob> jobs = ReadManifest(o.manifest);  // every job checked before anything runs
   int64_t shard = 0, shards = 1;
   if (!o.shard.empty()) ParseShard(o.shard, &shard, &shards);
-  jobs.erase(std::remove_if(jobs.begin(), jobs.end(), [&](const BatchJob& j) { return !InShard(j, shard, shards); }),
+  jobs.erase(std::remove_if(jobs.begin(), jobs.end(),
+                            [&](const BatchJob& j) { return !InShard(j, shard, shards); }),
              jobs.end());
   const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
-  if (o.jobs < 0 || o.threads < 0) throw InputError("--jobs/--threads", "counts ≥ 1", "a negative count");
+  if (o.jobs < 0 || o.threads < 0)
+    throw InputError("--jobs/--threads", "counts ≥ 1", "a negative count");
   // Default: fill the cores without oversubscribing (many small scans: one thread per job).
   const int threads = o.threads > 0 ? o.threads : (o.jobs > 0 ? std::max(1, cores / o.jobs) : 1);
   const int concurrent = o.jobs > 0 ? o.jobs : std::max(1, cores / threads);
   const fs::path manifest_path(o.manifest);
   const std::string stem = manifest_path.stem().string();
-  const std::string shard_tag = o.shard.empty() ? "" : ".shard-" + std::to_string(shard) + "-of-" + std::to_string(shards);
-  const std::string summary_path = !o.summary.empty() ? o.summary
-      : (manifest_path.parent_path() / (stem + shard_tag + ".summary.json")).string();
+  const std::string shard_tag =
+      o.shard.empty() ? "" : ".shard-" + std::to_string(shard) + "-of-" + std::to_string(shards);
+  const std::string summary_path =
+      !o.summary.empty()
+          ? o.summary
+          : (manifest_path.parent_path() / (stem + shard_tag + ".summary.json")).string();
   CheckOutputLocation(summary_path);
   const fs::path work = manifest_path.parent_path() / (stem + ".osmo-batch");
   fs::create_directories(work);
@@ -227,9 +241,9 @@ void RunBatch(const BatchOptions& o) {
     argv.insert(argv.end(), job.args.begin(), job.args.end());
     std::string command;
     for (const std::string& a : argv) command += (command.empty() ? "" : " ") + a;
-    argv.insert(argv.end(), {"--log", (work / (job.name + ".log.jsonl")).string(), "--checkpoint", checkpoint,
-                             "--checkpoint-every", std::to_string(o.checkpoint_every), "--threads",
-                             std::to_string(threads)});
+    argv.insert(argv.end(), {"--log", (work / (job.name + ".log.jsonl")).string(), "--checkpoint",
+                             checkpoint, "--checkpoint-every", std::to_string(o.checkpoint_every),
+                             "--threads", std::to_string(threads)});
     Record& r = records[n];
     r.index = job.index;
     r.name = job.name;
@@ -238,7 +252,8 @@ void RunBatch(const BatchOptions& o) {
     const auto found = previous.find(job.name);
     const bool same_command = found != previous.end() && found->second.command == command;
     if (same_command && (found->second.status == "done" || found->second.status == "skipped") &&
-        fs::exists(job.output) && int64_t(fs::file_size(job.output)) == found->second.output_bytes &&
+        fs::exists(job.output) &&
+        int64_t(fs::file_size(job.output)) == found->second.output_bytes &&
         FileChecksum(job.output) == found->second.checksum) {
       r = found->second;
       r.status = "skipped";
@@ -271,7 +286,8 @@ void RunBatch(const BatchOptions& o) {
       pending.pop_back();
       records[n].status = "running";
       const std::string base = (work / jobs[n].name).string();
-      running.push_back({StartJob(self, argvs[n], base + ".stdout", base + ".stderr"), n, Clock::now()});
+      running.push_back(
+          {StartJob(self, argvs[n], base + ".stdout", base + ".stderr"), n, Clock::now()});
       Note(o.verbose, "started " + jobs[n].name);
     }
     int status = 0;
@@ -280,15 +296,18 @@ void RunBatch(const BatchOptions& o) {
       if (tty) {
         const double elapsed = std::chrono::duration<double>(Clock::now() - batch_start).count();
         const int64_t finished = done + failed;
-        const double left = finished > 0 ? elapsed * double(total - finished - interrupted) / double(finished) : 0.0;
-        std::cerr << "\r\033[Kosmo batch: " << finished << "/" << total << " finished (" << failed << " failed), "
-                  << running.size() << " running, " << int(elapsed) << " s elapsed, ~" << int(left + 0.5)
-                  << " s left" << std::flush;
+        const double left =
+            finished > 0 ? elapsed * double(total - finished - interrupted) / double(finished)
+                         : 0.0;
+        std::cerr << "\r\033[Kosmo batch: " << finished << "/" << total << " finished (" << failed
+                  << " failed), " << running.size() << " running, " << int(elapsed)
+                  << " s elapsed, ~" << int(left + 0.5) << " s left" << std::flush;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
-    const auto it = std::find_if(running.begin(), running.end(), [&](const Running& r) { return r.pid == pid; });
+    const auto it = std::find_if(running.begin(), running.end(),
+                                 [&](const Running& r) { return r.pid == pid; });
     if (it == running.end()) continue;
     Record& r = records[it->record];
     r.wall_s += std::chrono::duration<double>(Clock::now() - it->start).count();
@@ -338,25 +357,33 @@ void RunBatch(const BatchOptions& o) {
   if (tty) std::cerr << "\r\033[K";
   int64_t skipped = 0;
   for (const Record& r : records) skipped += r.status == "skipped";
-  std::cout << "osmo batch: " << done << " done, " << skipped << " skipped, " << failed << " failed, "
-            << interrupted << " interrupted; summary " << summary_path << "\n";
-  if (interrupted > 0 && StopRequested()) throw Interrupted("batch interrupted; rerun it to continue");
-  if (failed > 0) throw InputError(summary_path, "every job done", std::to_string(failed) + " failed job(s)");
+  std::cout << "osmo batch: " << done << " done, " << skipped << " skipped, " << failed
+            << " failed, " << interrupted << " interrupted; summary " << summary_path << "\n";
+  if (interrupted > 0 && StopRequested())
+    throw Interrupted("batch interrupted; rerun it to continue");
+  if (failed > 0)
+    throw InputError(summary_path, "every job done", std::to_string(failed) + " failed job(s)");
 }
 
 void RegisterBatch(CLI::App& app) {
   auto o = std::make_shared<BatchOptions>();
   CLI::App* sub = app.add_subcommand(
-      "batch", "Run the reconstructions of a manifest concurrently, isolated and resumable (docs/BATCH.md)");
-  sub->add_option("manifest", o->manifest,
-                  "Manifest (JSON): {\"defaults\": {recon options}, \"jobs\": [{\"input\", \"output\", …}]}");
+      "batch",
+      "Run the reconstructions of a manifest concurrently, isolated and resumable (docs/BATCH.md)");
+  sub->add_option(
+      "manifest", o->manifest,
+      "Manifest (JSON): {\"defaults\": {recon options}, \"jobs\": [{\"input\", \"output\", …}]}");
   sub->add_option("--jobs", o->jobs, "Concurrent reconstructions J (default: cores / T)");
-  sub->add_option("--threads", o->threads, "OpenMP threads per reconstruction T (default: cores / J, or 1)");
-  sub->add_option("--summary", o->summary, "Summary JSON (default: MANIFEST-stem.summary.json; CSV beside it)");
-  sub->add_option("--shard", o->shard, "Run only shard I of N (I/N, 0-based; a stable partition by job name)");
+  sub->add_option("--threads", o->threads,
+                  "OpenMP threads per reconstruction T (default: cores / J, or 1)");
+  sub->add_option("--summary", o->summary,
+                  "Summary JSON (default: MANIFEST-stem.summary.json; CSV beside it)");
+  sub->add_option("--shard", o->shard,
+                  "Run only shard I of N (I/N, 0-based; a stable partition by job name)");
   sub->add_option("--checkpoint-every", o->checkpoint_every, "Iterations between job checkpoints")
       ->capture_default_str();
-  sub->add_option("--merge-summaries", o->merge, "Merge shard summaries (with -o) instead of running");
+  sub->add_option("--merge-summaries", o->merge,
+                  "Merge shard summaries (with -o) instead of running");
   sub->add_option("-o,--output", o->merge_output, "Merged summary (with --merge-summaries)");
   sub->add_flag("-v,--verbose", o->verbose, "Report each job start and end on stderr");
   sub->callback([o] { RunBatch(*o); });

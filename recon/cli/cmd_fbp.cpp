@@ -32,7 +32,8 @@ void RunFbp(const FbpCliOptions& o) {
   const ScanData scan = LoadScan(o.input, o.dx);
   const ImageGeometry grid = o.grid.Resolve(scan.geometry);
   Note(o.run.verbose, "FBP on " + std::to_string(grid.nx) + "×" + std::to_string(grid.ny) + "×" +
-                          std::to_string(grid.nz) + " voxels of " + ToText(grid.voxel_size_mm) + " mm");
+                          std::to_string(grid.nz) + " voxels of " + ToText(grid.voxel_size_mm) +
+                          " mm");
   const Image image = FilteredBackprojection(scan.geometry, scan.sinogram, grid, fbp);
   WriteVolume(o.output, image, write);
   Note(o.run.verbose, "wrote " + o.output);
@@ -45,10 +46,12 @@ void RegisterFbp(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "fbp", "Filtered backprojection (parallel, fan arc/flat with Parker short scans, FDK cone)");
   sub->add_option("input", o->input, "Scan file (.h5), osmo or DXchange")->required();
-  sub->add_option("-o,--output", o->output, "Output volume (.mha .mhd .nrrd .nii .nii.gz)")->required();
+  sub->add_option("-o,--output", o->output, "Output volume (.mha .mhd .nrrd .nii .nii.gz)")
+      ->required();
   sub->add_option("--filter", o->filter, "Ramp window: ram-lak, shepp-logan, cosine, hamming, hann")
       ->capture_default_str();
-  sub->add_option("--cutoff", o->cutoff, "Filter cutoff as a fraction of the Nyquist frequency (0, 1]")
+  sub->add_option("--cutoff", o->cutoff,
+                  "Filter cutoff as a fraction of the Nyquist frequency (0, 1]")
       ->capture_default_str();
   o->grid.Add(sub);
   o->units.Add(sub);

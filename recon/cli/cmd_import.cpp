@@ -31,9 +31,10 @@ void RunImport(const ImportOptions& o) {
 
 void RegisterImport(CLI::App& app) {
   auto o = std::make_shared<ImportOptions>();
-  CLI::App* sub = app.add_subcommand(
-      "import", "Import a DXchange (APS Data Exchange) file as a parallel-beam osmo scan: "
-                "flat/dark normalisation, −log, weights from counts");
+  CLI::App* sub =
+      app.add_subcommand("import",
+                         "Import a DXchange (APS Data Exchange) file as a parallel-beam osmo scan: "
+                         "flat/dark normalisation, −log, weights from counts");
   sub->add_option("input", o->input, "DXchange file (.h5)")->required();
   sub->add_option("-o,--output", o->output, "Output scan file (.h5)")->required();
   o->dx.Add(sub);

@@ -35,11 +35,13 @@ void PrintRange(const std::string& name, const std::vector<float>& values) {
 
 void PrintScan(const std::string& path, const ScanData& s, bool dxchange) {
   const ScanGeometry& g = s.geometry;
-  std::cout << path << ": " << (dxchange ? "DXchange file (imported view)" : "osmo scan file (v1)") << "\n";
+  std::cout << path << ": " << (dxchange ? "DXchange file (imported view)" : "osmo scan file (v1)")
+            << "\n";
   std::cout << "  geometry      " << ToString(g.kind);
   if (g.kind != ScanKind::kParallel) {
     std::cout << ", " << ToString(g.detector_shape) << " detector, source–isocentre "
-              << g.source_to_isocenter_mm << " mm, source–detector " << g.source_to_detector_mm << " mm";
+              << g.source_to_isocenter_mm << " mm, source–detector " << g.source_to_detector_mm
+              << " mm";
   }
   std::cout << "\n  detector      " << g.n_channels << " channels × " << g.n_rows << " rows, "
             << g.channel_spacing_mm << " × " << g.row_spacing_mm << " mm, offsets "
@@ -52,17 +54,19 @@ void PrintScan(const std::string& path, const ScanData& s, bool dxchange) {
   if (s.weights) PrintRange("weights", s.weights->values);
   if (s.counts) PrintRange("counts", s.counts->values);
   if (!s.incident_counts.empty()) PrintRange("I0", s.incident_counts);
-  if (s.electronic_noise_std) std::cout << "  electronic σ  " << *s.electronic_noise_std << " counts\n";
+  if (s.electronic_noise_std)
+    std::cout << "  electronic σ  " << *s.electronic_noise_std << " counts\n";
   if (s.reference) {
     const ImageGeometry& r = s.reference->geometry;
     std::cout << "  reference     " << r.nx << "×" << r.ny << "×" << r.nz << " voxels of "
               << r.voxel_size_mm << " × " << r.slice_thickness_mm << " mm\n";
     PrintRange("reference", s.reference->values);
   }
-  std::cout << "  present       sinogram" << (s.weights ? ", weights" : "") << (s.counts ? ", counts" : "")
+  std::cout << "  present       sinogram" << (s.weights ? ", weights" : "")
+            << (s.counts ? ", counts" : "")
             << (s.incident_counts.empty() ? "" : ", incident_counts")
-            << (s.electronic_noise_std ? ", electronic_noise_std" : "") << (s.reference ? ", reference" : "")
-            << "\n";
+            << (s.electronic_noise_std ? ", electronic_noise_std" : "")
+            << (s.reference ? ", reference" : "") << "\n";
 }
 
 void RunInfo(const InfoOptions& o) {
@@ -87,7 +91,8 @@ void RunInfo(const InfoOptions& o) {
 
 void RegisterInfo(CLI::App& app) {
   auto o = std::make_shared<InfoOptions>();
-  CLI::App* sub = app.add_subcommand("info", "Describe a scan file (geometry, sizes, ranges) or a volume");
+  CLI::App* sub =
+      app.add_subcommand("info", "Describe a scan file (geometry, sizes, ranges) or a volume");
   sub->add_option("file", o->path, "Scan file (.h5: osmo or DXchange) or volume")->required();
   o->run.Add(sub);
   sub->callback([o] { RunInfo(*o); });

@@ -27,8 +27,10 @@ void RunProject(const ProjectOptions& o) {
   ScanData scan;
   scan.geometry = ReadScanGeometry(o.geometry_from);
   ProjectorOptions options;
-  if (o.axial == "tt") options.axial = AxialFootprint::kTrapezoid;
-  else if (o.axial != "tr") throw InputError("--axial-footprint", "tr or tt", "\"" + o.axial + "\"");
+  if (o.axial == "tt")
+    options.axial = AxialFootprint::kTrapezoid;
+  else if (o.axial != "tr")
+    throw InputError("--axial-footprint", "tr or tt", "\"" + o.axial + "\"");
   auto projector = MakeProjector(image.geometry, scan.geometry, options);
   scan.sinogram = Sinogram(scan.geometry);
   projector->Forward(image, scan.sinogram);
@@ -47,7 +49,8 @@ void RegisterProject(CLI::App& app) {
                   "Scan file whose geometry to use (its sinogram values are ignored)")
       ->required();
   sub->add_option("-o,--output", o->output, "Output scan file (.h5)")->required();
-  sub->add_option("--axial-footprint", o->axial, "Cone beam: tr (SF-TR) or tt (SF-TT)")->capture_default_str();
+  sub->add_option("--axial-footprint", o->axial, "Cone beam: tr (SF-TR) or tt (SF-TT)")
+      ->capture_default_str();
   o->run.Add(sub);
   sub->callback([o] { RunProject(*o); });
 }

@@ -28,15 +28,15 @@ namespace osmo::cli {
 
 namespace {
 
-
-
-std::string Fingerprint(const ReconOptions& o, const ImageGeometry& grid, const ScanData& scan, double beta) {
+std::string Fingerprint(const ReconOptions& o, const ImageGeometry& grid, const ScanData& scan,
+                        double beta) {
   std::ostringstream f;
   f.precision(12);
-  f << "input=" << std::filesystem::path(o.input).filename().string() << " views=" << scan.geometry.NumViews()
-    << " bins=" << scan.geometry.NumBins() << " grid=" << grid.nx << "x" << grid.ny << "x" << grid.nz << "@"
-    << grid.voxel_size_mm << "," << grid.slice_thickness_mm << " algorithm=" << o.algorithm
-    << " subsets=" << o.subsets << " beta=" << beta << " delta=" << o.delta << " potential=" << o.potential
+  f << "input=" << std::filesystem::path(o.input).filename().string()
+    << " views=" << scan.geometry.NumViews() << " bins=" << scan.geometry.NumBins()
+    << " grid=" << grid.nx << "x" << grid.ny << "x" << grid.nz << "@" << grid.voxel_size_mm << ","
+    << grid.slice_thickness_mm << " algorithm=" << o.algorithm << " subsets=" << o.subsets
+    << " beta=" << beta << " delta=" << o.delta << " potential=" << o.potential
     << " neighborhood=" << o.neighborhood << " kappa=" << o.kappa << " restart=" << o.restart
     << " relax=" << EffectiveRelax(o) << "," << o.relax_power << " curvature=" << o.curvature
     << " upper=" << o.upper_bound.value_or(-1) << " support=" << o.support;
@@ -45,7 +45,8 @@ std::string Fingerprint(const ReconOptions& o, const ImageGeometry& grid, const 
 
 // The reference for RMSD: --reference (a volume or a scan file's /reference), else the input
 // scan's own /reference. It must lie on the reconstruction grid.
-std::optional<Image> LoadReference(const ReconOptions& o, const ScanData& scan, const ImageGeometry& grid) {
+std::optional<Image> LoadReference(const ReconOptions& o, const ScanData& scan,
+                                   const ImageGeometry& grid) {
   if (o.no_reference) return std::nullopt;
   std::optional<Image> reference;
   std::string source;
@@ -53,7 +54,8 @@ std::optional<Image> LoadReference(const ReconOptions& o, const ScanData& scan, 
     source = o.reference;
     if (IsHdf5File(o.reference)) {
       reference = ReadScanFile(o.reference).reference;
-      if (!reference) throw InputError(o.reference + ": /reference", "a reference image", "nothing");
+      if (!reference)
+        throw InputError(o.reference + ": /reference", "a reference image", "nothing");
     } else {
       reference = ReadVolume(o.reference);
     }
@@ -63,16 +65,18 @@ std::optional<Image> LoadReference(const ReconOptions& o, const ScanData& scan, 
   }
   if (!reference) return std::nullopt;
   const ImageGeometry& r = reference->geometry;
-  const bool same = r.nx == grid.nx && r.ny == grid.ny && r.nz == grid.nz &&
-                    std::abs(r.voxel_size_mm - grid.voxel_size_mm) < 1e-6 * grid.voxel_size_mm &&
-                    std::abs(r.slice_thickness_mm - grid.slice_thickness_mm) < 1e-6 * grid.slice_thickness_mm;
+  const bool same =
+      r.nx == grid.nx && r.ny == grid.ny && r.nz == grid.nz &&
+      std::abs(r.voxel_size_mm - grid.voxel_size_mm) < 1e-6 * grid.voxel_size_mm &&
+      std::abs(r.slice_thickness_mm - grid.slice_thickness_mm) < 1e-6 * grid.slice_thickness_mm;
   if (!same) {
     if (!o.reference.empty()) {
-      throw InputError(source, "a reference on the reconstruction grid (" + std::to_string(grid.nx) + "×" +
-                                   std::to_string(grid.ny) + "×" + std::to_string(grid.nz) + " of " +
-                                   ToText(grid.voxel_size_mm) + " mm)",
-                       std::to_string(r.nx) + "×" + std::to_string(r.ny) + "×" + std::to_string(r.nz) + " of " +
-                           ToText(r.voxel_size_mm) + " mm");
+      throw InputError(source,
+                       "a reference on the reconstruction grid (" + std::to_string(grid.nx) + "×" +
+                           std::to_string(grid.ny) + "×" + std::to_string(grid.nz) + " of " +
+                           ToText(grid.voxel_size_mm) + " mm)",
+                       std::to_string(r.nx) + "×" + std::to_string(r.ny) + "×" +
+                           std::to_string(r.nz) + " of " + ToText(r.voxel_size_mm) + " mm");
     }
     return std::nullopt;  // the scan's own reference is on another grid: no RMSD
   }
@@ -123,18 +127,25 @@ void CheckReconOptions(const ReconOptions& o) {
   o.dx.Resolve();
   CheckVolumeExtension(o.output);
   if (o.init != "fbp" && o.init != "zero") CheckVolumeExtension(o.init);
-  if (o.support != "fov" && o.support != "all") throw InputError("--support", "fov or all", "\"" + o.support + "\"");
+  if (o.support != "fov" && o.support != "all")
+    throw InputError("--support", "fov or all", "\"" + o.support + "\"");
   if (o.subsets < 1) throw InputError("--subsets", "M ≥ 1", std::to_string(o.subsets));
-  if (o.iterations < 0) throw InputError("--iterations", "a count ≥ 0", std::to_string(o.iterations));
+  if (o.iterations < 0)
+    throw InputError("--iterations", "a count ≥ 0", std::to_string(o.iterations));
   if (!(o.beta_relative > 0.0) || !std::isfinite(o.beta_relative)) {
     throw InputError("--beta-relative", "a positive factor", ToText(o.beta_relative));
   }
-  if (o.beta && (!(*o.beta >= 0.0) || !std::isfinite(*o.beta))) throw InputError("--beta", "β ≥ 0", ToText(*o.beta));
-  if (!(o.delta > 0.0) || !std::isfinite(o.delta)) throw InputError("--delta", "δ > 0 (1/mm)", ToText(o.delta));
-  if (o.relax && (!(*o.relax >= 0.0) || !std::isfinite(*o.relax))) throw InputError("--relax", "γ ≥ 0", ToText(*o.relax));
-  if (o.checkpoint_every < 1) throw InputError("--checkpoint-every", "K ≥ 1", std::to_string(o.checkpoint_every));
+  if (o.beta && (!(*o.beta >= 0.0) || !std::isfinite(*o.beta)))
+    throw InputError("--beta", "β ≥ 0", ToText(*o.beta));
+  if (!(o.delta > 0.0) || !std::isfinite(o.delta))
+    throw InputError("--delta", "δ > 0 (1/mm)", ToText(o.delta));
+  if (o.relax && (!(*o.relax >= 0.0) || !std::isfinite(*o.relax)))
+    throw InputError("--relax", "γ ≥ 0", ToText(*o.relax));
+  if (o.checkpoint_every < 1)
+    throw InputError("--checkpoint-every", "K ≥ 1", std::to_string(o.checkpoint_every));
   if (o.cost_every < 0) throw InputError("--cost-every", "K ≥ 0", std::to_string(o.cost_every));
-  if (o.resume && o.checkpoint.empty()) throw InputError("--resume", "a --checkpoint FILE to resume from", "none");
+  if (o.resume && o.checkpoint.empty())
+    throw InputError("--resume", "a --checkpoint FILE to resume from", "none");
 }
 
 void RunRecon(const ReconOptions& o) {
@@ -144,7 +155,8 @@ void RunRecon(const ReconOptions& o) {
   CheckReconOptions(o);
   CheckOutputLocation(o.output);
   const VolumeWriteOptions write = o.units.Resolve();
-  if (o.resume && o.checkpoint.empty()) throw InputError("--resume", "a --checkpoint FILE to resume from", "none");
+  if (o.resume && o.checkpoint.empty())
+    throw InputError("--resume", "a --checkpoint FILE to resume from", "none");
   SolverOptions solver_options;
   solver_options.algorithm = ParseAlgorithm(o.algorithm);
   solver_options.subsets = solver_options.algorithm == Algorithm::kSqs ? 1 : o.subsets;
@@ -164,8 +176,10 @@ void RunRecon(const ReconOptions& o) {
   if (!(o.beta_relative > 0.0) || !std::isfinite(o.beta_relative)) {
     throw InputError("--beta-relative", "a positive factor", ToText(o.beta_relative));
   }
-  if (o.checkpoint_every < 1) throw InputError("--checkpoint-every", "K ≥ 1", std::to_string(o.checkpoint_every));
-  if (o.support != "fov" && o.support != "all") throw InputError("--support", "fov or all", "\"" + o.support + "\"");
+  if (o.checkpoint_every < 1)
+    throw InputError("--checkpoint-every", "K ≥ 1", std::to_string(o.checkpoint_every));
+  if (o.support != "fov" && o.support != "all")
+    throw InputError("--support", "fov or all", "\"" + o.support + "\"");
   if (o.init != "fbp" && o.init != "zero") CheckVolumeExtension(o.init);
 
   const ScanData scan = LoadScan(o.input, o.dx);
@@ -174,11 +188,12 @@ void RunRecon(const ReconOptions& o) {
   const Sinogram weights = WeightsOf(scan, o.run.verbose);
   auto projector = MakeProjector(grid, scan.geometry);
   Note(o.run.verbose, "grid " + std::to_string(grid.nx) + "×" + std::to_string(grid.ny) + "×" +
-                          std::to_string(grid.nz) + " voxels of " + ToText(grid.voxel_size_mm) + " × " +
-                          ToText(grid.slice_thickness_mm) + " mm");
+                          std::to_string(grid.nz) + " voxels of " + ToText(grid.voxel_size_mm) +
+                          " × " + ToText(grid.slice_thickness_mm) + " mm");
 
-  std::vector<uint8_t> support = o.support == "fov" ? CircularMask(grid, scan.geometry.FieldOfViewRadiusMm())
-                                                    : std::vector<uint8_t>(size_t(grid.NumVoxels()), 1);
+  std::vector<uint8_t> support = o.support == "fov"
+                                     ? CircularMask(grid, scan.geometry.FieldOfViewRadiusMm())
+                                     : std::vector<uint8_t>(size_t(grid.NumVoxels()), 1);
   // Aᵀw sets the default β and the optional resolution-uniformising κ_j = sqrt(Aᵀw / Aᵀ1).
   Image atw(grid);
   projector->Back(weights, atw);
@@ -188,15 +203,20 @@ void RunRecon(const ReconOptions& o) {
     projector->Back(Sinogram(scan.geometry, 1.0f), at1);
     uniformity.resize(size_t(grid.NumVoxels()));
     for (size_t j = 0; j < uniformity.size(); ++j) {
-      uniformity[j] = at1.values[j] > 0 ? std::sqrt(std::max(atw.values[j], 0.0f) / at1.values[j]) : 0.0f;
+      uniformity[j] =
+          at1.values[j] > 0 ? std::sqrt(std::max(atw.values[j], 0.0f) / at1.values[j]) : 0.0f;
     }
   }
   {
-    const Regularizer probe(grid, RegularizerOptions{reg.potential, 0.0, reg.delta, reg.neighborhood});
-    reg.beta = o.beta ? *o.beta : DataScaledBeta(o.beta_relative, atw, uniformity, support, probe.InteriorKappaSum());
+    const Regularizer probe(grid,
+                            RegularizerOptions{reg.potential, 0.0, reg.delta, reg.neighborhood});
+    reg.beta = o.beta ? *o.beta
+                      : DataScaledBeta(o.beta_relative, atw, uniformity, support,
+                                       probe.InteriorKappaSum());
   }
-  Note(o.run.verbose, std::string("β = ") + ToText(reg.beta) + (o.beta ? "" : " (from --beta-relative " +
-                                                                               ToText(o.beta_relative) + ")"));
+  Note(o.run.verbose,
+       std::string("β = ") + ToText(reg.beta) +
+           (o.beta ? "" : " (from --beta-relative " + ToText(o.beta_relative) + ")"));
   const Regularizer regularizer(grid, reg, uniformity);
   const PwlsProblem problem(*projector, scan.sinogram, weights, regularizer);
   const OsSolver solver(problem, solver_options, support);
@@ -205,7 +225,8 @@ void RunRecon(const ReconOptions& o) {
   std::vector<uint8_t> rmsd_mask;
   if (reference) {
     rmsd_mask = support;
-    for (size_t j = 0; j < rmsd_mask.size(); ++j) rmsd_mask[j] = rmsd_mask[j] && reference->values[j] > 0.0f;
+    for (size_t j = 0; j < rmsd_mask.size(); ++j)
+      rmsd_mask[j] = rmsd_mask[j] && reference->values[j] > 0.0f;
   }
 
   const std::string fingerprint = Fingerprint(o, grid, scan, reg.beta);
@@ -231,7 +252,8 @@ void RunRecon(const ReconOptions& o) {
   IterationLog log(o.log, o.resume);
   if (state.iteration == 0) {
     IterationRecord first;
-    if (o.cost_every > 0 || solver_options.restart == RestartRule::kFunction) first.cost = problem.Cost(state.x);
+    if (o.cost_every > 0 || solver_options.restart == RestartRule::kFunction)
+      first.cost = problem.Cost(state.x);
     if (reference) first.rmsd_hu = RmsdHu(state.x, *reference, rmsd_mask, write.mu_water_per_mm);
     log.Write(first);
   }
@@ -247,8 +269,8 @@ void RunRecon(const ReconOptions& o) {
         progress.Update(r.iteration, o.iterations, text);
         if (o.run.verbose) {
           progress.Finish();
-          Note(true, "iteration " + std::to_string(r.iteration) + " " + ToText(r.time_s) + " s " + text +
-                         (r.restarted ? " (restart)" : ""));
+          Note(true, "iteration " + std::to_string(r.iteration) + " " + ToText(r.time_s) + " s " +
+                         text + (r.restarted ? " (restart)" : ""));
         }
         const bool stop = StopRequested();
         if (!o.checkpoint.empty() &&
@@ -261,38 +283,50 @@ void RunRecon(const ReconOptions& o) {
   progress.Finish();
   if (summary.termination == Termination::kStopped) {
     throw Interrupted("interrupted after iteration " + std::to_string(state.iteration) +
-                      (o.checkpoint.empty() ? "" : "; checkpoint written to " + o.checkpoint +
-                                                       " (continue with --resume)"));
+                      (o.checkpoint.empty() ? ""
+                                            : "; checkpoint written to " + o.checkpoint +
+                                                  " (continue with --resume)"));
   }
   WriteVolume(o.output, state.x, write);
   std::cout << "osmo recon: " << summary.message << " in " << ToText(state.elapsed_s) << " s"
-            << (last_rmsd ? ", RMSD " + ToText(*last_rmsd) + " HU" : "") << ", wrote " << o.output << "\n";
+            << (last_rmsd ? ", RMSD " + ToText(*last_rmsd) + " HU" : "") << ", wrote " << o.output
+            << "\n";
 }
 
 void AddReconOptions(CLI::App* sub, ReconOptions* o) {
   sub->add_option("input", o->input, "Scan file (.h5), osmo or DXchange")->required();
-  sub->add_option("-o,--output", o->output, "Output volume (.mha .mhd .nrrd .nii .nii.gz)")->required();
+  sub->add_option("-o,--output", o->output, "Output volume (.mha .mhd .nrrd .nii .nii.gz)")
+      ->required();
   sub->add_option("--algorithm", o->algorithm, "sqs, os-sqs, os-nes83, os-nes05, os-ogm1, os-ogm2")
       ->capture_default_str();
-  sub->add_option("--subsets", o->subsets, "Ordered subsets M (interleaved views, bit-reversal order)")
+  sub->add_option("--subsets", o->subsets,
+                  "Ordered subsets M (interleaved views, bit-reversal order)")
       ->capture_default_str();
-  sub->add_option("--iterations", o->iterations, "Iterations (passes over all subsets)")->capture_default_str();
-  sub->add_option("--beta", o->beta, "Regularisation strength β (default: from --beta-relative and the data)");
-  sub->add_option("--beta-relative", o->beta_relative,
-                  "β relative to the data: β = r · median(dx·[Aᵀw]_j) / Σκ (see docs/RECONSTRUCTION.md)")
+  sub->add_option("--iterations", o->iterations, "Iterations (passes over all subsets)")
+      ->capture_default_str();
+  sub->add_option("--beta", o->beta,
+                  "Regularisation strength β (default: from --beta-relative and the data)");
+  sub->add_option(
+         "--beta-relative", o->beta_relative,
+         "β relative to the data: β = r · median(dx·[Aᵀw]_j) / Σκ (see docs/RECONSTRUCTION.md)")
       ->capture_default_str();
   sub->add_option("--delta", o->delta, "Edge scale δ of the potential, 1/mm (0.0002/mm = 10 HU)")
       ->capture_default_str();
-  sub->add_option("--potential", o->potential, "quadratic, huber, hyperbola or fair")->capture_default_str();
-  sub->add_option("--neighborhood", o->neighborhood, "4 or 8 (in-plane), 6 or 26 (3D)")->capture_default_str();
+  sub->add_option("--potential", o->potential, "quadratic, huber, hyperbola or fair")
+      ->capture_default_str();
+  sub->add_option("--neighborhood", o->neighborhood, "4 or 8 (in-plane), 6 or 26 (3D)")
+      ->capture_default_str();
   sub->add_flag("--kappa", o->kappa, "Resolution-uniformising κ_j = sqrt(Σa_ij w_i / Σa_ij)");
-  sub->add_option("--init", o->init, "Initial image: fbp, zero, or a volume file")->capture_default_str();
+  sub->add_option("--init", o->init, "Initial image: fbp, zero, or a volume file")
+      ->capture_default_str();
   sub->add_option("--restart", o->restart, "Adaptive momentum restart: none, gradient or function")
       ->capture_default_str();
-  sub->add_option("--relax", o->relax,
-                  "Relaxed momentum γ (0: off): denominators grow as (k+2)^c·γ·10^⌊log10 max D⌋ over "
-                  "sub-iterations k (default: 1e-4 for momentum algorithms, 0 for sqs/os-sqs)");
-  sub->add_option("--relax-power", o->relax_power, "Exponent c of the relaxation")->capture_default_str();
+  sub->add_option(
+      "--relax", o->relax,
+      "Relaxed momentum γ (0: off): denominators grow as (k+2)^c·γ·10^⌊log10 max D⌋ over "
+      "sub-iterations k (default: 1e-4 for momentum algorithms, 0 for sqs/os-sqs)");
+  sub->add_option("--relax-power", o->relax_power, "Exponent c of the relaxation")
+      ->capture_default_str();
   sub->add_flag("--ogm-last-rule", o->ogm_last_rule,
                 "OGM: last-iteration θ_N = (1 + sqrt(1 + 8θ²))/2, output the momentum point");
   sub->add_option("--curvature", o->curvature,
@@ -301,20 +335,24 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
   sub->add_option("--upper-bound", o->upper_bound, "Upper bound on μ, 1/mm (default: none)");
   sub->add_option("--support", o->support, "Voxels to reconstruct: fov (the scanned circle) or all")
       ->capture_default_str();
-  sub->add_option("--reference", o->reference,
-                  "Reference for RMSD (HU, inside the object): a volume or a scan file's /reference "
-                  "(default: the input's own /reference when on the same grid)");
+  sub->add_option(
+      "--reference", o->reference,
+      "Reference for RMSD (HU, inside the object): a volume or a scan file's /reference "
+      "(default: the input's own /reference when on the same grid)");
   sub->add_flag("--no-reference", o->no_reference, "Do not compute RMSD");
-  sub->add_option("--log", o->log, "Convergence log, JSON lines: iteration, time_s, cost, rmsd_hu, restarted");
+  sub->add_option("--log", o->log,
+                  "Convergence log, JSON lines: iteration, time_s, cost, rmsd_hu, restarted");
   sub->add_option("--cost-every", o->cost_every,
                   "Compute the cost every K iterations (costs one projection; 0: never)")
       ->capture_default_str();
   sub->add_option("--tolerance", o->tolerance, "Stop when ‖x_n − x_n−1‖/‖x_n‖ falls below (0: off)")
       ->capture_default_str();
-  sub->add_option("--checkpoint", o->checkpoint,
-                  "Checkpoint file (.h5) written every K iterations, at the end and on SIGINT/SIGTERM");
+  sub->add_option(
+      "--checkpoint", o->checkpoint,
+      "Checkpoint file (.h5) written every K iterations, at the end and on SIGINT/SIGTERM");
   sub->add_option("--checkpoint-every", o->checkpoint_every, "K")->capture_default_str();
-  sub->add_flag("--resume", o->resume, "Continue from --checkpoint (same options; --iterations may grow)");
+  sub->add_flag("--resume", o->resume,
+                "Continue from --checkpoint (same options; --iterations may grow)");
   o->grid.Add(sub);
   o->units.Add(sub);
   o->dx.Add(sub);
@@ -324,7 +362,8 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
 void RegisterRecon(CLI::App& app) {
   auto o = std::make_shared<ReconOptions>();
   CLI::App* sub = app.add_subcommand(
-      "recon", "Penalized weighted least-squares reconstruction (OS-SQS with Nesterov/OGM momentum)");
+      "recon",
+      "Penalized weighted least-squares reconstruction (OS-SQS with Nesterov/OGM momentum)");
   AddReconOptions(sub, o.get());
   sub->callback([o] { RunRecon(*o); });
 }

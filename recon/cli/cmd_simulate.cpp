@@ -34,8 +34,9 @@ void RunSimulate(const SimulateOptions& o) {
   const ScanGeometry scan = LoadGeometry(o.geometry);
   Note(o.run.verbose, "phantom " + phantom.name + " (" + std::to_string(phantom.shapes.size()) +
                           " shapes), geometry " + ToString(scan.kind) + " " +
-                          std::to_string(scan.NumViews()) + " views × " + std::to_string(scan.n_rows) +
-                          " rows × " + std::to_string(scan.n_channels) + " channels");
+                          std::to_string(scan.NumViews()) + " views × " +
+                          std::to_string(scan.n_rows) + " rows × " +
+                          std::to_string(scan.n_channels) + " channels");
   const Sinogram line_integrals = AnalyticSinogram(phantom, scan, o.rays_per_cell);
   ScanData data = SimulateMeasurement(scan, line_integrals, o.dose);
   if (o.dose.noiseless) Note(o.run.verbose, "noiseless: y = exact line integrals");
@@ -57,10 +58,12 @@ void RunSimulate(const SimulateOptions& o) {
 void RegisterSimulate(CLI::App& app) {
   auto o = std::make_shared<SimulateOptions>();
   CLI::App* sub = app.add_subcommand(
-      "simulate", "Simulate a CT scan of an analytic phantom (exact line integrals, low-dose noise)");
-  sub->add_option("--phantom", o->phantom,
-                  "Built-in phantom (shepp-logan, shepp-logan-modified, thorax, and -3d versions) or "
-                  "a phantom JSON file")
+      "simulate",
+      "Simulate a CT scan of an analytic phantom (exact line integrals, low-dose noise)");
+  sub->add_option(
+         "--phantom", o->phantom,
+         "Built-in phantom (shepp-logan, shepp-logan-modified, thorax, and -3d versions) or "
+         "a phantom JSON file")
       ->capture_default_str();
   sub->add_option("--geometry", o->geometry,
                   "Geometry preset (ge1, ge1-half, parallel, cone-small, cone-bench) or a geometry "
@@ -77,7 +80,8 @@ void RegisterSimulate(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--seed", o->dose.seed, "Random seed (same seed, same scan, bit for bit)")
       ->capture_default_str();
-  sub->add_flag("--noiseless", o->dose.noiseless, "Expected counts, no noise (y = exact line integrals)");
+  sub->add_flag("--noiseless", o->dose.noiseless,
+                "Expected counts, no noise (y = exact line integrals)");
   sub->add_option("--bowtie-mm", o->dose.bowtie_water_mm,
                   "Water-equivalent bowtie thickness at the detector edge, mm (0: no bowtie)")
       ->capture_default_str();
@@ -85,9 +89,11 @@ void RegisterSimulate(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--reference-size", o->reference_size,
                   "Grid of /reference, NX[,NY[,NZ]] (default: the default reconstruction grid)");
-  sub->add_option("--reference-voxel-mm", o->reference_voxel,
-                  "Voxel size of /reference, DX[,DZ] mm (default: the default reconstruction grid)");
-  sub->add_flag("--no-reference", o->no_reference, "Do not store the rasterised phantom as /reference");
+  sub->add_option(
+      "--reference-voxel-mm", o->reference_voxel,
+      "Voxel size of /reference, DX[,DZ] mm (default: the default reconstruction grid)");
+  sub->add_flag("--no-reference", o->no_reference,
+                "Do not store the rasterised phantom as /reference");
   o->run.Add(sub);
   sub->callback([o] { RunSimulate(*o); });
 }

@@ -1,7 +1,6 @@
 // The osmo executable: subcommands simulate, recon, fbp, project, import, info, batch, study.
 // SPDX-License-Identifier: Apache-2.0
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "projectors/error.h"
@@ -15,7 +14,9 @@
 
 int main(int argc, char** argv) {
   using namespace osmo;
-  CLI::App app("osmo: statistical X-ray CT reconstruction (PWLS, OS-SQS with Nesterov/OGM momentum)", "osmo");
+  CLI::App app(
+      "osmo: statistical X-ray CT reconstruction (PWLS, OS-SQS with Nesterov/OGM momentum)",
+      "osmo");
   app.set_version_flag("--version", std::string("osmo ") + OSMO_VERSION);
   app.require_subcommand(1);
   cli::RegisterSimulate(app);

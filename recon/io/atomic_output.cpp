@@ -19,8 +19,7 @@ void CheckOutputLocation(const std::string& path) {
   const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) {
-    throw InputError(path, "an output path in an existing folder",
-                     "no folder " + folder.string());
+    throw InputError(path, "an output path in an existing folder", "no folder " + folder.string());
   }
   if (access(folder.c_str(), W_OK) != 0) {
     throw InputError(path, "a writable output folder", "no write permission on " + folder.string());
@@ -28,7 +27,8 @@ void CheckOutputLocation(const std::string& path) {
   if (fs::is_directory(target, ec)) throw InputError(path, "a file name", "a folder");
 }
 
-void WriteAtomically(const std::string& path, const std::function<void(const std::string&)>& write) {
+void WriteAtomically(const std::string& path,
+                     const std::function<void(const std::string&)>& write) {
   CheckOutputLocation(path);
   const fs::path target(path);
   const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");

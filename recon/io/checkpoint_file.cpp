@@ -36,7 +36,8 @@ Image ReadImage(hid_t file, const char* name, const ImageGeometry& grid, const s
 
 }  // namespace
 
-void WriteCheckpoint(const std::string& path, const SolverState& s, const std::string& fingerprint) {
+void WriteCheckpoint(const std::string& path, const SolverState& s,
+                     const std::string& fingerprint) {
   WriteAtomically(path, [&](const std::string& temporary) {
     h5::Handle file = h5::CreateFile(temporary);
     h5::Handle root(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose);
@@ -70,7 +71,8 @@ SolverState ReadCheckpoint(const std::string& path, const std::string& expected_
   }
   const double version = h5::ReadNumberAttribute(root.get(), "osmo_format_version", where);
   if (version != kCheckpointVersion) {
-    throw InputError(where + " attribute osmo_format_version", std::to_string(kCheckpointVersion), ToText(version));
+    throw InputError(where + " attribute osmo_format_version", std::to_string(kCheckpointVersion),
+                     ToText(version));
   }
   const std::string fingerprint = h5::ReadStringAttribute(root.get(), "fingerprint", where);
   if (fingerprint != expected_fingerprint) {

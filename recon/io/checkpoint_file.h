@@ -10,7 +10,8 @@ namespace osmo {
 
 // Writes the state atomically. `fingerprint` describes the problem and options the state belongs
 // to (everything but the iteration budget); resuming checks it.
-void WriteCheckpoint(const std::string& path, const SolverState& state, const std::string& fingerprint);
+void WriteCheckpoint(const std::string& path, const SolverState& state,
+                     const std::string& fingerprint);
 
 // Reads a checkpoint; throws InputError for a malformed file or one whose fingerprint differs
 // from `expected_fingerprint` (naming both), or whose image grid differs from `grid`.

@@ -55,7 +55,8 @@ void ParseRowRange(const std::string& text, DxchangeOptions* options) {
   const std::string where = "--rows";
   const auto parts = Split(text, ':');
   if (parts.size() != 2) throw InputError(where, "A:B (rows A to B−1)", "\"" + text + "\"");
-  const double a = ParseNumber(parts[0], where, "a first row A"), b = ParseNumber(parts[1], where, "an end row B");
+  const double a = ParseNumber(parts[0], where, "a first row A"),
+               b = ParseNumber(parts[1], where, "an end row B");
   if (a < 0 || b <= a || a != std::floor(a) || b != std::floor(b)) {
     throw InputError(where, "whole numbers 0 ≤ A < B", "\"" + text + "\"");
   }
@@ -72,22 +73,28 @@ std::optional<double> PixelSizeFromFile(hid_t file, const std::string& path) {
                            "/measurement/instrument/detector/pixel_size"}) {
     if (!h5::Exists(file, name)) continue;
     h5::Handle dataset = h5::OpenDataset(file, name, path);
-    if (h5::TypeClass(dataset.get()) != H5T_FLOAT && h5::TypeClass(dataset.get()) != H5T_INTEGER) continue;
+    if (h5::TypeClass(dataset.get()) != H5T_FLOAT && h5::TypeClass(dataset.get()) != H5T_INTEGER)
+      continue;
     double value = 0.0;
     const auto shape = h5::Shape(dataset.get());
     size_t n = 1;
     for (hsize_t d : shape) n *= d;
     std::vector<double> values(n);
-    if (n == 0 || H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0) continue;
+    if (n == 0 ||
+        H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+      continue;
     value = values[0];
     std::string units = "um";
     if (h5::HasAttribute(dataset.get(), "units")) {
       units = h5::ReadStringAttribute(dataset.get(), "units", path + ": " + name);
     }
     double scale = 1e-3;
-    if (units == "m") scale = 1e3;
-    else if (units == "mm") scale = 1.0;
-    else if (units == "nm") scale = 1e-6;
+    if (units == "m")
+      scale = 1e3;
+    else if (units == "mm")
+      scale = 1.0;
+    else if (units == "nm")
+      scale = 1e-6;
     if (value > 0 && std::isfinite(value)) return value * scale;
   }
   return std::nullopt;
@@ -99,12 +106,15 @@ std::vector<double> MeanFrame(hid_t file, const std::string& name, const std::st
   h5::Handle dataset = h5::OpenDataset(file, name, path);
   const auto shape = h5::Shape(dataset.get());
   const int64_t rows = row_end - row_begin;
-  if (shape.size() != 3 || shape[0] == 0 || int64_t(shape[2]) != n_channels || int64_t(shape[1]) < row_end) {
+  if (shape.size() != 3 || shape[0] == 0 || int64_t(shape[2]) != n_channels ||
+      int64_t(shape[1]) < row_end) {
     throw InputError(path + ": " + name,
-                     "[frames ≥ 1][≥ " + std::to_string(row_end) + " rows][" + std::to_string(n_channels) + " channels]",
-                     shape.size() == 3 ? "[" + std::to_string(shape[0]) + "][" + std::to_string(shape[1]) +
-                                             "][" + std::to_string(shape[2]) + "]"
-                                       : "rank " + std::to_string(shape.size()));
+                     "[frames ≥ 1][≥ " + std::to_string(row_end) + " rows][" +
+                         std::to_string(n_channels) + " channels]",
+                     shape.size() == 3
+                         ? "[" + std::to_string(shape[0]) + "][" + std::to_string(shape[1]) + "][" +
+                               std::to_string(shape[2]) + "]"
+                         : "rank " + std::to_string(shape.size()));
   }
   std::vector<float> frames(static_cast<size_t>(shape[0] * hsize_t(rows * n_channels)));
   h5::ReadFloatSlab(dataset.get(), row_begin, row_end, frames.data(), path + ": " + name);
@@ -126,10 +136,12 @@ ScanData ImportDxchange(const std::string& path, const DxchangeOptions& options)
   h5::Handle data = h5::OpenDataset(file.get(), "/exchange/data", path);
   const auto shape = h5::Shape(data.get());
   if (shape.size() != 3 || shape[0] == 0 || shape[1] == 0 || shape[2] == 0) {
-    throw InputError(path + ": /exchange/data", "a 3D array [angles][rows][channels] with no empty axis",
+    throw InputError(path + ": /exchange/data",
+                     "a 3D array [angles][rows][channels] with no empty axis",
                      "rank " + std::to_string(shape.size()));
   }
-  const int64_t n_views = int64_t(shape[0]), n_rows_all = int64_t(shape[1]), n_channels = int64_t(shape[2]);
+  const int64_t n_views = int64_t(shape[0]), n_rows_all = int64_t(shape[1]),
+                n_channels = int64_t(shape[2]);
   const int64_t row_begin = options.row_begin.value_or(0);
   const int64_t row_end = options.row_end.value_or(n_rows_all);
   if (row_begin < 0 || row_end > n_rows_all || row_end <= row_begin) {
@@ -156,18 +168,22 @@ ScanData ImportDxchange(const std::string& path, const DxchangeOptions& options)
     h5::Handle theta = h5::OpenDataset(file.get(), "/exchange/theta", path);
     const auto theta_shape = h5::Shape(theta.get());
     if (theta_shape.size() != 1 || int64_t(theta_shape[0]) != n_views) {
-      throw InputError(path + ": /exchange/theta", std::to_string(n_views) + " angles (one per projection)",
+      throw InputError(path + ": /exchange/theta",
+                       std::to_string(n_views) + " angles (one per projection)",
                        theta_shape.size() == 1 ? std::to_string(theta_shape[0]) : "another shape");
     }
     g.angles_rad.resize(size_t(n_views));
     h5::ReadDoubles(theta.get(), g.angles_rad.data(), path + ": /exchange/theta");
     for (double& a : g.angles_rad) {
-      if (!std::isfinite(a)) throw InputError(path + ": /exchange/theta", "finite angles", ToText(a));
+      if (!std::isfinite(a))
+        throw InputError(path + ": /exchange/theta", "finite angles", ToText(a));
       a *= M_PI / 180.0;
     }
   }
-  const double pixel = options.pixel_size_mm.value_or(PixelSizeFromFile(file.get(), path).value_or(1.0));
-  if (!(pixel > 0) || !std::isfinite(pixel)) throw InputError("--pixel-size-mm", "a positive size", ToText(pixel));
+  const double pixel =
+      options.pixel_size_mm.value_or(PixelSizeFromFile(file.get(), path).value_or(1.0));
+  if (!(pixel > 0) || !std::isfinite(pixel))
+    throw InputError("--pixel-size-mm", "a positive size", ToText(pixel));
   g.channel_spacing_mm = pixel;
   g.row_spacing_mm = pixel;
   // Keep the rows where they were on the full detector: v of file row R is (R − (N−1)/2)·Δv.
@@ -176,13 +192,16 @@ ScanData ImportDxchange(const std::string& path, const DxchangeOptions& options)
   g.channel_offset = 0.5 * double(n_channels - 1) - center;
   g.Validate(path);
 
-  const std::vector<double> flat = MeanFrame(file.get(), "/exchange/data_white", path, row_begin, row_end, n_channels);
-  const std::vector<double> dark = MeanFrame(file.get(), "/exchange/data_dark", path, row_begin, row_end, n_channels);
+  const std::vector<double> flat =
+      MeanFrame(file.get(), "/exchange/data_white", path, row_begin, row_end, n_channels);
+  const std::vector<double> dark =
+      MeanFrame(file.get(), "/exchange/data_dark", path, row_begin, row_end, n_channels);
 
   ScanData scan;
   scan.geometry = g;
   scan.sinogram = Sinogram(g);
-  h5::ReadFloatSlab(data.get(), row_begin, row_end, scan.sinogram.values.data(), path + ": /exchange/data");
+  h5::ReadFloatSlab(data.get(), row_begin, row_end, scan.sinogram.values.data(),
+                    path + ": /exchange/data");
   scan.weights = Sinogram(g);
   const double eps = options.min_counts;
   const size_t per_view = size_t(n_rows * n_channels);

@@ -18,7 +18,8 @@ namespace {
 using Json = nlohmann::json;
 
 double Number(const Json& root, const std::string& key, const std::string& where) {
-  if (!root.contains(key)) throw InputError(where + ": " + key, "a number", "nothing (missing key)");
+  if (!root.contains(key))
+    throw InputError(where + ": " + key, "a number", "nothing (missing key)");
   const Json& v = root.at(key);
   if (!v.is_number() || !std::isfinite(v.get<double>())) {
     throw InputError(where + ": " + key, "a finite number", v.dump());
@@ -35,8 +36,10 @@ int64_t Count(const Json& root, const std::string& key, const std::string& where
 }
 
 std::string Text(const Json& root, const std::string& key, const std::string& where) {
-  if (!root.contains(key)) throw InputError(where + ": " + key, "a string", "nothing (missing key)");
-  if (!root.at(key).is_string()) throw InputError(where + ": " + key, "a string", root.at(key).dump());
+  if (!root.contains(key))
+    throw InputError(where + ": " + key, "a string", "nothing (missing key)");
+  if (!root.at(key).is_string())
+    throw InputError(where + ": " + key, "a string", root.at(key).dump());
   return root.at(key).get<std::string>();
 }
 
@@ -50,38 +53,53 @@ ScanGeometry ParseGeometryJson(const std::string& text, const std::string& where
     throw InputError(where, "valid JSON", std::string("a syntax error (") + e.what() + ")");
   }
   if (!root.is_object()) throw InputError(where, "a JSON object", root.dump().substr(0, 40));
-  static const std::set<std::string> known = {
-      "kind", "detector_shape", "source_to_isocenter_mm", "source_to_detector_mm",
-      "channel_spacing_mm", "row_spacing_mm", "channel_offset", "row_offset", "n_channels",
-      "n_rows", "n_views", "angle_start_deg", "angle_span_deg", "angles_rad"};
+  static const std::set<std::string> known = {"kind",
+                                              "detector_shape",
+                                              "source_to_isocenter_mm",
+                                              "source_to_detector_mm",
+                                              "channel_spacing_mm",
+                                              "row_spacing_mm",
+                                              "channel_offset",
+                                              "row_offset",
+                                              "n_channels",
+                                              "n_rows",
+                                              "n_views",
+                                              "angle_start_deg",
+                                              "angle_span_deg",
+                                              "angles_rad"};
   for (const auto& item : root.items()) {
-    if (!known.count(item.key())) throw InputError(where + ": " + item.key(), "a geometry key", "an unknown key");
+    if (!known.count(item.key()))
+      throw InputError(where + ": " + item.key(), "a geometry key", "an unknown key");
   }
   ScanGeometry g;
   g.kind = ParseScanKind(Text(root, "kind", where), where + ": kind");
   if (g.kind != ScanKind::kParallel) {
-    g.detector_shape = ParseDetectorShape(Text(root, "detector_shape", where), where + ": detector_shape");
+    g.detector_shape =
+        ParseDetectorShape(Text(root, "detector_shape", where), where + ": detector_shape");
     g.source_to_isocenter_mm = Number(root, "source_to_isocenter_mm", where);
     g.source_to_detector_mm = Number(root, "source_to_detector_mm", where);
   }
   g.n_channels = Count(root, "n_channels", where);
   g.n_rows = root.contains("n_rows") ? Count(root, "n_rows", where) : 1;
   g.channel_spacing_mm = Number(root, "channel_spacing_mm", where);
-  if (root.contains("row_spacing_mm")) g.row_spacing_mm = Number(root, "row_spacing_mm", where);
-  else if (g.kind == ScanKind::kCone) throw InputError(where + ": row_spacing_mm", "a number", "nothing (missing key)");
+  if (root.contains("row_spacing_mm"))
+    g.row_spacing_mm = Number(root, "row_spacing_mm", where);
+  else if (g.kind == ScanKind::kCone)
+    throw InputError(where + ": row_spacing_mm", "a number", "nothing (missing key)");
   if (root.contains("channel_offset")) g.channel_offset = Number(root, "channel_offset", where);
   if (root.contains("row_offset")) g.row_offset = Number(root, "row_offset", where);
   const bool explicit_angles = root.contains("angles_rad");
   if (explicit_angles) {
     for (const char* key : {"n_views", "angle_start_deg", "angle_span_deg"}) {
       if (root.contains(key)) {
-        throw InputError(where + ": " + key, "either angles_rad or n_views/angle_start_deg/angle_span_deg",
-                         "both");
+        throw InputError(where + ": " + key,
+                         "either angles_rad or n_views/angle_start_deg/angle_span_deg", "both");
       }
     }
     const Json& angles = root.at("angles_rad");
     if (!angles.is_array() || angles.empty()) {
-      throw InputError(where + ": angles_rad", "a non-empty array of angles", angles.dump().substr(0, 40));
+      throw InputError(where + ": angles_rad", "a non-empty array of angles",
+                       angles.dump().substr(0, 40));
     }
     for (const Json& a : angles) {
       if (!a.is_number() || !std::isfinite(a.get<double>())) {
@@ -91,9 +109,11 @@ ScanGeometry ParseGeometryJson(const std::string& text, const std::string& where
     }
   } else {
     const int64_t n = Count(root, "n_views", where);
-    const double start = root.contains("angle_start_deg") ? Number(root, "angle_start_deg", where) : 0.0;
-    const double span = root.contains("angle_span_deg") ? Number(root, "angle_span_deg", where)
-                                                        : (g.kind == ScanKind::kParallel ? 180.0 : 360.0);
+    const double start =
+        root.contains("angle_start_deg") ? Number(root, "angle_start_deg", where) : 0.0;
+    const double span = root.contains("angle_span_deg")
+                            ? Number(root, "angle_span_deg", where)
+                            : (g.kind == ScanKind::kParallel ? 180.0 : 360.0);
     g.angles_rad = EquallySpacedAngles(n, start * M_PI / 180.0, span * M_PI / 180.0);
   }
   g.Validate(where);

@@ -1,5 +1,5 @@
-// Scan geometries from JSON files (the scan file's /geometry attribute names plus counts and angles).
-// SPDX-License-Identifier: Apache-2.0
+// Scan geometries from JSON files (the scan file's /geometry attribute names plus counts and
+// angles). SPDX-License-Identifier: Apache-2.0
 #pragma once
 
 #include <string>

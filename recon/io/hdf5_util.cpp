@@ -39,13 +39,20 @@ std::string ShapeText(const std::vector<hsize_t>& dims) {
 
 std::string ClassName(H5T_class_t c) {
   switch (c) {
-    case H5T_INTEGER: return "integer data";
-    case H5T_FLOAT: return "floating-point data";
-    case H5T_STRING: return "string data";
-    case H5T_COMPOUND: return "compound data";
-    case H5T_ENUM: return "enum data";
-    case H5T_ARRAY: return "array data";
-    default: return "data of another HDF5 class";
+    case H5T_INTEGER:
+      return "integer data";
+    case H5T_FLOAT:
+      return "floating-point data";
+    case H5T_STRING:
+      return "string data";
+    case H5T_COMPOUND:
+      return "compound data";
+    case H5T_ENUM:
+      return "enum data";
+    case H5T_ARRAY:
+      return "array data";
+    default:
+      return "data of another HDF5 class";
   }
 }
 
@@ -67,7 +74,8 @@ Handle OpenFileReadOnly(const std::string& path) {
 Handle CreateFile(const std::string& path) {
   SilenceErrors();
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (id < 0) throw InputError(path, "a writable location for an HDF5 file", "a failure to create it");
+  if (id < 0)
+    throw InputError(path, "a writable location for an HDF5 file", "a failure to create it");
   return Handle(id, H5Fclose);
 }
 
@@ -91,7 +99,8 @@ bool HasAttribute(hid_t object, const std::string& name) {
 Handle OpenDataset(hid_t file, const std::string& path, const std::string& file_name) {
   if (!Exists(file, path)) throw InputError(file_name + ": " + path, "a dataset", "nothing");
   H5O_info_t info;
-  if (H5Oget_info_by_name(file, path.c_str(), &info, H5P_DEFAULT) < 0 || info.type != H5O_TYPE_DATASET) {
+  if (H5Oget_info_by_name(file, path.c_str(), &info, H5P_DEFAULT) < 0 ||
+      info.type != H5O_TYPE_DATASET) {
     throw InputError(file_name + ": " + path, "a dataset", "another kind of object");
   }
   const hid_t id = H5Dopen2(file, path.c_str(), H5P_DEFAULT);
@@ -102,7 +111,8 @@ Handle OpenDataset(hid_t file, const std::string& path, const std::string& file_
 Handle OpenGroup(hid_t file, const std::string& path, const std::string& file_name) {
   if (!Exists(file, path)) throw InputError(file_name + ": " + path, "a group", "nothing");
   H5O_info_t info;
-  if (H5Oget_info_by_name(file, path.c_str(), &info, H5P_DEFAULT) < 0 || info.type != H5O_TYPE_GROUP) {
+  if (H5Oget_info_by_name(file, path.c_str(), &info, H5P_DEFAULT) < 0 ||
+      info.type != H5O_TYPE_GROUP) {
     throw InputError(file_name + ": " + path, "a group", "another kind of object");
   }
   const hid_t id = H5Gopen2(file, path.c_str(), H5P_DEFAULT);
@@ -146,8 +156,7 @@ std::string ReadStringAttribute(hid_t object, const std::string& name, const std
   Handle attr = OpenAttribute(object, name, where, "a string");
   Handle type(H5Aget_type(attr.get()), H5Tclose);
   if (H5Tget_class(type.get()) != H5T_STRING) {
-    throw InputError(where + " attribute " + name, "a string",
-                     ClassName(H5Tget_class(type.get())));
+    throw InputError(where + " attribute " + name, "a string", ClassName(H5Tget_class(type.get())));
   }
   if (AttributeElements(attr.get()) != 1) {
     throw InputError(where + " attribute " + name, "a single string", "an array");
@@ -240,7 +249,8 @@ void ReadFloatSlab(hid_t dataset, int64_t row_begin, int64_t row_end, float* out
   const hsize_t count[3] = {dims[0], hsize_t(row_end - row_begin), dims[2]};
   H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr);
   Handle memory_space(H5Screate_simple(3, count, nullptr), H5Sclose);
-  if (H5Dread(dataset, H5T_NATIVE_FLOAT, memory_space.get(), file_space.get(), H5P_DEFAULT, out) < 0) {
+  if (H5Dread(dataset, H5T_NATIVE_FLOAT, memory_space.get(), file_space.get(), H5P_DEFAULT, out) <
+      0) {
     throw InputError(where, "readable data", "a read error (truncated or corrupt file?)");
   }
 }

@@ -22,16 +22,18 @@ ScanGeometry ReadGeometry(hid_t file, const std::string& path) {
   h5::Handle group = h5::OpenGroup(file, "/geometry", path);
   const std::string where = path + ": /geometry";
   ScanGeometry g;
-  g.kind = ParseScanKind(h5::ReadStringAttribute(group.get(), "kind", where),
-                         where + " attribute kind");
+  g.kind =
+      ParseScanKind(h5::ReadStringAttribute(group.get(), "kind", where), where + " attribute kind");
   auto optional_number = [&](const char* name, double fallback) {
     return h5::HasAttribute(group.get(), name) ? h5::ReadNumberAttribute(group.get(), name, where)
                                                : fallback;
   };
   if (g.kind != ScanKind::kParallel) {
-    g.detector_shape = ParseDetectorShape(
-        h5::ReadStringAttribute(group.get(), "detector_shape", where), where + " attribute detector_shape");
-    g.source_to_isocenter_mm = h5::ReadNumberAttribute(group.get(), "source_to_isocenter_mm", where);
+    g.detector_shape =
+        ParseDetectorShape(h5::ReadStringAttribute(group.get(), "detector_shape", where),
+                           where + " attribute detector_shape");
+    g.source_to_isocenter_mm =
+        h5::ReadNumberAttribute(group.get(), "source_to_isocenter_mm", where);
     g.source_to_detector_mm = h5::ReadNumberAttribute(group.get(), "source_to_detector_mm", where);
   }
   g.channel_spacing_mm = h5::ReadNumberAttribute(group.get(), "channel_spacing_mm", where);
@@ -154,14 +156,15 @@ ScanData ReadScanFile(const std::string& path) {
   h5::Handle root = h5::OpenGroup(file.get(), "/", path);
   if (h5::HasAttribute(root.get(), "incident_counts")) {
     const double i0 = h5::ReadNumberAttribute(root.get(), "incident_counts", path + ": /");
-    if (!(i0 > 0)) throw InputError(path + ": / attribute incident_counts", "a positive count", ToText(i0));
+    if (!(i0 > 0))
+      throw InputError(path + ": / attribute incident_counts", "a positive count", ToText(i0));
     scan.incident_counts = {float(i0)};
   } else if (h5::Exists(file.get(), "/incident_counts")) {
     h5::Handle i0 = h5::OpenDataset(file.get(), "/incident_counts", path);
     const auto shape = h5::Shape(i0.get());
     if (shape.size() != 1 || shape[0] != dims[2]) {
-      throw InputError(path + ": /incident_counts", "[" + std::to_string(dims[2]) + "] (one per channel)",
-                       ShapeText(shape));
+      throw InputError(path + ": /incident_counts",
+                       "[" + std::to_string(dims[2]) + "] (one per channel)", ShapeText(shape));
     }
     scan.incident_counts.resize(shape[0]);
     h5::ReadFloats(i0.get(), scan.incident_counts.data(), path + ": /incident_counts");
@@ -191,12 +194,14 @@ ScanData ReadScanFile(const std::string& path) {
       throw InputError(where + " attributes spacing_mm/origin_mm", "3 values each (x, y, z)",
                        std::to_string(spacing.size()) + " and " + std::to_string(origin.size()));
     }
-    if (std::abs(spacing[0] - spacing[1]) > 1e-6 * spacing[0] || !(spacing[0] > 0) || !(spacing[2] > 0)) {
+    if (std::abs(spacing[0] - spacing[1]) > 1e-6 * spacing[0] || !(spacing[0] > 0) ||
+        !(spacing[2] > 0)) {
       throw InputError(where + " attribute spacing_mm", "positive spacing with dx = dy",
                        ToText(spacing[0]) + ", " + ToText(spacing[1]) + ", " + ToText(spacing[2]));
     }
-    const ImageGeometry g = ImageGeometry::FromOrigin(int64_t(shape[2]), int64_t(shape[1]), int64_t(shape[0]),
-                                                      spacing[0], spacing[2], {origin[0], origin[1], origin[2]});
+    const ImageGeometry g =
+        ImageGeometry::FromOrigin(int64_t(shape[2]), int64_t(shape[1]), int64_t(shape[0]),
+                                  spacing[0], spacing[2], {origin[0], origin[1], origin[2]});
     Image image(g);
     h5::ReadFloats(ref.get(), image.data(), where);
     for (float v : image.values) {
@@ -227,11 +232,14 @@ void WriteScanFile(const std::string& path, const ScanData& scan) {
       h5::WriteDoubleAttribute(group.get(), "row_spacing_mm", g.row_spacing_mm);
       h5::WriteDoubleAttribute(group.get(), "channel_offset", g.channel_offset);
       h5::WriteDoubleAttribute(group.get(), "row_offset", g.row_offset);
-      h5::WriteDoubleDataset(group.get(), "angles_rad", {hsize_t(g.NumViews())}, g.angles_rad.data());
+      h5::WriteDoubleDataset(group.get(), "angles_rad", {hsize_t(g.NumViews())},
+                             g.angles_rad.data());
     }
-    const std::vector<hsize_t> dims = {hsize_t(g.NumViews()), hsize_t(g.n_rows), hsize_t(g.n_channels)};
+    const std::vector<hsize_t> dims = {hsize_t(g.NumViews()), hsize_t(g.n_rows),
+                                       hsize_t(g.n_channels)};
     // One view per chunk (capped at ~1 MiB), so a subset of views reads without the rest.
-    const hsize_t rows_per_chunk = std::max<hsize_t>(1, std::min<hsize_t>(dims[1], (1u << 18) / dims[2]));
+    const hsize_t rows_per_chunk =
+        std::max<hsize_t>(1, std::min<hsize_t>(dims[1], (1u << 18) / dims[2]));
     const std::vector<hsize_t> chunk = {1, rows_per_chunk, dims[2]};
     auto write_sinogram = [&](const char* name, const Sinogram& s) {
       if (!s.SameShape(scan.sinogram)) {

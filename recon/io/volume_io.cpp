@@ -78,7 +78,8 @@ void WriteVolume(const std::string& path, const Image& image, const VolumeWriteO
   for (int64_t n = 0; n < image.size(); ++n) {
     const float mu = image.values[size_t(n)];
     if (!std::isfinite(mu)) {
-      throw InputError(path, "finite voxel values to write", "a non-finite value at voxel " + std::to_string(n));
+      throw InputError(path, "finite voxel values to write",
+                       "a non-finite value at voxel " + std::to_string(n));
     }
     out[n] = hu ? float(MuToHu(mu, options.mu_water_per_mm)) : mu;
   }
@@ -94,7 +95,8 @@ void WriteVolume(const std::string& path, const Image& image, const VolumeWriteO
     try {
       writer->Update();
     } catch (const itk::ExceptionObject& e) {
-      throw InputError(path, "a written volume", std::string("an ITK error: ") + e.GetDescription());
+      throw InputError(path, "a written volume",
+                       std::string("an ITK error: ") + e.GetDescription());
     }
   });
 }
@@ -121,7 +123,8 @@ Image ReadVolume(const std::string& path) {
   for (int r = 0; r < 3; ++r) {
     for (int c = 0; c < 3; ++c) {
       if (std::abs(direction[r][c] - (r == c ? 1.0 : 0.0)) > 1e-6) {
-        throw InputError(path + ": direction", "the identity (axis-aligned volume)", "a rotated volume");
+        throw InputError(path + ": direction", "the identity (axis-aligned volume)",
+                         "a rotated volume");
       }
     }
   }
@@ -129,11 +132,13 @@ Image ReadVolume(const std::string& path) {
     throw InputError(path + ": spacing", "equal x and y spacing",
                      ToText(spacing[0]) + " × " + ToText(spacing[1]) + " mm");
   }
-  const ImageGeometry g = ImageGeometry::FromOrigin(int64_t(size[0]), int64_t(size[1]), int64_t(size[2]),
-                                                    spacing[0], spacing[2], {origin[0], origin[1], origin[2]});
+  const ImageGeometry g =
+      ImageGeometry::FromOrigin(int64_t(size[0]), int64_t(size[1]), int64_t(size[2]), spacing[0],
+                                spacing[2], {origin[0], origin[1], origin[2]});
   g.Validate(path);
   Image image(g);
-  std::copy(volume->GetBufferPointer(), volume->GetBufferPointer() + image.size(), image.values.begin());
+  std::copy(volume->GetBufferPointer(), volume->GetBufferPointer() + image.size(),
+            image.values.begin());
   std::string units;
   const itk::MetaDataDictionary& dictionary = volume->GetMetaDataDictionary();
   if (itk::ExposeMetaData<std::string>(dictionary, "osmo_units", units) && units == "hu") {

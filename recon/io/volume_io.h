@@ -32,7 +32,8 @@ struct VolumeWriteOptions {
 // Writes the image atomically with spacing (dx, dx, dz), origin = centre of voxel (0,0,0) and
 // identity direction (DESIGN.md §3). Values are μ (1/mm) or HU; the units are recorded in the
 // file's metadata (key osmo_units) where the format keeps it (MetaImage, NRRD).
-void WriteVolume(const std::string& path, const Image& image, const VolumeWriteOptions& options = {});
+void WriteVolume(const std::string& path, const Image& image,
+                 const VolumeWriteOptions& options = {});
 
 // Reads a volume (2D images become one slice). Values recorded as HU (osmo_units = hu) are
 // converted back to μ with the recorded water value; others are taken as μ in 1/mm.

@@ -28,9 +28,10 @@ void SimulateScans(const std::string& folder, int count) {
     "source_to_isocenter_mm": 541, "source_to_detector_mm": 949.075, "channel_spacing_mm": 12.0,
     "channel_offset": 1.25, "n_channels": 64, "n_views": 90, "angle_start_deg": 0, "angle_span_deg": 360})";
   for (int n = 0; n < count; ++n) {
-    const ProcessResult r = Osmo({"simulate", "--geometry", folder + "/small.json", "--incident-counts", "1e4",
-                                  "--seed", std::to_string(n + 1), "--reference-size", "32", "-o",
-                                  folder + "/scan" + std::to_string(n) + ".h5"});
+    const ProcessResult r =
+        Osmo({"simulate", "--geometry", folder + "/small.json", "--incident-counts", "1e4",
+              "--seed", std::to_string(n + 1), "--reference-size", "32", "-o",
+              folder + "/scan" + std::to_string(n) + ".h5"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 }
@@ -38,9 +39,14 @@ void SimulateScans(const std::string& folder, int count) {
 Json Manifest(int count, int iterations) {
   Json jobs = Json::array();
   for (int n = 0; n < count; ++n) {
-    jobs.push_back({{"input", "scan" + std::to_string(n) + ".h5"}, {"output", "out" + std::to_string(n) + ".mha"}});
+    jobs.push_back({{"input", "scan" + std::to_string(n) + ".h5"},
+                    {"output", "out" + std::to_string(n) + ".mha"}});
   }
-  return {{"defaults", {{"algorithm", "os-ogm2"}, {"subsets", 6}, {"iterations", iterations}, {"image-size", "32"}}},
+  return {{"defaults",
+           {{"algorithm", "os-ogm2"},
+            {"subsets", 6},
+            {"iterations", iterations},
+            {"image-size", "32"}}},
           {"jobs", jobs}};
 }
 
@@ -101,7 +107,8 @@ TEST(Batch, ACorruptScanFailsAloneAndTheSummaryIsComplete) {
     EXPECT_TRUE(fs::exists(folder + "/out" + std::to_string(n) + ".mha"));
   }
   EXPECT_EQ(summary["jobs"][3]["status"], "failed");
-  EXPECT_NE(summary["jobs"][3]["message"].get<std::string>().find("expected an HDF5 file"), std::string::npos)
+  EXPECT_NE(summary["jobs"][3]["message"].get<std::string>().find("expected an HDF5 file"),
+            std::string::npos)
       << summary["jobs"][3].dump();
   EXPECT_TRUE(fs::exists(folder + "/m.summary.csv"));
 }
@@ -111,7 +118,9 @@ TEST(Batch, KilledBatchResumesToTheUninterruptedOutputs) {
   SimulateScans(folder, 4);
   const std::string reference = folder + "/reference";
   fs::create_directories(reference);
-  for (int n = 0; n < 4; ++n) fs::copy_file(folder + "/scan" + std::to_string(n) + ".h5", reference + "/scan" + std::to_string(n) + ".h5");
+  for (int n = 0; n < 4; ++n)
+    fs::copy_file(folder + "/scan" + std::to_string(n) + ".h5",
+                  reference + "/scan" + std::to_string(n) + ".h5");
   Json manifest = Manifest(4, 400);
   manifest["defaults"]["image-size"] = "64";
   Write(folder + "/m.json", manifest);
@@ -123,8 +132,8 @@ TEST(Batch, KilledBatchResumesToTheUninterruptedOutputs) {
     const int null = open("/dev/null", O_WRONLY);
     dup2(null, 1);
     dup2(null, 2);
-    execl(OSMO_BINARY, OSMO_BINARY, "batch", (folder + "/m.json").c_str(), "--jobs", "2", "--threads", "1",
-          "--checkpoint-every", "20", static_cast<char*>(nullptr));
+    execl(OSMO_BINARY, OSMO_BINARY, "batch", (folder + "/m.json").c_str(), "--jobs", "2",
+          "--threads", "1", "--checkpoint-every", "20", static_cast<char*>(nullptr));
     _exit(127);
   }
   sleep(2);
@@ -176,10 +185,12 @@ TEST(Batch, ShardsCoverEveryJobOnceAndMergeIntoTheUnshardedSummary) {
     std::vector<std::string> merge_args = {"batch", "--merge-summaries"};
     int covered = 0;
     for (int shard = 0; shard < shards; ++shard) {
-      const std::string summary = folder + "/s" + std::to_string(shard) + "of" + std::to_string(shards) + ".json";
+      const std::string summary =
+          folder + "/s" + std::to_string(shard) + "of" + std::to_string(shards) + ".json";
       for (int n = 0; n < 7; ++n) fs::remove(folder + "/out" + std::to_string(n) + ".mha");
-      const ProcessResult r = Osmo({"batch", folder + "/m.json", "--shard",
-                                    std::to_string(shard) + "/" + std::to_string(shards), "--summary", summary});
+      const ProcessResult r =
+          Osmo({"batch", folder + "/m.json", "--shard",
+                std::to_string(shard) + "/" + std::to_string(shards), "--summary", summary});
       ASSERT_EQ(r.exit_code, 0) << r.err;
       covered += int(ReadJson(summary)["jobs"].size());
       merge_args.push_back(summary);
@@ -187,7 +198,8 @@ TEST(Batch, ShardsCoverEveryJobOnceAndMergeIntoTheUnshardedSummary) {
     EXPECT_EQ(covered, 7) << shards << " shards";
     merge_args.insert(merge_args.end(), {"-o", folder + "/merged.json"});
     ASSERT_EQ(Osmo(merge_args).exit_code, 0);
-    EXPECT_EQ(comparable(ReadJson(folder + "/merged.json")), comparable(all)) << shards << " shards";
+    EXPECT_EQ(comparable(ReadJson(folder + "/merged.json")), comparable(all))
+        << shards << " shards";
   }
   EXPECT_EQ(Osmo({"batch", folder + "/m.json", "--shard", "3/3"}).exit_code, 1);
 }

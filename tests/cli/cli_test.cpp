@@ -10,8 +10,8 @@
 
 #include "recon/io/scan_file.h"
 #include "recon/io/volume_io.h"
-#include "tests/support/real_data.h"
 #include "tests/support/osmo_process.h"
+#include "tests/support/real_data.h"
 
 namespace osmo {
 namespace {
@@ -35,8 +35,9 @@ std::string SmallGeometry(const std::string& folder) {
 
 std::string SimulateSmall(const std::string& folder) {
   const std::string scan = folder + "/scan.h5";
-  const ProcessResult r = Osmo({"simulate", "--phantom", "thorax", "--geometry", SmallGeometry(folder),
-                                "--incident-counts", "1e4", "--electronic-noise-std", "5", "-o", scan});
+  const ProcessResult r =
+      Osmo({"simulate", "--phantom", "thorax", "--geometry", SmallGeometry(folder),
+            "--incident-counts", "1e4", "--electronic-noise-std", "5", "-o", scan});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return scan;
 }
@@ -86,9 +87,9 @@ TEST(Cli, SimulateInfoFbpReconProjectEndToEnd) {
   EXPECT_EQ(ReadVolume(folder + "/fbp.nii.gz").geometry.nx, 64);
 
   const std::string log = folder + "/log.jsonl";
-  const ProcessResult recon = Osmo({"recon", scan, "-o", folder + "/recon.mha", "--image-size", "64",
-                                    "--subsets", "6", "--iterations", "4", "--log", log, "--cost-every", "2",
-                                    "--threads", "2"});
+  const ProcessResult recon =
+      Osmo({"recon", scan, "-o", folder + "/recon.mha", "--image-size", "64", "--subsets", "6",
+            "--iterations", "4", "--log", log, "--cost-every", "2", "--threads", "2"});
   ASSERT_EQ(recon.exit_code, 0) << recon.err;
   EXPECT_NE(recon.out.find("RMSD"), std::string::npos) << recon.out;
   std::ifstream in(log);
@@ -107,8 +108,8 @@ TEST(Cli, SimulateInfoFbpReconProjectEndToEnd) {
   }
   EXPECT_EQ(lines, 5);  // the initial image and 4 iterations
 
-  const ProcessResult project = Osmo({"project", folder + "/recon.mha", "--geometry-from", scan,
-                                      "-o", folder + "/projected.h5"});
+  const ProcessResult project = Osmo(
+      {"project", folder + "/recon.mha", "--geometry-from", scan, "-o", folder + "/projected.h5"});
   ASSERT_EQ(project.exit_code, 0) << project.err;
   const ScanData projected = ReadScanFile(folder + "/projected.h5");
   const ScanData measured = ReadScanFile(scan);
@@ -126,12 +127,14 @@ TEST(Cli, BadInputExitsWith1AndAClearMessage) {
   const std::string folder = Folder();
   const std::string text = folder + "/notes.h5";
   std::ofstream(text) << "not a scan\n";
-  ExpectError(Osmo({"recon", text, "-o", folder + "/x.mha"}), 1,
-              "osmo: error: " + text + ": expected an HDF5 file, found a file without the HDF5 signature");
+  ExpectError(
+      Osmo({"recon", text, "-o", folder + "/x.mha"}), 1,
+      "osmo: error: " + text + ": expected an HDF5 file, found a file without the HDF5 signature");
   ExpectError(Osmo({"fbp", folder + "/missing.h5", "-o", folder + "/x.mha"}), 1, "no such file");
   const std::string scan = SimulateSmall(folder);
   ExpectError(Osmo({"recon", scan, "-o", folder + "/x.mha", "--algorithm", "os-ogm3"}), 1,
-              "--algorithm: expected sqs, os-sqs, os-nes83, os-nes05, os-ogm1 or os-ogm2, found \"os-ogm3\"");
+              "--algorithm: expected sqs, os-sqs, os-nes83, os-nes05, os-ogm1 or os-ogm2, found "
+              "\"os-ogm3\"");
   ExpectError(Osmo({"recon", scan, "-o", folder + "/x.mha", "--subsets", "500"}), 1, "--subsets");
   ExpectError(Osmo({"recon", scan, "-o", folder + "/x.png"}), 1, "expected a volume file name");
   ExpectError(Osmo({"recon", scan, "-o", "/nonexistent/dir/x.mha"}), 1, "existing folder");
@@ -148,22 +151,26 @@ TEST(Cli, BadInputExitsWith1AndAClearMessage) {
 TEST(Cli, CheckpointAndResumeGiveTheUninterruptedResult) {
   const std::string folder = Folder();
   const std::string scan = SimulateSmall(folder);
-  const std::vector<std::string> common = {"--image-size", "64", "--subsets", "6", "--restart", "gradient"};
+  const std::vector<std::string> common = {"--image-size", "64",      "--subsets", "6",
+                                           "--restart",    "gradient"};
   auto with = [&](std::vector<std::string> args) {
     args.insert(args.end(), common.begin(), common.end());
     return Osmo(args);
   };
   ASSERT_EQ(with({"recon", scan, "-o", folder + "/full.mha", "--iterations", "6"}).exit_code, 0);
   const std::string checkpoint = folder + "/state.h5";
-  ASSERT_EQ(with({"recon", scan, "-o", folder + "/part.mha", "--iterations", "3", "--checkpoint", checkpoint}).exit_code, 0);
+  ASSERT_EQ(with({"recon", scan, "-o", folder + "/part.mha", "--iterations", "3", "--checkpoint",
+                  checkpoint})
+                .exit_code,
+            0);
   ASSERT_TRUE(fs::exists(checkpoint));
-  const ProcessResult resumed = with({"recon", scan, "-o", folder + "/resumed.mha", "--iterations", "6",
-                                      "--checkpoint", checkpoint, "--resume"});
+  const ProcessResult resumed = with({"recon", scan, "-o", folder + "/resumed.mha", "--iterations",
+                                      "6", "--checkpoint", checkpoint, "--resume"});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_EQ(ReadVolume(folder + "/resumed.mha").values, ReadVolume(folder + "/full.mha").values);
   // A checkpoint of other options is refused.
-  ExpectError(Osmo({"recon", scan, "-o", folder + "/other.mha", "--image-size", "64", "--subsets", "3",
-                    "--iterations", "6", "--checkpoint", checkpoint, "--resume"}),
+  ExpectError(Osmo({"recon", scan, "-o", folder + "/other.mha", "--image-size", "64", "--subsets",
+                    "3", "--iterations", "6", "--checkpoint", checkpoint, "--resume"}),
               1, "expected a checkpoint of this reconstruction");
 }
 
@@ -176,9 +183,9 @@ TEST(Cli, SigintStopsAfterAnIterationWithACheckpoint) {
     const int null = open("/dev/null", O_WRONLY);
     dup2(null, 1);
     dup2(null, 2);
-    execl(OSMO_BINARY, OSMO_BINARY, "recon", scan.c_str(), "-o", (folder + "/x.mha").c_str(), "--image-size",
-          "64", "--iterations", "100000", "--checkpoint", checkpoint.c_str(), "--checkpoint-every", "1000000",
-          static_cast<char*>(nullptr));
+    execl(OSMO_BINARY, OSMO_BINARY, "recon", scan.c_str(), "-o", (folder + "/x.mha").c_str(),
+          "--image-size", "64", "--iterations", "100000", "--checkpoint", checkpoint.c_str(),
+          "--checkpoint-every", "1000000", static_cast<char*>(nullptr));
     _exit(127);
   }
   // Wait until the run is iterating (its log would be overkill: give it a second), then stop it.
@@ -196,10 +203,11 @@ TEST(Cli, SigintStopsAfterAnIterationWithACheckpoint) {
 // object: the mean inside the tooth's support clearly exceeds the mean of the air around it.
 TEST(Cli, RealToothImportsAndItsFbpShowsTheTooth) {
   const std::string tooth = testing::RealDataFile("tomopy-tooth/tooth.h5");
-  if (tooth.empty()) GTEST_SKIP() << "real data (tomopy-tooth/tooth.h5) not found; set OSMO_REAL_DATA";
+  if (tooth.empty())
+    GTEST_SKIP() << "real data (tomopy-tooth/tooth.h5) not found; set OSMO_REAL_DATA";
   const std::string folder = Folder();
-  const ProcessResult imported = Osmo({"import", tooth, "-o", folder + "/tooth.h5", "--angles-deg", "0:180:181",
-                                       "--center-of-rotation", "295.6"});
+  const ProcessResult imported = Osmo({"import", tooth, "-o", folder + "/tooth.h5", "--angles-deg",
+                                       "0:180:181", "--center-of-rotation", "295.6"});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
   const ProcessResult fbp = Osmo({"fbp", folder + "/tooth.h5", "-o", folder + "/tooth.mha"});
   ASSERT_EQ(fbp.exit_code, 0) << fbp.err;
@@ -223,9 +231,10 @@ TEST(Cli, RealToothImportsAndItsFbpShowsTheTooth) {
   EXPECT_LT(fraction, 0.5);
   EXPECT_GT(inside / double(n_in), 10.0 * std::abs(outside / double(n_out)));
   // Reconstructing the DXchange file directly works too.
-  const ProcessResult recon = Osmo({"recon", tooth, "--angles-deg", "0:180:181", "--center-of-rotation", "295.6",
-                                    "-o", folder + "/tooth_recon.mha", "--image-size", "128", "--voxel-size-mm", "4.5",
-                                    "--iterations", "2", "--subsets", "4"});
+  const ProcessResult recon =
+      Osmo({"recon", tooth, "--angles-deg", "0:180:181", "--center-of-rotation", "295.6", "-o",
+            folder + "/tooth_recon.mha", "--image-size", "128", "--voxel-size-mm", "4.5",
+            "--iterations", "2", "--subsets", "4"});
   EXPECT_EQ(recon.exit_code, 0) << recon.err;
 }
 

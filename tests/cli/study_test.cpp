@@ -27,7 +27,8 @@ Json TinyConfig(const std::string& folder) {
   std::ofstream(folder + "/small.json") << R"({"kind": "fan", "detector_shape": "arc",
     "source_to_isocenter_mm": 541, "source_to_detector_mm": 949.075, "channel_spacing_mm": 12.0,
     "channel_offset": 1.25, "n_channels": 64, "n_views": 90, "angle_start_deg": 0, "angle_span_deg": 360})";
-  return Json::parse(R"({"phantom": "thorax", "geometry": "small.json", "doses": [1000, 10000, 1000000],
+  return Json::parse(
+      R"({"phantom": "thorax", "geometry": "small.json", "doses": [1000, 10000, 1000000],
     "electronic_noise_std": 2, "realisations": 2, "seed": 3, "image_size": 32,
     "methods": [{"name": "fbp", "kind": "fbp", "filter": "hann"},
                 {"name": "os-sqs", "kind": "recon", "options": {"algorithm": "os-sqs", "subsets": 6, "iterations": 2}}],
@@ -40,7 +41,8 @@ void Write(const std::string& path, const Json& j) { std::ofstream(path) << j.du
 double Metric(const Json& metrics, const std::string& method, const std::string& metric, int dose,
               const std::string& roi = "") {
   for (const Json& row : metrics) {
-    if (row["method"] == method && row["metric"] == metric && row["dose_index"] == dose && row["roi"] == roi) {
+    if (row["method"] == method && row["metric"] == metric && row["dose_index"] == dose &&
+        row["roi"] == roi) {
       return row["mean"].get<double>();
     }
   }
@@ -77,14 +79,16 @@ TEST(Study, ConfigurationErrorsAreReportedBeforeAnythingRuns) {
 TEST(Study, TinyStudyRunsResumesReproducesAndImprovesWithDose) {
   const std::string folder = Folder();
   Write(folder + "/c.json", TinyConfig(folder));
-  const ProcessResult first = Osmo({"study", folder + "/c.json", "-o", folder + "/a", "--jobs", "2", "--threads", "1"});
+  const ProcessResult first =
+      Osmo({"study", folder + "/c.json", "-o", folder + "/a", "--jobs", "2", "--threads", "1"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   for (const char* file : {"metrics.csv", "metrics.json", "metrics_per_image.csv", "report.md",
                            "images/fbp/dose2_r1.mha", "images/os-sqs/dose0_r0.mha"}) {
     EXPECT_TRUE(fs::exists(folder + "/a/" + file)) << file;
   }
   if (fs::exists("/usr/bin/python3")) {
-    EXPECT_TRUE(fs::exists(folder + "/a/rmse_vs_dose.png")) << ReadWholeFile(folder + "/a/plots.log");
+    EXPECT_TRUE(fs::exists(folder + "/a/rmse_vs_dose.png"))
+        << ReadWholeFile(folder + "/a/plots.log");
   }
   // A rerun computes nothing again: outputs keep their times, reconstructions are skipped.
   const auto scan_time = fs::last_write_time(folder + "/a/scans/dose1_r1.h5");
@@ -102,12 +106,17 @@ TEST(Study, TinyStudyRunsResumesReproducesAndImprovesWithDose) {
   const Json metrics = Json::parse(in);
   for (const std::string method : {"fbp", "os-sqs"}) {
     // Noise and bias fall monotonically as the dose grows.
-    EXPECT_GT(Metric(metrics, method, "noise_hu", 0), Metric(metrics, method, "noise_hu", 1)) << method;
-    EXPECT_GT(Metric(metrics, method, "noise_hu", 1), Metric(metrics, method, "noise_hu", 2)) << method;
-    EXPECT_GT(Metric(metrics, method, "bias_hu", 0), Metric(metrics, method, "bias_hu", 1)) << method;
-    EXPECT_GT(Metric(metrics, method, "bias_hu", 1), Metric(metrics, method, "bias_hu", 2)) << method;
+    EXPECT_GT(Metric(metrics, method, "noise_hu", 0), Metric(metrics, method, "noise_hu", 1))
+        << method;
+    EXPECT_GT(Metric(metrics, method, "noise_hu", 1), Metric(metrics, method, "noise_hu", 2))
+        << method;
+    EXPECT_GT(Metric(metrics, method, "bias_hu", 0), Metric(metrics, method, "bias_hu", 1))
+        << method;
+    EXPECT_GT(Metric(metrics, method, "bias_hu", 1), Metric(metrics, method, "bias_hu", 2))
+        << method;
     EXPECT_GT(std::abs(Metric(metrics, method, "roi_bias_hu", 0, "muscle")),
-              std::abs(Metric(metrics, method, "roi_bias_hu", 2, "muscle"))) << method;
+              std::abs(Metric(metrics, method, "roi_bias_hu", 2, "muscle")))
+        << method;
   }
   // The highest dose is nearly noise-free.
   EXPECT_LT(Metric(metrics, "fbp", "noise_hu", 2), 0.1 * Metric(metrics, "fbp", "noise_hu", 0));

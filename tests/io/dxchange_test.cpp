@@ -26,7 +26,7 @@ std::string WriteSyntheticDxchange(bool with_flats = true) {
     white[p] = 1000.0f + float(p);
     white[24 + p] = 1002.0f + float(p);  // flat mean 1001 + p
     dark[p] = 10.0f;
-    dark[24 + p] = 12.0f;                // dark mean 11
+    dark[24 + p] = 12.0f;  // dark mean 11
   }
   for (size_t v = 0; v < 5; ++v) {
     for (size_t p = 0; p < 24; ++p) {
@@ -59,7 +59,8 @@ TEST(Dxchange, NormalisesLogsAndWeighsSyntheticCounts) {
       for (int64_t c = 0; c < 8; ++c) {
         const size_t p = size_t((r + 1) * 8 + c);
         EXPECT_NEAR(scan.sinogram.at(v, r, c), 0.1 * double(v + 1) + 0.01 * double(p), 2e-5);
-        const double counts = (1001.0 + double(p) - 11.0) * std::exp(-0.1 * double(v + 1) - 0.01 * double(p));
+        const double counts =
+            (1001.0 + double(p) - 11.0) * std::exp(-0.1 * double(v + 1) - 0.01 * double(p));
         EXPECT_NEAR(scan.weights->at(v, r, c), counts, 1e-3 * counts);
       }
     }
@@ -85,7 +86,8 @@ TEST(Dxchange, MissingFlatsAreReported) {
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("/exchange/data_white: expected a dataset, found nothing"),
-              std::string::npos) << e.what();
+              std::string::npos)
+        << e.what();
   }
 }
 
@@ -93,7 +95,8 @@ TEST(Dxchange, MissingFlatsAreReported) {
 // flat, computed here independently from the raw datasets.
 TEST(Dxchange, RealToothFileImportsWithTheIndependentlyComputedValues) {
   const std::string path = testing::RealDataFile("tomopy-tooth/tooth.h5");
-  if (path.empty()) GTEST_SKIP() << "real data (tomopy-tooth/tooth.h5) not found; set OSMO_REAL_DATA";
+  if (path.empty())
+    GTEST_SKIP() << "real data (tomopy-tooth/tooth.h5) not found; set OSMO_REAL_DATA";
   DxchangeOptions options;
   ParseAngleRange("0:180:181", &options);
   options.center_of_rotation_px = 295.6;

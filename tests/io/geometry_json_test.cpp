@@ -16,19 +16,22 @@ TEST(GeometryJson, TheIssueExampleEqualsTheGe1Preset) {
   const ScanGeometry g = ParseGeometryJson(R"({"kind": "fan", "detector_shape": "arc",
       "source_to_isocenter_mm": 541, "source_to_detector_mm": 949.075,
       "channel_spacing_mm": 1.0239, "channel_offset": 1.25, "n_channels": 888, "n_rows": 1,
-      "n_views": 984, "angle_start_deg": 0, "angle_span_deg": 360})", "g.json");
+      "n_views": 984, "angle_start_deg": 0, "angle_span_deg": 360})",
+                                           "g.json");
   const ScanGeometry ge1 = GeometryPreset("ge1");
   EXPECT_EQ(g.kind, ge1.kind);
   EXPECT_EQ(g.detector_shape, ge1.detector_shape);
   EXPECT_EQ(g.n_channels, ge1.n_channels);
   EXPECT_EQ(g.channel_offset, ge1.channel_offset);
   ASSERT_EQ(g.NumViews(), ge1.NumViews());
-  for (int64_t v = 0; v < g.NumViews(); ++v) EXPECT_NEAR(g.angles_rad[size_t(v)], ge1.angles_rad[size_t(v)], 1e-12);
+  for (int64_t v = 0; v < g.NumViews(); ++v)
+    EXPECT_NEAR(g.angles_rad[size_t(v)], ge1.angles_rad[size_t(v)], 1e-12);
 }
 
 TEST(GeometryJson, ExplicitAnglesAndErrors) {
   const ScanGeometry g = ParseGeometryJson(
-      R"({"kind": "parallel", "channel_spacing_mm": 1, "n_channels": 4, "angles_rad": [0, 0.5, 1]})", "p.json");
+      R"({"kind": "parallel", "channel_spacing_mm": 1, "n_channels": 4, "angles_rad": [0, 0.5, 1]})",
+      "p.json");
   EXPECT_EQ(g.NumViews(), 3);
   EXPECT_EQ(g.angles_rad[1], 0.5);
   auto expect_error = [](const std::string& text, const std::string& fragment) {

@@ -119,72 +119,112 @@ void ReplaceSinogramLike(hid_t file, const char* name, const std::vector<hsize_t
 
 TEST(ScanFile, RejectsEachKindOfBadContentWithAClearMessage) {
   const std::vector<hsize_t> dims = {10, 1, 12};
-  ExpectRejected("format", [](hid_t f) {
-    h5::WriteStringAttribute(f, "osmo_format", "volume");
-  }, "osmo_format: expected \"scan\", found \"volume\"");
-  ExpectRejected("version", [](hid_t f) {
-    h5::WriteIntAttribute(f, "osmo_format_version", 2);
-  }, "osmo_format_version: expected version 1, found 2");
-  ExpectRejected("missing_attribute", [](hid_t f) {
-    h5::Handle g(H5Gopen2(f, "/geometry", H5P_DEFAULT), H5Gclose);
-    H5Adelete(g.get(), "channel_spacing_mm");
-  }, "/geometry attribute channel_spacing_mm: expected a number, found nothing (missing attribute)");
-  ExpectRejected("mistyped_attribute", [](hid_t f) {
-    h5::Handle g(H5Gopen2(f, "/geometry", H5P_DEFAULT), H5Gclose);
-    h5::WriteDoubleAttribute(g.get(), "kind", 3.0);
-  }, "attribute kind: expected a string, found floating-point data");
-  ExpectRejected("bad_kind", [](hid_t f) {
-    h5::Handle g(H5Gopen2(f, "/geometry", H5P_DEFAULT), H5Gclose);
-    h5::WriteStringAttribute(g.get(), "kind", "helical");
-  }, "expected \"parallel\", \"fan\" or \"cone\", found \"helical\"");
-  ExpectRejected("rank", [](hid_t f) {
-    ReplaceSinogramLike(f, "/sinogram", {10, 12}, std::vector<float>(120, 1.0f));
-  }, "/sinogram: expected a 3D array [views][rows][channels], found rank 2");
-  ExpectRejected("integer_data", [](hid_t f) {
-    H5Ldelete(f, "/sinogram", H5P_DEFAULT);
-    const hsize_t d[3] = {10, 1, 12};
-    h5::Handle space(H5Screate_simple(3, d, nullptr), H5Sclose);
-    h5::Handle ds(H5Dcreate2(f, "/sinogram", H5T_STD_I32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT,
-                             H5P_DEFAULT), H5Dclose);
-    std::vector<int32_t> v(120, 1);
-    H5Dwrite(ds.get(), H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
-  }, "/sinogram: expected floating-point data (float32), found integer data");
-  ExpectRejected("nan", [&](hid_t f) {
-    std::vector<float> v(120, 1.0f);
-    v[37] = std::nanf("");
-    ReplaceSinogramLike(f, "/sinogram", dims, v);
-  }, "/sinogram at [3][0][1]: expected finite values, found nan");
-  ExpectRejected("inf_weights", [&](hid_t f) {
-    std::vector<float> v(120, 1.0f);
-    v[5] = INFINITY;
-    ReplaceSinogramLike(f, "/weights", dims, v);
-  }, "/weights at [0][0][5]: expected finite values ≥ 0, found inf");
-  ExpectRejected("negative_weights", [&](hid_t f) {
-    std::vector<float> v(120, 1.0f);
-    v[13] = -1.0f;
-    ReplaceSinogramLike(f, "/weights", dims, v);
-  }, "/weights at [1][0][1]: expected finite values ≥ 0, found -1");
-  ExpectRejected("weights_shape", [&](hid_t f) {
-    ReplaceSinogramLike(f, "/weights", {10, 1, 11}, std::vector<float>(110, 1.0f));
-  }, "/weights: expected the sinogram's shape [10][1][12], found [10][1][11]");
-  ExpectRejected("distance", [](hid_t f) {
-    h5::Handle g(H5Gopen2(f, "/geometry", H5P_DEFAULT), H5Gclose);
-    h5::WriteDoubleAttribute(g.get(), "source_to_isocenter_mm", 0.0);
-  }, "source_to_isocenter_mm: expected a positive finite number, found 0");
-  ExpectRejected("angle_count", [](hid_t f) {
-    H5Ldelete(f, "/geometry/angles_rad", H5P_DEFAULT);
-    std::vector<double> a(9, 0.1);
-    h5::WriteDoubleDataset(f, "/geometry/angles_rad", {9}, a.data());
-  }, "/geometry/angles_rad: expected 10 angles (one per sinogram view), found 9");
-  ExpectRejected("zero_views", [](hid_t f) {
-    ReplaceSinogramLike(f, "/sinogram", {0, 1, 12}, {});
-    H5Ldelete(f, "/geometry/angles_rad", H5P_DEFAULT);
-    h5::WriteDoubleDataset(f, "/geometry/angles_rad", {0}, nullptr);
-  }, "/sinogram: expected at least one view, found 0 views");
-  ExpectRejected("missing_sinogram", [](hid_t f) { H5Ldelete(f, "/sinogram", H5P_DEFAULT); },
-                 "/sinogram: expected a dataset, found nothing");
-  ExpectRejected("no_format", [](hid_t f) { H5Adelete(f, "osmo_format"); },
-                 "osmo_format: expected \"scan\" (an osmo scan file)");
+  ExpectRejected(
+      "format", [](hid_t f) { h5::WriteStringAttribute(f, "osmo_format", "volume"); },
+      "osmo_format: expected \"scan\", found \"volume\"");
+  ExpectRejected(
+      "version", [](hid_t f) { h5::WriteIntAttribute(f, "osmo_format_version", 2); },
+      "osmo_format_version: expected version 1, found 2");
+  ExpectRejected(
+      "missing_attribute",
+      [](hid_t f) {
+        h5::Handle g(H5Gopen2(f, "/geometry", H5P_DEFAULT), H5Gclose);
+        H5Adelete(g.get(), "channel_spacing_mm");
+      },
+      "/geometry attribute channel_spacing_mm: expected a number, found nothing (missing "
+      "attribute)");
+  ExpectRejected(
+      "mistyped_attribute",
+      [](hid_t f) {
+        h5::Handle g(H5Gopen2(f, "/geometry", H5P_DEFAULT), H5Gclose);
+        h5::WriteDoubleAttribute(g.get(), "kind", 3.0);
+      },
+      "attribute kind: expected a string, found floating-point data");
+  ExpectRejected(
+      "bad_kind",
+      [](hid_t f) {
+        h5::Handle g(H5Gopen2(f, "/geometry", H5P_DEFAULT), H5Gclose);
+        h5::WriteStringAttribute(g.get(), "kind", "helical");
+      },
+      "expected \"parallel\", \"fan\" or \"cone\", found \"helical\"");
+  ExpectRejected(
+      "rank",
+      [](hid_t f) {
+        ReplaceSinogramLike(f, "/sinogram", {10, 12}, std::vector<float>(120, 1.0f));
+      },
+      "/sinogram: expected a 3D array [views][rows][channels], found rank 2");
+  ExpectRejected(
+      "integer_data",
+      [](hid_t f) {
+        H5Ldelete(f, "/sinogram", H5P_DEFAULT);
+        const hsize_t d[3] = {10, 1, 12};
+        h5::Handle space(H5Screate_simple(3, d, nullptr), H5Sclose);
+        h5::Handle ds(H5Dcreate2(f, "/sinogram", H5T_STD_I32LE, space.get(), H5P_DEFAULT,
+                                 H5P_DEFAULT, H5P_DEFAULT),
+                      H5Dclose);
+        std::vector<int32_t> v(120, 1);
+        H5Dwrite(ds.get(), H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+      },
+      "/sinogram: expected floating-point data (float32), found integer data");
+  ExpectRejected(
+      "nan",
+      [&](hid_t f) {
+        std::vector<float> v(120, 1.0f);
+        v[37] = std::nanf("");
+        ReplaceSinogramLike(f, "/sinogram", dims, v);
+      },
+      "/sinogram at [3][0][1]: expected finite values, found nan");
+  ExpectRejected(
+      "inf_weights",
+      [&](hid_t f) {
+        std::vector<float> v(120, 1.0f);
+        v[5] = INFINITY;
+        ReplaceSinogramLike(f, "/weights", dims, v);
+      },
+      "/weights at [0][0][5]: expected finite values ≥ 0, found inf");
+  ExpectRejected(
+      "negative_weights",
+      [&](hid_t f) {
+        std::vector<float> v(120, 1.0f);
+        v[13] = -1.0f;
+        ReplaceSinogramLike(f, "/weights", dims, v);
+      },
+      "/weights at [1][0][1]: expected finite values ≥ 0, found -1");
+  ExpectRejected(
+      "weights_shape",
+      [&](hid_t f) {
+        ReplaceSinogramLike(f, "/weights", {10, 1, 11}, std::vector<float>(110, 1.0f));
+      },
+      "/weights: expected the sinogram's shape [10][1][12], found [10][1][11]");
+  ExpectRejected(
+      "distance",
+      [](hid_t f) {
+        h5::Handle g(H5Gopen2(f, "/geometry", H5P_DEFAULT), H5Gclose);
+        h5::WriteDoubleAttribute(g.get(), "source_to_isocenter_mm", 0.0);
+      },
+      "source_to_isocenter_mm: expected a positive finite number, found 0");
+  ExpectRejected(
+      "angle_count",
+      [](hid_t f) {
+        H5Ldelete(f, "/geometry/angles_rad", H5P_DEFAULT);
+        std::vector<double> a(9, 0.1);
+        h5::WriteDoubleDataset(f, "/geometry/angles_rad", {9}, a.data());
+      },
+      "/geometry/angles_rad: expected 10 angles (one per sinogram view), found 9");
+  ExpectRejected(
+      "zero_views",
+      [](hid_t f) {
+        ReplaceSinogramLike(f, "/sinogram", {0, 1, 12}, {});
+        H5Ldelete(f, "/geometry/angles_rad", H5P_DEFAULT);
+        h5::WriteDoubleDataset(f, "/geometry/angles_rad", {0}, nullptr);
+      },
+      "/sinogram: expected at least one view, found 0 views");
+  ExpectRejected(
+      "missing_sinogram", [](hid_t f) { H5Ldelete(f, "/sinogram", H5P_DEFAULT); },
+      "/sinogram: expected a dataset, found nothing");
+  ExpectRejected(
+      "no_format", [](hid_t f) { H5Adelete(f, "osmo_format"); },
+      "osmo_format: expected \"scan\" (an osmo scan file)");
 }
 
 TEST(ScanFile, NonHdf5TruncatedAndMissingFilesGiveErrorsNotCrashes) {
@@ -209,13 +249,15 @@ TEST(ScanFile, NonHdf5TruncatedAndMissingFilesGiveErrorsNotCrashes) {
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   for (double fraction : {0.1, 0.5, 0.9, 0.99}) {
     const std::string cut = TempPath("cut.h5");
-    std::ofstream(cut, std::ios::binary).write(bytes.data(), std::streamsize(double(size) * fraction));
+    std::ofstream(cut, std::ios::binary)
+        .write(bytes.data(), std::streamsize(double(size) * fraction));
     EXPECT_THROW(ReadScanFile(cut), InputError) << fraction;
   }
   // Flip bytes in the middle of the data: an error or (if only sample values changed) a scan.
   for (size_t offset : {size_t(size / 3), size_t(size / 2), size_t(2 * size / 3)}) {
     std::string damaged = bytes;
-    for (size_t i = offset; i < std::min<size_t>(offset + 64, damaged.size()); ++i) damaged[i] = char(~damaged[i]);
+    for (size_t i = offset; i < std::min<size_t>(offset + 64, damaged.size()); ++i)
+      damaged[i] = char(~damaged[i]);
     const std::string bad = TempPath("damaged.h5");
     std::ofstream(bad, std::ios::binary).write(damaged.data(), std::streamsize(damaged.size()));
     try {

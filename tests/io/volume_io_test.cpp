@@ -66,7 +66,8 @@ TEST(VolumeIo, HounsfieldUnitsAreWrittenAndReadBackAsMu) {
   const Image back = ReadVolume(path);
   EXPECT_NEAR(back.values[0], 0.02f, 1e-7);
   EXPECT_NEAR(back.values[1], 0.0f, 1e-7);
-  for (size_t n = 0; n < image.values.size(); ++n) EXPECT_NEAR(back.values[n], image.values[n], 1e-6);
+  for (size_t n = 0; n < image.values.size(); ++n)
+    EXPECT_NEAR(back.values[n], image.values[n], 1e-6);
   EXPECT_DOUBLE_EQ(MuToHu(0.0, 0.02), -1000.0);
 }
 

@@ -15,7 +15,8 @@ namespace {
 TEST(PhantomJson, Parses2DAnd3D) {
   const Phantom p2 = ParsePhantomJson(R"({"ellipses": [
       {"center_mm": [1, 2], "semi_axes_mm": [30, 20], "angle_deg": 90, "value_per_mm": 0.02},
-      {"center_mm": [0, 0], "semi_axes_mm": [5, 5], "value_per_mm": -0.01}]})", "p.json");
+      {"center_mm": [0, 0], "semi_axes_mm": [5, 5], "value_per_mm": -0.01}]})",
+                                      "p.json");
   ASSERT_EQ(p2.shapes.size(), 2u);
   EXPECT_FALSE(p2.is_3d);
   EXPECT_TRUE(std::isinf(p2.shapes[0].semi_axes_mm[2]));
@@ -43,17 +44,20 @@ void ExpectError(const std::string& text, const std::string& fragment) {
 TEST(PhantomJson, RejectsMalformedFilesWithPreciseMessages) {
   ExpectError(R"({"ellipses": [{"center_mm": [0, 0], "value_per_mm": 1}]})",
               "ellipses[0].semi_axes_mm: expected 2 numbers, found nothing (missing field)");
-  ExpectError(R"({"ellipses": [{"center_mm": [0, 0], "semi_axes_mm": [3, -1], "value_per_mm": 1}]})",
-              "ellipses[0].semi_axes_mm: expected positive numbers, found [3,-1]");
-  ExpectError(R"({"ellipses": [{"center_mm": [0, 0, 1], "semi_axes_mm": [3, 1], "value_per_mm": 1}]})",
-              "center_mm: expected an array of 2 numbers");
+  ExpectError(
+      R"({"ellipses": [{"center_mm": [0, 0], "semi_axes_mm": [3, -1], "value_per_mm": 1}]})",
+      "ellipses[0].semi_axes_mm: expected positive numbers, found [3,-1]");
+  ExpectError(
+      R"({"ellipses": [{"center_mm": [0, 0, 1], "semi_axes_mm": [3, 1], "value_per_mm": 1}]})",
+      "center_mm: expected an array of 2 numbers");
   ExpectError(R"({"ellipsoids": [{"center_mm": [0, 0, 0], "semi_axes_mm": [3, 1, 1], "valu": 1}]})",
               "ellipsoids[0].valu");
   ExpectError(R"({"ellipses": []})", "a non-empty array");
   ExpectError(R"({"shapes": []})", "exactly one of the keys");
   ExpectError(R"({"ellipses": [)", "valid JSON");
-  ExpectError(R"({"ellipses": [{"center_mm": [0, 0], "semi_axes_mm": [1, 1], "value_per_mm": "x"}]})",
-              "value_per_mm: expected finite number");
+  ExpectError(
+      R"({"ellipses": [{"center_mm": [0, 0], "semi_axes_mm": [1, 1], "value_per_mm": "x"}]})",
+      "value_per_mm: expected finite number");
 }
 
 TEST(PhantomJson, LoadsFromAFileAndReportsUnreadableFiles) {

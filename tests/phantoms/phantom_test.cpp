@@ -68,12 +68,12 @@ TEST(Phantom, RotatedEllipseChordIsTheRotatedAxisLength) {
 
 TEST(Phantom, ThoraxHasTheDocumentedValues) {
   const Phantom p = BuiltinPhantom("thorax");
-  EXPECT_NEAR(p.ValueAt(0, -40, 0), MuFromHu(40), 1e-12);     // soft tissue
+  EXPECT_NEAR(p.ValueAt(0, -40, 0), MuFromHu(40), 1e-12);       // soft tissue
   EXPECT_NEAR(p.ValueAt(-100, -40, 0), MuFromHu(-850), 1e-12);  // lung
-  EXPECT_NEAR(p.ValueAt(195, 0, 0), MuFromHu(-100), 1e-12);   // fat
-  EXPECT_NEAR(p.ValueAt(-15, 22, 0), MuFromHu(60), 1e-12);    // +5 HU lesion in the heart
-  EXPECT_NEAR(p.ValueAt(0, 42, 0), MuFromHu(75), 1e-12);      // +20 HU lesion
-  EXPECT_EQ(p.ValueAt(0, 140, 0), 0.0);                       // air
+  EXPECT_NEAR(p.ValueAt(195, 0, 0), MuFromHu(-100), 1e-12);     // fat
+  EXPECT_NEAR(p.ValueAt(-15, 22, 0), MuFromHu(60), 1e-12);      // +5 HU lesion in the heart
+  EXPECT_NEAR(p.ValueAt(0, 42, 0), MuFromHu(75), 1e-12);        // +20 HU lesion
+  EXPECT_EQ(p.ValueAt(0, 140, 0), 0.0);                         // air
 }
 
 TEST(Phantom, UnknownBuiltinNamesAreListed) {
@@ -87,8 +87,8 @@ TEST(Phantom, UnknownBuiltinNamesAreListed) {
 
 TEST(Rasterize, PartialVolumeKeepsTheIntegralOfADisc) {
   Phantom p;
-  p.shapes.push_back({{1.3, -0.7, 0.0}, {9.3, 6.1, std::numeric_limits<double>::infinity()},
-                      0.4, 0.02});
+  p.shapes.push_back(
+      {{1.3, -0.7, 0.0}, {9.3, 6.1, std::numeric_limits<double>::infinity()}, 0.4, 0.02});
   ImageGeometry g;
   g.nx = g.ny = 32;
   g.voxel_size_mm = 1.0;

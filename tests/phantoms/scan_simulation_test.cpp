@@ -47,7 +47,8 @@ TEST(AnalyticSinogram, ConeBeamMatchesTheProjectionOfTheRasterisedPhantom) {
   const Phantom phantom = BuiltinPhantom("shepp-logan-3d");
   ImageGeometry grid = SquareImage(192, 1.5, 180, 1.5);
   const Image image = Rasterize(phantom, grid, 3);
-  const ScanGeometry scan = ConeScan(DetectorShape::kFlat, 200, 150, 8, 2.5, 2.5, 0.5, 0.25, 600, 1000);
+  const ScanGeometry scan =
+      ConeScan(DetectorShape::kFlat, 200, 150, 8, 2.5, 2.5, 0.5, 0.25, 600, 1000);
   const Sinogram analytic = AnalyticSinogram(phantom, scan, 3);
   Sinogram projected(scan);
   MakeProjector(grid, scan)->Forward(image, projected);
@@ -72,7 +73,8 @@ TEST(AnalyticSinogram, RaysPerCellConvergeToTheExactCellAverage) {
   for (int rays : {1, 4, 16}) {
     const Sinogram s = AnalyticSinogram(disc, scan, rays);
     double err = 0.0;
-    for (int64_t c = 0; c < scan.n_channels; ++c) err = std::max(err, std::abs(s.at(1, 0, c) - exact(c)));
+    for (int64_t c = 0; c < scan.n_channels; ++c)
+      err = std::max(err, std::abs(s.at(1, 0, c) - exact(c)));
     EXPECT_LT(err, previous);
     previous = err;
   }

@@ -51,27 +51,37 @@ TEST(ScanGeometry, FieldOfViewOfGe1IsAbout250mm) {
 }
 
 TEST(ScanGeometry, RejectsBadValuesWithTheirNames) {
-  ExpectInputError([] {
-    ScanGeometry s = FanScan(DetectorShape::kArc, 10, 4, 1.0, 0.0, -5.0, 100.0);
-    s.Validate("scan.h5");
-  }, "source_to_isocenter_mm: expected a positive finite number, found -5");
-  ExpectInputError([] {
-    ScanGeometry s = FanScan(DetectorShape::kFlat, 10, 4, 1.0, 0.0, 200.0, 150.0);
-    s.Validate("scan.h5");
-  }, "source_to_detector_mm");
-  ExpectInputError([] {
-    ScanGeometry s = ParallelScan(10, 4, 1.0);
-    s.angles_rad.clear();
-    s.Validate("scan.h5");
-  }, "at least one view");
-  ExpectInputError([] {
-    ScanGeometry s = ParallelScan(0, 4, 1.0);
-    s.Validate("scan.h5");
-  }, "n_channels");
-  ExpectInputError([] {
-    ScanGeometry s = ParallelScan(10, 4, 0.0);
-    s.Validate("x");
-  }, "channel_spacing_mm");
+  ExpectInputError(
+      [] {
+        ScanGeometry s = FanScan(DetectorShape::kArc, 10, 4, 1.0, 0.0, -5.0, 100.0);
+        s.Validate("scan.h5");
+      },
+      "source_to_isocenter_mm: expected a positive finite number, found -5");
+  ExpectInputError(
+      [] {
+        ScanGeometry s = FanScan(DetectorShape::kFlat, 10, 4, 1.0, 0.0, 200.0, 150.0);
+        s.Validate("scan.h5");
+      },
+      "source_to_detector_mm");
+  ExpectInputError(
+      [] {
+        ScanGeometry s = ParallelScan(10, 4, 1.0);
+        s.angles_rad.clear();
+        s.Validate("scan.h5");
+      },
+      "at least one view");
+  ExpectInputError(
+      [] {
+        ScanGeometry s = ParallelScan(0, 4, 1.0);
+        s.Validate("scan.h5");
+      },
+      "n_channels");
+  ExpectInputError(
+      [] {
+        ScanGeometry s = ParallelScan(10, 4, 0.0);
+        s.Validate("x");
+      },
+      "channel_spacing_mm");
 }
 
 TEST(ScanGeometry, RejectsASourceInsideTheImage) {

@@ -86,7 +86,9 @@ void CheckAdjoint(const AdjointCase& c, const ViewList& views) {
   EXPECT_LT(std::abs(lhs - rhs) / std::abs(lhs), kAdjointTolerance) << lhs << " vs " << rhs;
 }
 
-TEST_P(ProjectorAdjoint, AllViews) { CheckAdjoint(GetParam(), AllViews(GetParam().scan.NumViews())); }
+TEST_P(ProjectorAdjoint, AllViews) {
+  CheckAdjoint(GetParam(), AllViews(GetParam().scan.NumViews()));
+}
 
 TEST_P(ProjectorAdjoint, ViewSubset) {
   const auto subsets = OrderedSubsets(GetParam().scan.NumViews(), 4);

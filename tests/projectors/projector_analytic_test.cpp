@@ -87,7 +87,8 @@ TEST(ProjectorAnalytic3D, VoxelisedEllipsoidMatchesExactChordsInBothAxialModels)
     ScanGeometry scan = ConeScan(shape, 90, 50, 6, 1.0, 1.0, 0.5, -0.3);
     const Sinogram exact = ExactProjection(scan, c, a);
     for (AxialFootprint axial : {AxialFootprint::kRectangle, AxialFootprint::kTrapezoid}) {
-      const double coarse = RelativeRmsError(SquareImage(24, 2.0, 20, 2.0), scan, c, a, exact, axial);
+      const double coarse =
+          RelativeRmsError(SquareImage(24, 2.0, 20, 2.0), scan, c, a, exact, axial);
       const double fine = RelativeRmsError(SquareImage(48, 1.0, 40, 1.0), scan, c, a, exact, axial);
       // Measured: 7.5 % with 2 mm voxels, 2.9 % with 1 mm (detector cells 0.5 mm at the centre).
       EXPECT_LT(coarse, 0.085) << int(shape) << int(axial);

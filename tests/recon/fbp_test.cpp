@@ -19,12 +19,14 @@ using namespace osmo::testing;
 
 Phantom Disc(double radius, double mu, double cx = 0.0, double cy = 0.0) {
   Phantom p;
-  p.shapes.push_back({{cx, cy, 0.0}, {radius, radius, std::numeric_limits<double>::infinity()}, 0.0, mu});
+  p.shapes.push_back(
+      {{cx, cy, 0.0}, {radius, radius, std::numeric_limits<double>::infinity()}, 0.0, mu});
   return p;
 }
 
 // Mean and standard deviation of the image inside the circle (cx, cy, r) of slice k.
-std::pair<double, double> RegionStats(const Image& image, double cx, double cy, double r, int64_t k = 0) {
+std::pair<double, double> RegionStats(const Image& image, double cx, double cy, double r,
+                                      int64_t k = 0) {
   double sum = 0, sum_sq = 0;
   int64_t n = 0;
   const ImageGeometry& g = image.geometry;
@@ -49,8 +51,10 @@ struct GeometryCase {
 // Scans whose field of view (radius ≈ 150 mm) holds the 177 × 236 mm Shepp–Logan head.
 std::vector<GeometryCase> Geometries2D(int64_t channels, int64_t views) {
   return {{"parallel", ParallelScan(channels, views, 300.0 / double(channels), 0.25)},
-          {"fan_arc", FanScan(DetectorShape::kArc, channels, 2 * views, 650.0 / double(channels), 1.25, 400, 800)},
-          {"fan_flat", FanScan(DetectorShape::kFlat, channels, 2 * views, 650.0 / double(channels), -0.5, 400, 800)}};
+          {"fan_arc", FanScan(DetectorShape::kArc, channels, 2 * views, 650.0 / double(channels),
+                              1.25, 400, 800)},
+          {"fan_flat", FanScan(DetectorShape::kFlat, channels, 2 * views, 650.0 / double(channels),
+                               -0.5, 400, 800)}};
 }
 
 // A uniform disc of μ reconstructs to μ in its interior (physical scaling), for every geometry.
@@ -77,14 +81,18 @@ TEST(Fbp, SheppLoganFlatRegionsEdgesAndConvergence) {
   for (const GeometryCase& coarse : Geometries2D(192, 180)) {
     double previous_error = 1e9;
     for (int refinement : {1, 2}) {
-      const GeometryCase c = Geometries2D(192 * refinement, 180 * refinement)[coarse.name == "parallel" ? 0 : coarse.name == "fan_arc" ? 1 : 2];
+      const GeometryCase c =
+          Geometries2D(192 * refinement, 180 * refinement)[coarse.name == "parallel"  ? 0
+                                                           : coarse.name == "fan_arc" ? 1
+                                                                                      : 2];
       ImageGeometry grid = SquareImage(128 * refinement, 2.0 / refinement);
       const Image image = FilteredBackprojection(c.scan, AnalyticSinogram(phantom, c.scan, 4), grid,
                                                  {FbpWindow::kHann, 1.0});
       const Image truth = Rasterize(phantom, grid, 4);
       // Flat regions (checked flat in the truth): brain above the top blob (1.02 × 0.02), inside
       // the left ventricle (1.00 × 0.02) and inside the top blob (1.03 × 0.02).
-      const double regions[3][3] = {{0.0, 0.75 * 128, 6.0}, {-0.22 * 128, 0.0, 5.0}, {0.0, 0.35 * 128, 8.0}};
+      const double regions[3][3] = {
+          {0.0, 0.75 * 128, 6.0}, {-0.22 * 128, 0.0, 5.0}, {0.0, 0.35 * 128, 8.0}};
       for (const auto& r : regions) {
         const auto [truth_mean, truth_sd] = RegionStats(truth, r[0], r[1], r[2]);
         ASSERT_LT(truth_sd, 1e-6) << "region is not flat";
@@ -115,7 +123,8 @@ TEST(Fbp, ParkerWeightsOfConjugateRaysSumToOne) {
     for (double gamma = -delta + 0.025; gamma < delta; gamma += 0.05) {  // channel centres: |γ| < δ
       const double conjugate_beta = beta + M_PI - 2 * gamma;
       if (conjugate_beta > M_PI + 2 * delta) continue;
-      EXPECT_NEAR(ParkerWeight(beta, gamma, delta) + ParkerWeight(conjugate_beta, -gamma, delta), 1.0, 1e-12)
+      EXPECT_NEAR(ParkerWeight(beta, gamma, delta) + ParkerWeight(conjugate_beta, -gamma, delta),
+                  1.0, 1e-12)
           << beta << " " << gamma;
     }
   }
@@ -126,9 +135,11 @@ TEST(Fbp, ShortScanWithParkerWeightsReconstructsTheDisc) {
     ScanGeometry scan = FanScan(shape, 256, 10, 1.6, 0.0, 400, 800);
     const double half_fan = std::atan(0.5 * 256 * 1.6 / 800);
     const int64_t views = 300;
-    scan.angles_rad = EquallySpacedAngles(views, 0.3, (M_PI + 2 * half_fan + 0.05) * views / (views - 1));
+    scan.angles_rad =
+        EquallySpacedAngles(views, 0.3, (M_PI + 2 * half_fan + 0.05) * views / (views - 1));
     const Sinogram sino = AnalyticSinogram(Disc(60.0, 0.02, 10.0, 5.0), scan, 4);
-    const Image image = FilteredBackprojection(scan, sino, SquareImage(128, 1.5), {FbpWindow::kHann, 1.0});
+    const Image image =
+        FilteredBackprojection(scan, sino, SquareImage(128, 1.5), {FbpWindow::kHann, 1.0});
     EXPECT_NEAR(RegionStats(image, 10.0, 5.0, 40.0).first, 0.02, 0.02 * 5e-3) << int(shape);
     EXPECT_TRUE(ComputeAngularWeights(scan).short_scan);
   }
@@ -156,7 +167,8 @@ TEST(Fbp, ConeCentralSliceMatchesTheFanReconstruction) {
     }
     // The central slice's rows are interpolated from the two rows at v = ±1.25 mm.
     EXPECT_LT(std::sqrt(se / ss), 0.03) << int(shape);
-    EXPECT_NEAR(RegionStats(fdk, 0.0, 0.2 * 128, 8.0, 4).first, 1.02 * 0.02, 0.02 * 0.02) << int(shape);
+    EXPECT_NEAR(RegionStats(fdk, 0.0, 0.2 * 128, 8.0, 4).first, 1.02 * 0.02, 0.02 * 0.02)
+        << int(shape);
   }
 }
 

@@ -25,7 +25,8 @@ TEST(Metrics, StatisticsAndDiscMask) {
   ImageGeometry g = testing::SquareImage(5, 1.0);
   Image x(g);
   for (int64_t n = 0; n < 25; ++n) x.values[size_t(n)] = float(n);
-  const auto mask = DiscMask(g, 0.0, 0.0, 1.0);  // the centre and its 4 neighbours: 12, 7, 11, 13, 17
+  const auto mask =
+      DiscMask(g, 0.0, 0.0, 1.0);  // the centre and its 4 neighbours: 12, 7, 11, 13, 17
   const RegionStatistics s = Statistics(x, mask);
   EXPECT_EQ(s.count, 5);
   EXPECT_DOUBLE_EQ(s.mean, 12.0);
@@ -41,7 +42,8 @@ TEST(Metrics, SsimMatchesTheReferenceImplementationOnADocumentedCase) {
   for (int j = 0; j < 16; ++j) {
     for (int i = 0; i < 16; ++i) {
       a[size_t(j * 16 + i)] = float(i + 2 * j);
-      b[size_t(j * 16 + i)] = float(double(i + 2 * j) + 3.0 * std::sin(double(i)) * std::cos(double(j)));
+      b[size_t(j * 16 + i)] =
+          float(double(i + 2 * j) + 3.0 * std::sin(double(i)) * std::cos(double(j)));
     }
   }
   EXPECT_NEAR(Ssim2D(a.data(), b.data(), 16, 16, 100.0), 0.9337188043809344, 1e-6);

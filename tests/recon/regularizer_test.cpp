@@ -1,5 +1,5 @@
-// Tests of the regulariser: finite-difference gradients, curvature majorisation, hand-computed cost.
-// SPDX-License-Identifier: Apache-2.0
+// Tests of the regulariser: finite-difference gradients, curvature majorisation, hand-computed
+// cost. SPDX-License-Identifier: Apache-2.0
 #include "recon/regularizer.h"
 
 #include <gtest/gtest.h>
@@ -23,9 +23,10 @@ struct Case {
 
 std::vector<Case> AllCases() {
   std::vector<Case> cases;
-  for (PotentialKind p : {PotentialKind::kQuadratic, PotentialKind::kHuber, PotentialKind::kHyperbola,
-                          PotentialKind::kFair}) {
-    for (Neighborhood n : {Neighborhood::k4, Neighborhood::k8, Neighborhood::k6, Neighborhood::k26}) {
+  for (PotentialKind p : {PotentialKind::kQuadratic, PotentialKind::kHuber,
+                          PotentialKind::kHyperbola, PotentialKind::kFair}) {
+    for (Neighborhood n :
+         {Neighborhood::k4, Neighborhood::k8, Neighborhood::k6, Neighborhood::k26}) {
       cases.push_back({p, n});
     }
   }
@@ -113,7 +114,8 @@ TEST_P(RegularizerCases, SqsCurvaturesMajoriseTheRegulariser) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(PotentialsAndNeighborhoods, RegularizerCases, ::testing::ValuesIn(AllCases()),
+INSTANTIATE_TEST_SUITE_P(PotentialsAndNeighborhoods, RegularizerCases,
+                         ::testing::ValuesIn(AllCases()),
                          [](const auto& p) { return CaseName(p.param); });
 
 // 2 × 2 image [a b; c d] (x fastest: a=(0,0), b=(1,0), c=(0,1), d=(1,1)), 8 neighbours,
@@ -124,11 +126,15 @@ TEST(Regularizer, CostOfATinyImageMatchesAHandComputation) {
   Image x(g);
   x.values = {1.0f, 3.0f, 4.0f, 8.0f};
   const double beta = 0.5;
-  const double hand = beta * (4.0 / 2 + 16.0 / 2 + 9.0 / 2 + 25.0 / 2 + (49.0 / 2 + 1.0 / 2) / std::sqrt(2.0));
-  EXPECT_NEAR(Regularizer(g, {PotentialKind::kQuadratic, beta, 1.0, Neighborhood::k8}).Cost(x), hand, 1e-12);
+  const double hand =
+      beta * (4.0 / 2 + 16.0 / 2 + 9.0 / 2 + 25.0 / 2 + (49.0 / 2 + 1.0 / 2) / std::sqrt(2.0));
+  EXPECT_NEAR(Regularizer(g, {PotentialKind::kQuadratic, beta, 1.0, Neighborhood::k8}).Cost(x),
+              hand, 1e-12);
   const double hand4 = beta * (4.0 / 2 + 16.0 / 2 + 9.0 / 2 + 25.0 / 2);
-  EXPECT_NEAR(Regularizer(g, {PotentialKind::kQuadratic, beta, 1.0, Neighborhood::k4}).Cost(x), hand4, 1e-12);
-  // Fair potential with δ = 2 on the single pair (0, 5) of a 2 × 1 image: δ²(r − log(1 + r)), r = 2.5.
+  EXPECT_NEAR(Regularizer(g, {PotentialKind::kQuadratic, beta, 1.0, Neighborhood::k4}).Cost(x),
+              hand4, 1e-12);
+  // Fair potential with δ = 2 on the single pair (0, 5) of a 2 × 1 image: δ²(r − log(1 + r)), r
+  // = 2.5.
   ImageGeometry line = SquareImage(2, 1.0);
   line.ny = 1;
   Image pair(line);
@@ -149,8 +155,10 @@ TEST(Regularizer, MaximumCurvatureOfAnInteriorVoxelIsTheDocumentedConstant) {
 }
 
 TEST(Regularizer, RejectsBadOptions) {
-  EXPECT_THROW((RegularizerOptions{PotentialKind::kFair, -1.0, 0.01, Neighborhood::k8}.Validate()), InputError);
-  EXPECT_THROW((RegularizerOptions{PotentialKind::kHuber, 1.0, 0.0, Neighborhood::k8}.Validate()), InputError);
+  EXPECT_THROW((RegularizerOptions{PotentialKind::kFair, -1.0, 0.01, Neighborhood::k8}.Validate()),
+               InputError);
+  EXPECT_THROW((RegularizerOptions{PotentialKind::kHuber, 1.0, 0.0, Neighborhood::k8}.Validate()),
+               InputError);
   EXPECT_THROW(ParsePotential("tv"), InputError);
   EXPECT_THROW(ParseNeighborhood("5"), InputError);
 }

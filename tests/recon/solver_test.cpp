@@ -1,8 +1,6 @@
 // Tests of the OS-SQS solver family: monotonicity, equivalences, known minimisers, restart,
 // relaxation and exact resumption.
 // SPDX-License-Identifier: Apache-2.0
-#include "recon/os_solver.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,6 +8,7 @@
 #include <random>
 
 #include "projectors/error.h"
+#include "recon/os_solver.h"
 #include "tests/support/test_geometries.h"
 
 namespace osmo {
@@ -57,7 +56,9 @@ struct SmallProblem {
   PwlsProblem problem;
 };
 
-RegularizerOptions Quadratic(double beta) { return {PotentialKind::kQuadratic, beta, 1.0, Neighborhood::k8}; }
+RegularizerOptions Quadratic(double beta) {
+  return {PotentialKind::kQuadratic, beta, 1.0, Neighborhood::k8};
+}
 RegularizerOptions Fair(double beta, double delta = 0.002) {
   return {PotentialKind::kFair, beta, delta, Neighborhood::k8};
 }
@@ -71,7 +72,8 @@ SolverOptions Options(Algorithm a, int64_t subsets, int64_t iterations) {
 }
 
 // Runs `options` from x⁰ = 0 and returns the final image (and the cost per iteration if asked).
-Image Solve(const SmallProblem& p, const SolverOptions& options, std::vector<double>* costs = nullptr) {
+Image Solve(const SmallProblem& p, const SolverOptions& options,
+            std::vector<double>* costs = nullptr) {
   OsSolver solver(p.problem, options, {});
   SolverState state = solver.Start(Image(p.grid));
   solver.Run(state, [&](const IterationRecord& r, const SolverState&) {
@@ -146,7 +148,8 @@ Image ConjugateGradientMinimiser(const SmallProblem& p) {
   for (int64_t b = 0; b < wy.size(); ++b) wy.values[size_t(b)] *= p.w.values[size_t(b)];
   Image rhs(p.grid);
   p.projector->Back(wy, rhs);
-  std::vector<double> x(static_cast<size_t>(n), 0.0), r(rhs.values.begin(), rhs.values.end()), d = r;
+  std::vector<double> x(static_cast<size_t>(n), 0.0), r(rhs.values.begin(), rhs.values.end()),
+      d = r;
   double rr = 0.0;
   for (double v : r) rr += v * v;
   const double rr0 = rr;
@@ -179,10 +182,10 @@ TEST(OsSolver, EveryMethodConvergesToTheQuadraticMinimiserFoundByConjugateGradie
     double tolerance;
   };
   // One subset converges; ordered subsets approach the minimiser up to their limit cycle.
-  const Run runs[] = {{Algorithm::kSqs, 1, 400, 5e-3},        {Algorithm::kOsNes83, 1, 150, 1e-3},
-                      {Algorithm::kOsNes05, 1, 150, 1e-3},    {Algorithm::kOsOgm1, 1, 150, 1e-3},
-                      {Algorithm::kOsOgm2, 1, 150, 1e-3},     {Algorithm::kOsSqs, 4, 100, 3e-2},
-                      {Algorithm::kOsNes05, 4, 60, 3e-2},     {Algorithm::kOsOgm2, 4, 60, 6e-2}};
+  const Run runs[] = {{Algorithm::kSqs, 1, 400, 5e-3},     {Algorithm::kOsNes83, 1, 150, 1e-3},
+                      {Algorithm::kOsNes05, 1, 150, 1e-3}, {Algorithm::kOsOgm1, 1, 150, 1e-3},
+                      {Algorithm::kOsOgm2, 1, 150, 1e-3},  {Algorithm::kOsSqs, 4, 100, 3e-2},
+                      {Algorithm::kOsNes05, 4, 60, 3e-2},  {Algorithm::kOsOgm2, 4, 60, 6e-2}};
   for (const Run& run : runs) {
     SolverOptions o = Options(run.algorithm, run.subsets, run.iterations);
     o.lower_bound = -kInf;
@@ -199,7 +202,8 @@ TEST(OsSolver, EveryMethodConvergesToTheEdgePreservingMinimiserWithTheBound) {
   reference_options.restart = RestartRule::kGradient;
   const Image reference = Solve(p, reference_options);
   // Measured: momentum methods reach 2–3e-4 in 600 passes; SQS (no momentum) 2e-2.
-  for (Algorithm a : {Algorithm::kOsNes83, Algorithm::kOsNes05, Algorithm::kOsOgm1, Algorithm::kOsOgm2}) {
+  for (Algorithm a :
+       {Algorithm::kOsNes83, Algorithm::kOsNes05, Algorithm::kOsOgm1, Algorithm::kOsOgm2}) {
     for (RestartRule restart : {RestartRule::kNone, RestartRule::kGradient}) {
       SolverOptions o = Options(a, 1, 600);
       o.restart = restart;

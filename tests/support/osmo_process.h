@@ -13,7 +13,9 @@
 namespace osmo::testing {
 
 // Runs the osmo binary under test (OSMO_BINARY) with `args`.
-inline ProcessResult Osmo(const std::vector<std::string>& args) { return RunProcess(OSMO_BINARY, args); }
+inline ProcessResult Osmo(const std::vector<std::string>& args) {
+  return RunProcess(OSMO_BINARY, args);
+}
 
 // A fresh, empty folder named after the running test case (ctest runs cases as parallel
 // processes, so each needs its own).

@@ -29,7 +29,8 @@ inline std::string ReadWholeFile(const std::string& path) {
 // Runs `program args…`, waits, returns the exit code (128 + signal if killed) and the output.
 inline ProcessResult RunProcess(const std::string& program, const std::vector<std::string>& args) {
   static int counter = 0;
-  const std::string base = "/tmp/osmo_process_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+  const std::string base =
+      "/tmp/osmo_process_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
   const std::string out_path = base + ".out", err_path = base + ".err";
   const pid_t pid = fork();
   if (pid == 0) {

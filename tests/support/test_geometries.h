@@ -47,8 +47,9 @@ inline ScanGeometry FanScan(DetectorShape shape, int64_t n_channels, int64_t n_v
 }
 
 inline ScanGeometry ConeScan(DetectorShape shape, int64_t n_channels, int64_t n_rows,
-                             int64_t n_views, double du_mm, double dv_mm, double channel_offset = 0.0,
-                             double row_offset = 0.0, double R = 200.0, double D = 400.0) {
+                             int64_t n_views, double du_mm, double dv_mm,
+                             double channel_offset = 0.0, double row_offset = 0.0, double R = 200.0,
+                             double D = 400.0) {
   ScanGeometry s = FanScan(shape, n_channels, n_views, du_mm, channel_offset, R, D);
   s.kind = ScanKind::kCone;
   s.n_rows = n_rows;
@@ -177,8 +178,10 @@ inline void RayOf(const ScanGeometry& scan, double beta, double u, double v, dou
     }
   }
   // Fan stacks have horizontal rays at height v; cone rays end at height v on the detector.
-  if (scan.kind == ScanKind::kFan) p[2] = target[2] = v;
-  else target[2] = v;
+  if (scan.kind == ScanKind::kFan)
+    p[2] = target[2] = v;
+  else
+    target[2] = v;
   const double len = std::sqrt(std::pow(target[0] - p[0], 2) + std::pow(target[1] - p[1], 2) +
                                std::pow(target[2] - p[2], 2));
   for (int n = 0; n < 3; ++n) d[n] = (target[n] - p[n]) / len;
@@ -188,8 +191,8 @@ inline void RayOf(const ScanGeometry& scan, double beta, double u, double v, dou
 // composite Gauss–Legendre over the cell, `pieces` sub-intervals of `order` nodes per direction
 // (the chord has square-root edges, so composite rules converge where one high order would not).
 inline double CellAveragedEllipsoidProjection(const ScanGeometry& scan, int64_t view, int64_t row,
-                                              int64_t channel, const double c[3],
-                                              const double a[3], int pieces = 8, int order = 6) {
+                                              int64_t channel, const double c[3], const double a[3],
+                                              int pieces = 8, int order = 6) {
   std::vector<double> x, w;
   GaussLegendre(order, &x, &w);
   const bool axial = scan.kind == ScanKind::kCone;
@@ -206,7 +209,8 @@ inline double CellAveragedEllipsoidProjection(const ScanGeometry& scan, int64_t 
           const double v = scan.n_rows == 1 && !axial ? 0.0 : scan.RowV(double(row) - 0.5 + fv);
           double p[3], d[3];
           RayOf(scan, beta, u, v, p, d);
-          const double weight = 0.5 * w[size_t(nu)] / pieces * (axial ? 0.5 * w[size_t(nv)] / pieces : 1.0);
+          const double weight =
+              0.5 * w[size_t(nu)] / pieces * (axial ? 0.5 * w[size_t(nv)] / pieces : 1.0);
           sum += weight * EllipsoidChord(p, d, c, a);
         }
       }
