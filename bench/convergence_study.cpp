@@ -176,6 +176,28 @@ int Main(int argc, char** argv) {
     }
     return 0;
   }
+  if (argc > 5 && std::string(argv[5]) == "--sweep-power") {
+    // Tuning aid: the relaxation exponent c at 12 and 24 subsets.
+    for (int64_t m : {12, 24}) {
+      for (Algorithm a : {Algorithm::kOsNes05, Algorithm::kOsOgm2}) {
+        for (double power : {1.0, 2.0}) {
+          for (double gamma : {3e-5, 1e-4, 3e-4, 1e-3}) {
+            SolverOptions o;
+            o.algorithm = a;
+            o.subsets = m;
+            o.iterations = iterations;
+            o.relax = gamma;
+            o.relax_power = power;
+            const Image x = Run(s, o, s.fbp, nullptr, nullptr, "");
+            std::printf("%s M=%ld c=%g relax %g: %.3f HU\n", ToString(a), m, power, gamma,
+                        RmsHu(x, xhat, s.mask));
+            std::fflush(stdout);
+          }
+        }
+      }
+    }
+    return 0;
+  }
   std::ofstream results(out_dir + "/results.jsonl");
   struct Method {
     std::string name;

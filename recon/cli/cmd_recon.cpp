@@ -28,6 +28,12 @@ namespace osmo::cli {
 
 namespace {
 
+// Cone beam reconstructs a true volume (3D neighbours); slice stacks are independent slices.
+std::string NeighborhoodFor(const ReconOptions& o, const ScanData& scan) {
+  if (o.neighborhood != "auto") return o.neighborhood;
+  return scan.geometry.kind == ScanKind::kCone ? "26" : "8";
+}
+
 std::string Fingerprint(const ReconOptions& o, const ImageGeometry& grid, const ScanData& scan,
                         double beta) {
   std::ostringstream f;
@@ -37,7 +43,7 @@ std::string Fingerprint(const ReconOptions& o, const ImageGeometry& grid, const 
     << " grid=" << grid.nx << "x" << grid.ny << "x" << grid.nz << "@" << grid.voxel_size_mm << ","
     << grid.slice_thickness_mm << " algorithm=" << o.algorithm << " subsets=" << o.subsets
     << " beta=" << beta << " delta=" << o.delta << " potential=" << o.potential
-    << " neighborhood=" << o.neighborhood << " kappa=" << o.kappa << " restart=" << o.restart
+    << " neighborhood=" << NeighborhoodFor(o, scan) << " kappa=" << o.kappa << " restart=" << o.restart
     << " relax=" << EffectiveRelax(o) << "," << o.relax_power << " curvature=" << o.curvature
     << " upper=" << o.upper_bound.value_or(-1) << " support=" << o.support;
   return f.str();
@@ -122,7 +128,7 @@ void CheckReconOptions(const ReconOptions& o) {
   ParseRestart(o.restart);
   ParseCurvature(o.curvature);
   ParsePotential(o.potential);
-  ParseNeighborhood(o.neighborhood);
+  if (o.neighborhood != "auto") ParseNeighborhood(o.neighborhood);
   o.units.Resolve();
   o.dx.Resolve();
   CheckVolumeExtension(o.output);
@@ -172,7 +178,6 @@ void RunRecon(const ReconOptions& o) {
   RegularizerOptions reg;
   reg.potential = ParsePotential(o.potential);
   reg.delta = o.delta;
-  reg.neighborhood = ParseNeighborhood(o.neighborhood);
   if (!(o.beta_relative > 0.0) || !std::isfinite(o.beta_relative)) {
     throw InputError("--beta-relative", "a positive factor", ToText(o.beta_relative));
   }
@@ -183,6 +188,7 @@ void RunRecon(const ReconOptions& o) {
   if (o.init != "fbp" && o.init != "zero") CheckVolumeExtension(o.init);
 
   const ScanData scan = LoadScan(o.input, o.dx);
+  reg.neighborhood = ParseNeighborhood(NeighborhoodFor(o, scan));
   const ImageGeometry grid = o.grid.Resolve(scan.geometry);
   solver_options.Validate(scan.geometry.NumViews());
   const Sinogram weights = WeightsOf(scan, o.run.verbose);
@@ -314,7 +320,8 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
       ->capture_default_str();
   sub->add_option("--potential", o->potential, "quadratic, huber, hyperbola or fair")
       ->capture_default_str();
-  sub->add_option("--neighborhood", o->neighborhood, "4 or 8 (in-plane), 6 or 26 (3D)")
+  sub->add_option("--neighborhood", o->neighborhood,
+                  "4 or 8 (in-plane), 6 or 26 (3D); auto: 26 for cone beam, 8 otherwise")
       ->capture_default_str();
   sub->add_flag("--kappa", o->kappa, "Resolution-uniformising κ_j = sqrt(Σa_ij w_i / Σa_ij)");
   sub->add_option("--init", o->init, "Initial image: fbp, zero, or a volume file")

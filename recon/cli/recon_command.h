@@ -21,7 +21,7 @@ struct ReconOptions {
   double beta_relative = 4.0;
   double delta = 0.0002;
   std::string potential = "fair";
-  std::string neighborhood = "8";
+  std::string neighborhood = "auto";  // auto: 26 for cone-beam volumes, 8 otherwise
   bool kappa = false;
   std::string init = "fbp";
   std::string restart = "none";
