@@ -35,14 +35,6 @@ TransaxialFootprints::TransaxialFootprints(const ImageGeometry& image, const Sca
     }
   }
   max_span_ = int32_t(std::ceil(width_mm / scan.channel_spacing_mm)) + 2;
-  // Arc fan angles by angle addition from anchors every 8 corners when 7 corner steps subtend at
-  // most 0.05 rad (a corner step subtends ≤ dx/(R − r) as seen from the source).
-  arc_anchor_every_ = 1;
-  if (scan.kind != ScanKind::kParallel) {
-    const double R = scan.source_to_isocenter_mm;
-    const double r = std::min(image.MaxCornerRadiusMm(), 0.999 * R);
-    if (7.0 * image.voxel_size_mm / (R - r) <= 0.05) arc_anchor_every_ = 8;
-  }
 }
 
 // Parallel beam: every voxel of a view has the same trapezoid — half-widths
@@ -131,33 +123,10 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
 #pragma omp simd
       for (int64_t e = 0; e <= nx; ++e) qs[e] = (xe[e] * c + y * s) * inv_du + origin;
     } else if (arc) {
-      // Fan angles γ_e = atan(s_e/t_e) of corners on a line, where s and t are linear in e:
-      // exact at every 8th corner (anchors), and from the nearest anchor a by the angle-addition
-      // formula γ_e = γ_a + atan(δ), δ = (s_e t_a − s_a t_e)/(t_e t_a + s_e s_a), with |δ| < 0.05
-      // (checked at construction, else every corner is an anchor), so a degree-9 odd Taylor
-      // polynomial is exact to double precision (|δ|¹¹/11 < 1e-15).
-      const int64_t kAnchorEvery = arc_anchor_every_;
-      thread_local std::vector<double> anchors;
-      anchors.resize(size_t(nx / kAnchorEvery + 1));
-      double* anchor = anchors.data();
-      const int64_t n_anchors = nx / kAnchorEvery + 1;
-#pragma omp simd
-      for (int64_t a = 0; a < n_anchors; ++a) {
-        const double xa = xe[a * kAnchorEvery];
-        anchor[a] = fast::Atan((xa * c + y * s) / (R - xa * s + y * c));
-      }
-      const double s_line = y * s, t_line = R + y * c;
 #pragma omp simd
       for (int64_t e = 0; e <= nx; ++e) {
-        const int64_t a = e / kAnchorEvery;
-        const double xa = xe[a * kAnchorEvery];
-        const double sa = xa * c + s_line, ta = t_line - xa * s;
-        const double se = xe[e] * c + s_line, te = t_line - xe[e] * s;
-        const double delta = (se * ta - sa * te) / (te * ta + se * sa);
-        const double d2 = delta * delta;
-        const double atan_delta =
-            delta * (1.0 + d2 * (-1.0 / 3 + d2 * (1.0 / 5 + d2 * (-1.0 / 7 + d2 * (1.0 / 9)))));
-        qs[e] = D * (anchor[a] + atan_delta) * inv_du + origin;
+        const double t = R - xe[e] * s + y * c;
+        qs[e] = D * fast::Atan((xe[e] * c + y * s) / t) * inv_du + origin;
       }
     } else {
 #pragma omp simd

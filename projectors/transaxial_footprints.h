@@ -61,7 +61,6 @@ class TransaxialFootprints {
   std::vector<double> x_edges_;  // x of the voxel boundaries, nx + 1 values
   double cell_origin_;           // q = u/Δu + cell_origin_ puts cell c on [c, c+1)
   int32_t max_span_;
-  int64_t arc_anchor_every_;  // corners between exact fan angles (see ComputeRow)
 };
 
 }  // namespace osmo
