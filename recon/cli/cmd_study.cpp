@@ -17,6 +17,7 @@
 #include "recon/cli/batch_runner.h"
 #include "recon/cli/cli_common.h"
 #include "recon/cli/commands.h"
+#include "recon/cli/study_config.h"
 #include "recon/fbp.h"
 #include "recon/io/atomic_output.h"
 #include "recon/io/geometry_json.h"
@@ -35,238 +36,11 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-struct Dose {
-  double incident_counts = 0.0;
-  double electronic_noise_std = 0.0;
-};
-
-struct Method {
-  std::string name, kind;  // kind: "fbp" or "recon"
-  FbpOptions fbp;
-  Json recon_options = Json::object();
-};
-
-struct Roi {
-  std::string name;
-  double x_mm, y_mm, radius_mm;
-};
-
-struct Contrast {
-  std::string lesion, background;
-};
-
-struct StudyConfig {
-  std::string phantom = "thorax", geometry = "ge1-half";
-  std::vector<Dose> doses;
-  int64_t realisations = 3;
-  uint64_t seed = 1;
-  int rays_per_cell = 4;
-  double bowtie_mm = 0.0;
-  std::string image_size, voxel_size_mm;
-  std::vector<Method> methods;
-  std::vector<Roi> rois;
-  std::vector<Contrast> contrasts;
-  double window_lo = -200.0, window_hi = 200.0;
-  double mu_water = 0.02;
-};
-
 struct StudyOptions {
   std::string config, output;
   int jobs = 0, threads = 0;
   bool verbose = false;
 };
-
-double Number(const Json& j, const std::string& where) {
-  if (!j.is_number() || !std::isfinite(j.get<double>()))
-    throw InputError(where, "a number", j.dump());
-  return j.get<double>();
-}
-
-std::string Text(const Json& j, const std::string& where) {
-  if (!j.is_string()) throw InputError(where, "a string", j.dump());
-  return j.get<std::string>();
-}
-
-void CheckKeys(const Json& object, const std::set<std::string>& known, const std::string& where) {
-  for (const auto& item : object.items()) {
-    if (!known.count(item.key()))
-      throw InputError(where + ": key \"" + item.key() + "\"", "a known key", "an unknown key");
-  }
-}
-
-// Reads and validates a study configuration (docs/STUDY.md).
-StudyConfig ReadConfig(const std::string& path) {
-  std::ifstream in(path);
-  if (!in)
-    throw InputError(path, "a readable study configuration", "no such file (or no permission)");
-  Json root;
-  try {
-    root = Json::parse(in);
-  } catch (const Json::parse_error& e) {
-    throw InputError(path, "valid JSON", std::string("a syntax error (") + e.what() + ")");
-  }
-  if (!root.is_object()) throw InputError(path, "a JSON object", root.type_name());
-  CheckKeys(root,
-            {"phantom", "geometry", "doses", "electronic_noise_std", "realisations", "seed",
-             "rays_per_cell", "bowtie_mm", "image_size", "voxel_size_mm", "methods", "rois",
-             "contrasts", "window_hu", "mu_water_per_mm"},
-            path);
-  StudyConfig c;
-  // Phantom and geometry files (not built-in names) are relative to the configuration's folder.
-  const fs::path folder = fs::absolute(fs::path(path)).parent_path();
-  auto resolve = [&](const std::string& name) {
-    return name.find('.') == std::string::npos || fs::path(name).is_absolute()
-               ? name
-               : (folder / name).string();
-  };
-  if (root.contains("phantom")) c.phantom = resolve(Text(root["phantom"], path + ": phantom"));
-  if (root.contains("geometry")) c.geometry = resolve(Text(root["geometry"], path + ": geometry"));
-  const double sigma = root.contains("electronic_noise_std")
-                           ? Number(root["electronic_noise_std"], path + ": electronic_noise_std")
-                           : 0.0;
-  if (!root.contains("doses") || !root["doses"].is_array() || root["doses"].empty()) {
-    throw InputError(path + ": doses", "a non-empty array of incident counts",
-                     root.value("doses", Json()).dump());
-  }
-  for (size_t n = 0; n < root["doses"].size(); ++n) {
-    const Json& d = root["doses"][n];
-    const std::string where = path + ": doses[" + std::to_string(n) + "]";
-    Dose dose;
-    dose.electronic_noise_std = sigma;
-    if (d.is_number()) {
-      dose.incident_counts = Number(d, where);
-    } else if (d.is_object()) {
-      CheckKeys(d, {"incident_counts", "electronic_noise_std"}, where);
-      if (!d.contains("incident_counts"))
-        throw InputError(where + ".incident_counts", "a number", "nothing");
-      dose.incident_counts = Number(d["incident_counts"], where + ".incident_counts");
-      if (d.contains("electronic_noise_std"))
-        dose.electronic_noise_std =
-            Number(d["electronic_noise_std"], where + ".electronic_noise_std");
-    } else {
-      throw InputError(where, "a number of counts or {\"incident_counts\": …}", d.dump());
-    }
-    DoseOptions check;
-    check.incident_counts = dose.incident_counts;
-    check.electronic_noise_std = dose.electronic_noise_std;
-    try {
-      check.Validate();
-    } catch (const InputError& e) {
-      throw InputError(where + ": " + e.what());
-    }
-    c.doses.push_back(dose);
-  }
-  if (root.contains("realisations")) {
-    const double r = Number(root["realisations"], path + ": realisations");
-    if (r < 1 || r != std::floor(r) || r > 1000)
-      throw InputError(path + ": realisations", "a whole number 1–1000", ToText(r));
-    c.realisations = int64_t(r);
-  }
-  if (root.contains("seed")) c.seed = uint64_t(Number(root["seed"], path + ": seed"));
-  if (root.contains("rays_per_cell"))
-    c.rays_per_cell = int(Number(root["rays_per_cell"], path + ": rays_per_cell"));
-  if (root.contains("bowtie_mm")) c.bowtie_mm = Number(root["bowtie_mm"], path + ": bowtie_mm");
-  if (root.contains("image_size"))
-    c.image_size = root["image_size"].is_number()
-                       ? std::to_string(root["image_size"].get<int64_t>())
-                       : Text(root["image_size"], path + ": image_size");
-  if (root.contains("voxel_size_mm"))
-    c.voxel_size_mm = root["voxel_size_mm"].is_number()
-                          ? ToText(root["voxel_size_mm"].get<double>())
-                          : Text(root["voxel_size_mm"], path + ": voxel_size_mm");
-  if (root.contains("mu_water_per_mm"))
-    c.mu_water = Number(root["mu_water_per_mm"], path + ": mu_water_per_mm");
-  if (root.contains("window_hu")) {
-    const Json& w = root["window_hu"];
-    if (!w.is_array() || w.size() != 2)
-      throw InputError(path + ": window_hu", "[low, high] in HU", w.dump());
-    c.window_lo = Number(w[0], path + ": window_hu[0]");
-    c.window_hi = Number(w[1], path + ": window_hu[1]");
-    if (!(c.window_hi > c.window_lo))
-      throw InputError(path + ": window_hu", "low < high", w.dump());
-  }
-  if (!root.contains("methods") || !root["methods"].is_array() || root["methods"].empty()) {
-    throw InputError(path + ": methods", "a non-empty array of methods", "nothing");
-  }
-  std::set<std::string> names;
-  for (size_t n = 0; n < root["methods"].size(); ++n) {
-    const Json& m = root["methods"][n];
-    const std::string where = path + ": methods[" + std::to_string(n) + "]";
-    if (!m.is_object()) throw InputError(where, "an object", m.dump());
-    CheckKeys(m, {"name", "kind", "filter", "cutoff", "options"}, where);
-    Method method;
-    method.kind = m.contains("kind") ? Text(m["kind"], where + ".kind") : "";
-    if (method.kind != "fbp" && method.kind != "recon")
-      throw InputError(where + ".kind", "\"fbp\" or \"recon\"", m.value("kind", Json()).dump());
-    method.name = m.contains("name") ? Text(m["name"], where + ".name") : method.kind;
-    if (method.name.empty() || method.name.find_first_of("/ ") != std::string::npos ||
-        !names.insert(method.name).second) {
-      throw InputError(where + ".name", "a unique name without spaces or slashes",
-                       "\"" + method.name + "\"");
-    }
-    if (method.kind == "fbp") {
-      if (m.contains("options"))
-        throw InputError(where + ".options", "filter/cutoff for an FBP method", "options");
-      if (m.contains("filter"))
-        method.fbp.window = ParseFbpWindow(Text(m["filter"], where + ".filter"));
-      if (m.contains("cutoff")) method.fbp.cutoff = Number(m["cutoff"], where + ".cutoff");
-      method.fbp.Validate();
-    } else {
-      if (m.contains("filter") || m.contains("cutoff"))
-        throw InputError(where, "options for a recon method", "filter/cutoff");
-      if (m.contains("options")) {
-        if (!m["options"].is_object())
-          throw InputError(where + ".options", "an object of osmo recon options",
-                           m["options"].dump());
-        method.recon_options = m["options"];
-      }
-    }
-    c.methods.push_back(method);
-  }
-  std::set<std::string> roi_names;
-  for (size_t n = 0; n < root.value("rois", Json::array()).size(); ++n) {
-    const Json& r = root["rois"][n];
-    const std::string where = path + ": rois[" + std::to_string(n) + "]";
-    if (!r.is_object()) throw InputError(where, "an object", r.dump());
-    CheckKeys(r, {"name", "center_mm", "radius_mm"}, where);
-    Roi roi;
-    roi.name = r.contains("name") ? Text(r["name"], where + ".name") : "";
-    if (roi.name.empty() || !roi_names.insert(roi.name).second)
-      throw InputError(where + ".name", "a unique name", "\"" + roi.name + "\"");
-    if (!r.contains("center_mm") || !r["center_mm"].is_array() || r["center_mm"].size() != 2) {
-      throw InputError(where + ".center_mm", "[x, y] in mm", r.value("center_mm", Json()).dump());
-    }
-    roi.x_mm = Number(r["center_mm"][0], where + ".center_mm");
-    roi.y_mm = Number(r["center_mm"][1], where + ".center_mm");
-    roi.radius_mm = r.contains("radius_mm") ? Number(r["radius_mm"], where + ".radius_mm") : 0.0;
-    if (!(roi.radius_mm > 0))
-      throw InputError(where + ".radius_mm", "a positive radius", ToText(roi.radius_mm));
-    c.rois.push_back(roi);
-  }
-  for (size_t n = 0; n < root.value("contrasts", Json::array()).size(); ++n) {
-    const Json& k = root["contrasts"][n];
-    const std::string where = path + ": contrasts[" + std::to_string(n) + "]";
-    if (!k.is_object()) throw InputError(where, "an object", k.dump());
-    CheckKeys(k, {"lesion", "background"}, where);
-    Contrast contrast{k.contains("lesion") ? Text(k["lesion"], where + ".lesion") : "",
-                      k.contains("background") ? Text(k["background"], where + ".background") : ""};
-    if (!roi_names.count(contrast.lesion))
-      throw InputError(where + ".lesion", "the name of a ROI", "\"" + contrast.lesion + "\"");
-    if (!roi_names.count(contrast.background))
-      throw InputError(where + ".background", "the name of a ROI",
-                       "\"" + contrast.background + "\"");
-    c.contrasts.push_back(contrast);
-  }
-  return c;
-}
-
-// Reproducible seed of (dose d, realisation r): SplitMix64 of the study seed and both indices.
-uint64_t ScanSeed(uint64_t seed, size_t d, int64_t r) {
-  uint64_t x = seed * 0x9E3779B97F4A7C15ull + uint64_t(d) * 1000003ull + uint64_t(r) * 7919ull + 1;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return (x ^ (x >> 31)) & 0x7FFFFFFFFFFFull;
-}
 
 std::string ScanName(size_t d, int64_t r) {
   return "dose" + std::to_string(d) + "_r" + std::to_string(r);
@@ -290,7 +64,7 @@ void Summarise(const std::vector<double>& v, double* mean, double* sd) {
 
 void RunStudy(const StudyOptions& o) {
   InstallStopHandlers();
-  const StudyConfig c = ReadConfig(o.config);
+  const StudyConfig c = ReadStudyConfig(o.config);
   const fs::path out(o.output);
   fs::create_directories(out / "scans");
   fs::create_directories(out / "images");
@@ -347,7 +121,7 @@ void RunStudy(const StudyOptions& o) {
       dose.incident_counts = c.doses[d].incident_counts;
       dose.electronic_noise_std = c.doses[d].electronic_noise_std;
       dose.bowtie_water_mm = c.bowtie_mm;
-      dose.seed = ScanSeed(c.seed, d, r);
+      dose.seed = StudyScanSeed(c.seed, d, r);
       ScanData scan = SimulateMeasurement(geometry, line_integrals, dose);
       scan.reference = *reference;
       WriteScanFile(path, scan);
