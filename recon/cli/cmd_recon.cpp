@@ -120,7 +120,8 @@ class IterationLog {
 double EffectiveRelax(const ReconOptions& o) {
   if (o.relax) return *o.relax;
   const Algorithm a = ParseAlgorithm(o.algorithm);
-  return a == Algorithm::kSqs || a == Algorithm::kOsSqs ? 0.0 : kDefaultRelax;
+  if (a == Algorithm::kSqs || a == Algorithm::kOsSqs) return 0.0;
+  return kDefaultRelax * std::pow(double(o.subsets) / 12.0, 1.5);
 }
 
 void CheckReconOptions(const ReconOptions& o) {
@@ -331,7 +332,7 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
   sub->add_option(
       "--relax", o->relax,
       "Relaxed momentum γ (0: off): denominators grow as (k+2)^c·γ·10^⌊log10 max D⌋ over "
-      "sub-iterations k (default: 1e-4 for momentum algorithms, 0 for sqs/os-sqs)");
+      "sub-iterations k (default: 1e-4·(M/12)^1.5 for momentum algorithms, 0 for sqs/os-sqs)");
   sub->add_option("--relax-power", o->relax_power, "Exponent c of the relaxation")
       ->capture_default_str();
   sub->add_flag("--ogm-last-rule", o->ogm_last_rule,

@@ -46,11 +46,13 @@ struct ReconOptions {
   RunOptions run;
 };
 
-// γ of relaxed momentum used when --relax is not given (momentum algorithms): the best value for
-// 12–24 subsets in the convergence study (docs/BENCHMARKS.md).
+// γ of relaxed momentum used when --relax is not given, for 12 subsets; other subset counts M
+// scale it by (M/12)^1.5, which follows the best γ of the convergence study (docs/BENCHMARKS.md:
+// 1e-4 at 12 subsets, 3e-4 at 24, 1e-3 at 48; relaxation only slows 1-subset runs).
 constexpr double kDefaultRelax = 1e-4;
 
-// The relaxation a run uses: --relax, else kDefaultRelax for momentum algorithms, else 0.
+// The relaxation a run uses: --relax, else kDefaultRelax·(M/12)^1.5 for momentum algorithms,
+// else 0.
 double EffectiveRelax(const ReconOptions& o);
 
 // Adds the recon options and positionals to `sub` (no callback).
