@@ -121,6 +121,14 @@ TEST(Cli, SimulateInfoFbpReconProjectEndToEnd) {
     norm += std::pow(measured.sinogram.values[size_t(n)], 2);
   }
   EXPECT_LT(std::sqrt(diff / norm), 0.05);
+  // The volume can be re-placed, but not resized.
+  ExpectError(Osmo({"project", folder + "/recon.mha", "--geometry-from", scan, "-o", folder + "/p2.h5",
+                    "--image-size", "32"}),
+              1, "--image-size: expected the volume's size 64,64,1, found 32");
+  EXPECT_EQ(Osmo({"project", folder + "/recon.mha", "--geometry-from", scan, "-o", folder + "/p3.h5",
+                  "--image-center-mm", "10,0,0"})
+                .exit_code,
+            0);
 }
 
 TEST(Cli, BadInputExitsWith1AndAClearMessage) {
