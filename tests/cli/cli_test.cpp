@@ -50,7 +50,7 @@ void ExpectError(const ProcessResult& r, int code, const std::string& fragment) 
 TEST(Cli, HelpAndVersion) {
   const ProcessResult help = Osmo({"--help"});
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* sub : {"simulate", "recon", "fbp", "project", "import", "info"}) {
+  for (const char* sub : {"simulate", "recon", "fbp", "project", "import", "info", "batch", "study"}) {
     EXPECT_NE(help.out.find(sub), std::string::npos) << sub;
     const ProcessResult sub_help = Osmo({sub, "--help"});
     EXPECT_EQ(sub_help.exit_code, 0) << sub;
