@@ -43,9 +43,10 @@ std::string Fingerprint(const ReconOptions& o, const ImageGeometry& grid, const 
     << " grid=" << grid.nx << "x" << grid.ny << "x" << grid.nz << "@" << grid.voxel_size_mm << ","
     << grid.slice_thickness_mm << " algorithm=" << o.algorithm << " subsets=" << o.subsets
     << " beta=" << beta << " delta=" << o.delta << " potential=" << o.potential
-    << " neighborhood=" << NeighborhoodFor(o, scan) << " kappa=" << o.kappa << " restart=" << o.restart
-    << " relax=" << EffectiveRelax(o) << "," << o.relax_power << " curvature=" << o.curvature
-    << " upper=" << o.upper_bound.value_or(-1) << " support=" << o.support;
+    << " neighborhood=" << NeighborhoodFor(o, scan) << " kappa=" << o.kappa
+    << " restart=" << o.restart << " relax=" << EffectiveRelax(o) << "," << o.relax_power
+    << " curvature=" << o.curvature << " upper=" << o.upper_bound.value_or(-1)
+    << " support=" << o.support;
   return f.str();
 }
 
@@ -155,6 +156,27 @@ void CheckReconOptions(const ReconOptions& o) {
     throw InputError("--resume", "a --checkpoint FILE to resume from", "none");
 }
 
+namespace {
+
+// The solver's options from the command's (names checked by CheckReconOptions).
+SolverOptions SolverOptionsFrom(const ReconOptions& o) {
+  SolverOptions s;
+  s.algorithm = ParseAlgorithm(o.algorithm);
+  s.subsets = s.algorithm == Algorithm::kSqs ? 1 : o.subsets;
+  s.iterations = o.iterations;
+  s.restart = ParseRestart(o.restart);
+  s.relax = EffectiveRelax(o);
+  s.relax_power = o.relax_power;
+  s.ogm_last_rule = o.ogm_last_rule;
+  s.curvature = ParseCurvature(o.curvature);
+  if (o.upper_bound) s.upper_bound = *o.upper_bound;
+  s.cost_every = o.cost_every;
+  s.tolerance = o.tolerance;
+  return s;
+}
+
+}  // namespace
+
 void RunRecon(const ReconOptions& o) {
   // A stop request during setup takes effect after the first iteration (with its checkpoint).
   InstallStopHandlers();
@@ -162,31 +184,10 @@ void RunRecon(const ReconOptions& o) {
   CheckReconOptions(o);
   CheckOutputLocation(o.output);
   const VolumeWriteOptions write = o.units.Resolve();
-  if (o.resume && o.checkpoint.empty())
-    throw InputError("--resume", "a --checkpoint FILE to resume from", "none");
-  SolverOptions solver_options;
-  solver_options.algorithm = ParseAlgorithm(o.algorithm);
-  solver_options.subsets = solver_options.algorithm == Algorithm::kSqs ? 1 : o.subsets;
-  solver_options.iterations = o.iterations;
-  solver_options.restart = ParseRestart(o.restart);
-  solver_options.relax = EffectiveRelax(o);
-  solver_options.relax_power = o.relax_power;
-  solver_options.ogm_last_rule = o.ogm_last_rule;
-  solver_options.curvature = ParseCurvature(o.curvature);
-  if (o.upper_bound) solver_options.upper_bound = *o.upper_bound;
-  solver_options.cost_every = o.cost_every;
-  solver_options.tolerance = o.tolerance;
+  SolverOptions solver_options = SolverOptionsFrom(o);
   RegularizerOptions reg;
   reg.potential = ParsePotential(o.potential);
   reg.delta = o.delta;
-  if (!(o.beta_relative > 0.0) || !std::isfinite(o.beta_relative)) {
-    throw InputError("--beta-relative", "a positive factor", ToText(o.beta_relative));
-  }
-  if (o.checkpoint_every < 1)
-    throw InputError("--checkpoint-every", "K ≥ 1", std::to_string(o.checkpoint_every));
-  if (o.support != "fov" && o.support != "all")
-    throw InputError("--support", "fov or all", "\"" + o.support + "\"");
-  if (o.init != "fbp" && o.init != "zero") CheckVolumeExtension(o.init);
 
   const ScanData scan = LoadScan(o.input, o.dx);
   reg.neighborhood = ParseNeighborhood(NeighborhoodFor(o, scan));
