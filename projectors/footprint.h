@@ -42,6 +42,28 @@ inline float TrapezoidCdf(float t, float t0, float t1, float t2, float t3, float
   return a * a * half_inverse_rise + b + c - c * c * half_inverse_fall;
 }
 
+// Cell weights of n trapezoids given as arrays (local coordinates, t0 ≥ 0, their half inverse
+// edge widths and amplitudes): weights[m·n + i] = amplitude_i·(G_i(m + 1) − G_i(m)) for the cells
+// m = 0 … span − 1, stored m-major so that each m is one vectorised pass. `previous` is scratch
+// of n values.
+inline void CellWeights(int64_t n, int32_t span, const float* t0, const float* t1, const float* t2,
+                        const float* t3, const float* half_inverse_rise,
+                        const float* half_inverse_fall, const float* amplitude, float* previous,
+                        float* weights) {
+  for (int64_t i = 0; i < n; ++i) previous[i] = 0.0f;  // G(0) = 0 since t0 ≥ 0
+  for (int32_t m = 0; m < span; ++m) {
+    float* w = weights + int64_t(m) * n;
+    const float boundary = float(m + 1);
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) {
+      const float next = TrapezoidCdf(boundary, t0[i], t1[i], t2[i], t3[i], half_inverse_rise[i],
+                                      half_inverse_fall[i]);
+      w[i] = amplitude[i] * (next - previous[i]);
+      previous[i] = next;
+    }
+  }
+}
+
 // A trapezoid prepared for repeated evaluation of its cumulative integral, in local coordinates.
 struct Trapezoid {
   float t0, t1, t2, t3;

@@ -117,21 +117,11 @@ bool SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column*
       first[k] = touches ? int32_t(base) : 0;
       const float z = float(0.5 * (lo + hi));
       amplitude[k] = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
-      previous[k] = 0.0f;
       span = std::max(span, touches ? int32_t(width) : 1);
     }
     col->weights.resize(size_t(span * nz));
-    for (int32_t n = 0; n < span; ++n) {
-      float* w = col->weights.data() + int64_t(n) * nz;
-      const float boundary = float(n + 1);
-#pragma omp simd
-      for (int64_t k = 0; k < nz; ++k) {
-        const float next =
-            footprint::TrapezoidCdf(boundary, t0[k], t1[k], t2[k], t3[k], rise[k], fall[k]);
-        w[k] = amplitude[k] * (next - previous[k]);
-        previous[k] = next;
-      }
-    }
+    footprint::CellWeights(nz, span, t0, t1, t2, t3, rise, fall, amplitude, previous,
+                           col->weights.data());
   }
   int32_t lowest = int32_t(nr), highest = -1;
 #pragma omp simd reduction(min : lowest) reduction(max : highest)

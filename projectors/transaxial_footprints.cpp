@@ -187,7 +187,6 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
     const float a = float(dx) * std::sqrt(ray_x * ray_x + ray_y * ray_y) /
                     std::max(std::abs(ray_x), std::abs(ray_y));
     amplitude[i] = touches ? a : 0.0f;
-    previous[i] = 0.0f;  // G(0) = 0: t0 ≥ 0 in local coordinates
   }
   int32_t row_span = 1;
   for (int64_t i = 0; i < nx; ++i) row_span = std::max(row_span, span[i]);
@@ -195,17 +194,8 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
   // 3. Weights amplitude·(G(m + 1) − G(m)) for m = 0 … span − 1, stored m-major.
   out->span = row_span;
   out->weights.resize(size_t(row_span * nx));
-  for (int32_t m = 0; m < row_span; ++m) {
-    float* w = out->weights.data() + int64_t(m) * nx;
-    const float boundary = float(m + 1);
-#pragma omp simd
-    for (int64_t i = 0; i < nx; ++i) {
-      const float next =
-          footprint::TrapezoidCdf(boundary, t0[i], t1[i], t2[i], t3[i], rise[i], fall[i]);
-      w[i] = amplitude[i] * (next - previous[i]);
-      previous[i] = next;
-    }
-  }
+  footprint::CellWeights(nx, row_span, t0, t1, t2, t3, rise, fall, amplitude, previous,
+                         out->weights.data());
 
   if (!with_depths_) return;
   // 4. Cone beam: axial magnifications (rows per mm of z) and the polar amplitude term.
