@@ -183,11 +183,11 @@ void OsSolver::SubIteration(SolverState& s, const ViewList& views, bool last,
   problem_.DataGradient(point, views, scale, gradient_);
   problem_.regularizer().AddGradient(point, gradient_);
   const float* den = denominator_.data();
-  Image huber_denominator;
   if (options_.curvature == CurvatureRule::kHuber) {
-    huber_denominator = data_curvature_;
-    problem_.regularizer().AddHuberCurvature(point, huber_denominator);
-    den = huber_denominator.data();
+    huber_denominator_.values = data_curvature_.values;  // reuses the buffer: no allocation
+    huber_denominator_.geometry = data_curvature_.geometry;
+    problem_.regularizer().AddHuberCurvature(point, huber_denominator_);
+    den = huber_denominator_.data();
   }
   const float shift = float(RelaxationShift(s.subiteration));
   const float lower = float(std::max(options_.lower_bound, -1e30));

@@ -130,6 +130,7 @@ class OsSolver {
   std::vector<ViewList> subsets_;
   double relax_lambda_ = 0.0;
   mutable Image gradient_;
+  mutable Image huber_denominator_;  // D_L + Huber's curvature at the iterate (os-sqs option)
 };
 
 }  // namespace osmo

@@ -127,21 +127,12 @@ TEST(Batch, KilledBatchResumesToTheUninterruptedOutputs) {
   Write(reference + "/m.json", manifest);
   ASSERT_EQ(Osmo({"batch", reference + "/m.json", "--jobs", "2", "--threads", "1"}).exit_code, 0);
 
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int null = open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    dup2(null, 2);
-    execl(OSMO_BINARY, OSMO_BINARY, "batch", (folder + "/m.json").c_str(), "--jobs", "2",
-          "--threads", "1", "--checkpoint-every", "20", static_cast<char*>(nullptr));
-    _exit(127);
-  }
+  const pid_t pid = testing::StartProcess(
+      OSMO_BINARY,
+      {"batch", folder + "/m.json", "--jobs", "2", "--threads", "1", "--checkpoint-every", "20"});
   sleep(2);
   kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_EQ(testing::WaitForExit(pid), 130);
   const Json first = ReadJson(folder + "/m.summary.json");
   int finished = 0;
   for (const Json& job : first["jobs"]) {

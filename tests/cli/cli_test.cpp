@@ -50,7 +50,8 @@ void ExpectError(const ProcessResult& r, int code, const std::string& fragment) 
 TEST(Cli, HelpAndVersion) {
   const ProcessResult help = Osmo({"--help"});
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* sub : {"simulate", "recon", "fbp", "project", "import", "info", "batch", "study"}) {
+  for (const char* sub :
+       {"simulate", "recon", "fbp", "project", "import", "info", "batch", "study"}) {
     EXPECT_NE(help.out.find(sub), std::string::npos) << sub;
     const ProcessResult sub_help = Osmo({sub, "--help"});
     EXPECT_EQ(sub_help.exit_code, 0) << sub;
@@ -122,11 +123,11 @@ TEST(Cli, SimulateInfoFbpReconProjectEndToEnd) {
   }
   EXPECT_LT(std::sqrt(diff / norm), 0.05);
   // The volume can be re-placed, but not resized.
-  ExpectError(Osmo({"project", folder + "/recon.mha", "--geometry-from", scan, "-o", folder + "/p2.h5",
-                    "--image-size", "32"}),
+  ExpectError(Osmo({"project", folder + "/recon.mha", "--geometry-from", scan, "-o",
+                    folder + "/p2.h5", "--image-size", "32"}),
               1, "--image-size: expected the volume's size 64,64,1, found 32");
-  EXPECT_EQ(Osmo({"project", folder + "/recon.mha", "--geometry-from", scan, "-o", folder + "/p3.h5",
-                  "--image-center-mm", "10,0,0"})
+  EXPECT_EQ(Osmo({"project", folder + "/recon.mha", "--geometry-from", scan, "-o",
+                  folder + "/p3.h5", "--image-center-mm", "10,0,0"})
                 .exit_code,
             0);
 }
@@ -137,10 +138,10 @@ TEST(Cli, ReconstructionsDoNotDependOnTheThreadCount) {
   const std::string folder = Folder();
   const std::string scan = SimulateSmall(folder);
   for (const char* threads : {"1", "2", "3"}) {
-    const ProcessResult r = Osmo({"recon", scan, "-o", folder + "/t" + std::string(threads) + ".mha",
-                                  "--image-size", "64", "--subsets", "6", "--iterations", "5",
-                                  "--restart", "gradient", "--cost-every", "1", "--threads", threads,
-                                  "--log", folder + "/t" + std::string(threads) + ".jsonl"});
+    const ProcessResult r =
+        Osmo({"recon", scan, "-o", folder + "/t" + std::string(threads) + ".mha", "--image-size",
+              "64", "--subsets", "6", "--iterations", "5", "--restart", "gradient", "--cost-every",
+              "1", "--threads", threads, "--log", folder + "/t" + std::string(threads) + ".jsonl"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   const Image one = ReadVolume(folder + "/t1.mha");
@@ -215,23 +216,13 @@ TEST(Cli, SigintStopsAfterAnIterationWithACheckpoint) {
   const std::string folder = Folder();
   const std::string scan = SimulateSmall(folder);
   const std::string checkpoint = folder + "/state.h5";
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int null = open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    dup2(null, 2);
-    execl(OSMO_BINARY, OSMO_BINARY, "recon", scan.c_str(), "-o", (folder + "/x.mha").c_str(),
-          "--image-size", "64", "--iterations", "100000", "--checkpoint", checkpoint.c_str(),
-          "--checkpoint-every", "1000000", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  // Wait until the run is iterating (its log would be overkill: give it a second), then stop it.
+  const pid_t pid = testing::StartProcess(
+      OSMO_BINARY, {"recon", scan, "-o", folder + "/x.mha", "--image-size", "64", "--iterations",
+                    "100000", "--checkpoint", checkpoint, "--checkpoint-every", "1000000"});
+  // Let the run start iterating, then stop it: it finishes the iteration, checkpoints, exits 130.
   sleep(2);
   kill(pid, SIGINT);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130);
+  EXPECT_EQ(testing::WaitForExit(pid), 130);
   EXPECT_TRUE(fs::exists(checkpoint));
   EXPECT_FALSE(fs::exists(folder + "/x.mha"));
 }

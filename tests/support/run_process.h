@@ -26,12 +26,11 @@ inline std::string ReadWholeFile(const std::string& path) {
   return s.str();
 }
 
-// Runs `program args…`, waits, returns the exit code (128 + signal if killed) and the output.
-inline ProcessResult RunProcess(const std::string& program, const std::vector<std::string>& args) {
-  static int counter = 0;
-  const std::string base =
-      "/tmp/osmo_process_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
-  const std::string out_path = base + ".out", err_path = base + ".err";
+// Starts `program args…` in a child process with stdout and stderr sent to the given files;
+// returns its pid.
+inline pid_t StartProcess(const std::string& program, const std::vector<std::string>& args,
+                          const std::string& out_path = "/dev/null",
+                          const std::string& err_path = "/dev/null") {
   const pid_t pid = fork();
   if (pid == 0) {
     const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -45,10 +44,24 @@ inline ProcessResult RunProcess(const std::string& program, const std::vector<st
     execv(program.c_str(), argv.data());
     _exit(127);
   }
+  return pid;
+}
+
+// Waits for a child; its exit code, or 128 + the signal that killed it.
+inline int WaitForExit(pid_t pid) {
   int status = 0;
   waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Runs `program args…`, waits, returns the exit code (128 + signal if killed) and the output.
+inline ProcessResult RunProcess(const std::string& program, const std::vector<std::string>& args) {
+  static int counter = 0;
+  const std::string base =
+      "/tmp/osmo_process_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+  const std::string out_path = base + ".out", err_path = base + ".err";
   ProcessResult result;
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.exit_code = WaitForExit(StartProcess(program, args, out_path, err_path));
   result.out = ReadWholeFile(out_path);
   result.err = ReadWholeFile(err_path);
   unlink(out_path.c_str());
