@@ -65,24 +65,27 @@ struct ThoraxShape {
 // osmo's thorax phantom (mm, HU): fat-covered body 400 × 260 mm, muscle, two lungs, heart,
 // aorta, spine, sternum, four ribs, three low-contrast heart lesions (+5, +10, +20 HU) and a
 // lung nodule. z columns are used by the 3D version only (c = 0 means "long": 400 mm).
+// Axes are the patient's LPS axes, as ITK and DICOM viewers read osmo's volumes: +x towards the
+// patient's left, +y posterior (spine at +y, sternum at −y), +z superior; so the phantom opens
+// the right way up (anterior at the top, patient's right on the viewer's left).
 constexpr ThoraxShape kThorax[] = {
-    {0, 0, 0, 200, 130, 0, 0, -100, -1000},   // body, subcutaneous fat
-    {0, -5, 0, 188, 118, 0, 0, 40, -100},     // muscle and soft tissue
-    {-100, 0, 10, 62, 85, 150, 8, -850, 40},  // right lung
-    {100, 0, 10, 62, 85, 150, -8, -850, 40},  // left lung
-    {0, 25, 0, 36, 32, 60, 30, 55, 40},       // heart
-    {-22, -52, 0, 11, 11, 0, 0, 50, 40},      // descending aorta
-    {0, -78, 0, 20, 17, 0, 0, 400, 40},       // vertebral body
-    {0, -106, 0, 7, 10, 0, 0, 700, 40},       // vertebral arch
-    {0, 104, 0, 14, 6, 0, 0, 600, 40},        // sternum
-    {-70, 94, 0, 6, 4, 0, 20, 900, 40},       // ribs
-    {70, 94, 0, 6, 4, 0, -20, 900, 40},
-    {-150, -70, 0, 5, 5, 0, 0, 900, 40},
-    {150, -70, 0, 5, 5, 0, 0, 900, 40},
-    {-15, 22, 0, 8, 8, 8, 0, 60, 55},  // low-contrast lesions: +5, +10, +20 HU
-    {15, 22, 8, 6, 6, 6, 0, 65, 55},
-    {0, 42, -6, 4, 4, 4, 0, 75, 55},
-    {-95, 30, 12, 6, 6, 6, 0, 0, -850},  // lung nodule
+    {0, 0, 0, 200, 130, 0, 0, -100, -1000},    // body, subcutaneous fat
+    {0, 5, 0, 188, 118, 0, 0, 40, -100},       // muscle and soft tissue
+    {-100, 0, 10, 62, 85, 150, -8, -850, 40},  // right lung
+    {100, 0, 10, 62, 85, 150, 8, -850, 40},    // left lung
+    {0, -25, 0, 36, 32, 60, -30, 55, 40},      // heart
+    {22, 52, 0, 11, 11, 0, 0, 50, 40},         // descending aorta (left of the spine)
+    {0, 78, 0, 20, 17, 0, 0, 400, 40},         // vertebral body
+    {0, 106, 0, 7, 10, 0, 0, 700, 40},         // vertebral arch
+    {0, -104, 0, 14, 6, 0, 0, 600, 40},        // sternum
+    {-70, -94, 0, 6, 4, 0, -20, 900, 40},      // ribs
+    {70, -94, 0, 6, 4, 0, 20, 900, 40},
+    {-150, 70, 0, 5, 5, 0, 0, 900, 40},
+    {150, 70, 0, 5, 5, 0, 0, 900, 40},
+    {-15, -22, 0, 8, 8, 8, 0, 60, 55},  // low-contrast lesions: +5, +10, +20 HU
+    {15, -22, 8, 6, 6, 6, 0, 65, 55},
+    {0, -42, -6, 4, 4, 4, 0, 75, 55},
+    {-95, -30, 12, 6, 6, 6, 0, 0, -850},  // lung nodule
 };
 
 Phantom Thorax(bool is_3d) {

@@ -3,7 +3,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "recon/fbp.h"
 
+#include <omp.h>
+
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <numeric>
@@ -125,7 +128,8 @@ double ParkerWeight(double beta, double gamma, double half_fan) {
 }
 
 Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
-                             const ImageGeometry& grid, const FbpOptions& options) {
+                             const ImageGeometry& grid, const FbpOptions& options,
+                             const FbpProgress& progress) {
   options.Validate();
   scan.ValidateWithImage(grid, "fbp");
   if (sinogram.n_views != scan.NumViews() || sinogram.n_rows != scan.n_rows ||
@@ -208,6 +212,7 @@ Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
   const double channel_origin = 0.5 * double(nc - 1) - scan.channel_offset;
   const double row_origin = 0.5 * double(nr - 1) - scan.row_offset;
   const float channel_max = float(nc), row_max = float(nr), below = -1.0f;
+  std::atomic<int64_t> rows_done{0};
 #pragma omp parallel
   {
     std::vector<float> channel(static_cast<size_t>(nx)), weight(static_cast<size_t>(nx)),
@@ -308,8 +313,12 @@ Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
           }
         }
       }
+      // Progress from the master thread only (the callback need not be thread-safe).
+      const int64_t finished = rows_done.fetch_add(1) + 1;
+      if (progress && omp_get_thread_num() == 0) progress(finished, ny);
     }
   }
+  if (progress) progress(ny, ny);
   return image;
 }
 

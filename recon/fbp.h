@@ -3,6 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -46,7 +47,11 @@ double ParkerWeight(double beta_rel, double gamma, double half_fan);
 // least twice the channel count; backprojection is voxel-driven with linear interpolation,
 // threaded over image rows (thread-count independent). Slice stacks reconstruct slice k from
 // the rows at z_k (linear interpolation between rows).
+// `progress`, when given, is called from one thread (never concurrently) with the number of image
+// rows backprojected so far and the total; it must not throw.
+using FbpProgress = std::function<void(int64_t rows_done, int64_t rows_total)>;
 Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
-                             const ImageGeometry& grid, const FbpOptions& options = {});
+                             const ImageGeometry& grid, const FbpOptions& options = {},
+                             const FbpProgress& progress = {});
 
 }  // namespace osmo

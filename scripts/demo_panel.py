@@ -37,8 +37,9 @@ def main(scan, fbp_path, recon_path, log_path, out_path):
     panels = [("truth", truth), (f"FBP (Hann), {rmsd(fbp):.1f} HU RMSD", fbp[0]),
               (f"OS-OGM2, 12 subsets × {log[-1]['iteration']}, {rmsd(recon):.1f} HU RMSD", recon[0])]
     for axis, (title, image) in zip(axes, panels):
-        axis.imshow(to_hu(image), cmap="gray", vmin=-200, vmax=200, origin="lower",
-                    extent=[x[0], x[-1], y[0], y[-1]])
+        # Radiological display of osmo's LPS axes: y (posterior) down, x (patient left) right.
+        axis.imshow(to_hu(image), cmap="gray", vmin=-200, vmax=200, origin="upper",
+                    extent=[x[0], x[-1], y[-1], y[0]])
         axis.set_title(title)
         axis.set_xlabel("x (mm)")
     axes[0].set_ylabel("y (mm)")

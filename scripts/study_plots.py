@@ -63,11 +63,11 @@ def main(folder):
     for d, dose in enumerate(config["doses"]):
         counts = dose if isinstance(dose, (int, float)) else dose["incident_counts"]
         fig, axes = plt.subplots(1, len(methods) + 1, figsize=(4 * (len(methods) + 1), 4))
-        axes[0].imshow(to_hu(truth[k], mu_water), cmap="gray", vmin=window[0], vmax=window[1], origin="lower")
+        axes[0].imshow(to_hu(truth[k], mu_water), cmap="gray", vmin=window[0], vmax=window[1], origin="upper")
         axes[0].set_title("truth")
         for ax, method in zip(axes[1:], methods):
             image = read_mha(os.path.join(folder, "images", method, f"dose{d}_r0.mha"))[0]
-            ax.imshow(to_hu(image[k], mu_water), cmap="gray", vmin=window[0], vmax=window[1], origin="lower")
+            ax.imshow(to_hu(image[k], mu_water), cmap="gray", vmin=window[0], vmax=window[1], origin="upper")
             ax.set_title(method)
         for ax in axes:
             ax.set_xticks([])

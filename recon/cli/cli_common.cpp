@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <sstream>
 
@@ -139,6 +140,10 @@ void RunOptions::Add(CLI::App* app) {
 void RunOptions::Apply() const {
   if (threads < 0)
     throw InputError("--threads", "a count ≥ 1 (0: all cores)", std::to_string(threads));
+  if (threads > kMaxThreads) {
+    throw InputError("--threads", "at most " + std::to_string(kMaxThreads) + " threads",
+                     std::to_string(threads));
+  }
   if (threads > 0) omp_set_num_threads(threads);
 }
 
@@ -150,6 +155,15 @@ ScanData LoadScan(const std::string& path, const DxchangeCliOptions& dx) {
                      "an osmo scan file");
   }
   return ReadScanFile(path);
+}
+
+Image ReadMuVolume(const std::string& path) {
+  VolumeFile file = ReadVolumeFile(path);
+  if (!file.units_recorded) {
+    std::cerr << "osmo: warning: " << path
+              << " records no units; its values are taken as μ in 1/mm\n";
+  }
+  return std::move(file.image);
 }
 
 Sinogram WeightsOf(const ScanData& scan, bool verbose) {
@@ -169,22 +183,72 @@ Sinogram WeightsOf(const ScanData& scan, bool verbose) {
   return Sinogram(scan.geometry, 1.0f);
 }
 
-Progress::Progress(std::string label)
+ProgressMode ParseProgressMode(const std::string& text) {
+  if (text == "auto") return ProgressMode::kAuto;
+  if (text == "bar") return ProgressMode::kBar;
+  if (text == "lines") return ProgressMode::kLines;
+  if (text == "off") return ProgressMode::kOff;
+  throw InputError("--progress", "auto, bar, lines or off", "\"" + text + "\"");
+}
+
+void ProgressOptions::Add(CLI::App* app) {
+  app->add_option("--progress", mode,
+                  "Progress on stderr: auto (a bar on a terminal, else a line every ~10 s), bar, "
+                  "lines or off")
+      ->check(CLI::IsMember({"auto", "bar", "lines", "off"}))
+      ->capture_default_str();
+}
+
+ProgressMode ProgressOptions::Resolve() const { return ParseProgressMode(mode); }
+
+double ProgressLineIntervalS() {
+  const char* text = std::getenv("OSMO_PROGRESS_INTERVAL_S");
+  if (text == nullptr) return 10.0;
+  char* end = nullptr;
+  const double value = std::strtod(text, &end);
+  return end != text && value >= 0.0 && std::isfinite(value) ? value : 10.0;
+}
+
+Progress::Progress(std::string label, ProgressMode mode)
     : label_(std::move(label)),
-      enabled_(isatty(STDERR_FILENO) != 0),
-      start_(std::chrono::steady_clock::now()) {}
+      mode_(mode),
+      interval_s_(ProgressLineIntervalS()),
+      start_(std::chrono::steady_clock::now()),
+      last_line_(start_) {
+  if (mode_ == ProgressMode::kAuto)
+    mode_ = isatty(STDERR_FILENO) != 0 ? ProgressMode::kBar : ProgressMode::kLines;
+}
 
 void Progress::Update(int64_t step, int64_t total, const std::string& text) {
-  if (!enabled_) return;
-  const double elapsed =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  if (mode_ == ProgressMode::kOff) return;
+  const auto now = std::chrono::steady_clock::now();
+  const double elapsed = std::chrono::duration<double>(now - start_).count();
   const double eta = step > 0 ? elapsed * double(total - step) / double(step) : 0.0;
-  std::cerr << "\r\033[K" << label_ << ": " << step << "/" << total << "  " << text << "  "
-            << int(elapsed) << " s elapsed, ~" << int(eta + 0.5) << " s left" << std::flush;
+  std::ostringstream line;
+  line << label_ << ": " << step << "/" << total << (text.empty() ? "" : "  " + text) << "  "
+       << int(elapsed) << " s elapsed, ~" << int(eta + 0.5) << " s left";
+  if (mode_ == ProgressMode::kBar) {
+    std::cerr << "\r\033[K" << line.str() << std::flush;
+    return;
+  }
+  const bool due = !printed_any_ || step >= total ||
+                   std::chrono::duration<double>(now - last_line_).count() >= interval_s_;
+  if (!due) {
+    pending_ = line.str();
+    return;
+  }
+  std::cerr << line.str() << "\n" << std::flush;
+  printed_any_ = true;
+  last_line_ = now;
+  pending_.clear();
 }
 
 void Progress::Finish() {
-  if (enabled_) std::cerr << "\r\033[K" << std::flush;
+  if (mode_ == ProgressMode::kBar) std::cerr << "\r\033[K" << std::flush;
+  if (mode_ == ProgressMode::kLines && !pending_.empty()) {
+    std::cerr << pending_ << "\n" << std::flush;
+    pending_.clear();
+  }
 }
 
 void Note(bool verbose, const std::string& text) {

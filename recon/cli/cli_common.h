@@ -49,6 +49,10 @@ struct UnitsOptions {
   VolumeWriteOptions Resolve() const;
 };
 
+// The most OpenMP threads osmo accepts (--threads); larger counts are refused, not passed to the
+// OpenMP runtime (which crashes on absurd counts).
+constexpr int kMaxThreads = 1024;
+
 // --threads N (default: all cores) and -v/--verbose.
 struct RunOptions {
   int threads = 0;
@@ -61,21 +65,45 @@ struct RunOptions {
 // An osmo scan file, or a DXchange file imported on the fly with `dx`.
 ScanData LoadScan(const std::string& path, const DxchangeCliOptions& dx);
 
+// A volume in μ (1/mm) for a role where units matter (--init, --reference, projection): warns on
+// stderr when the file records no units (its values are then taken as μ).
+Image ReadMuVolume(const std::string& path);
+
 // Statistical weights for a scan: /weights, else from /counts (z²/(z + σ²)), else all 1.
 Sinogram WeightsOf(const ScanData& scan, bool verbose);
 
-// Progress on a terminal (stderr), silent otherwise.
+// How long work reports progress on stderr: kBar redraws one line (a terminal), kLines prints a
+// plain line at the first update, then every `line_interval_s` and at the end (log files, Slurm),
+// kAuto picks kBar on a terminal and kLines otherwise, kOff prints nothing.
+enum class ProgressMode { kAuto, kBar, kLines, kOff };
+ProgressMode ParseProgressMode(const std::string& text);
+
+// --progress auto|bar|lines|off.
+struct ProgressOptions {
+  std::string mode = "auto";
+  void Add(CLI::App* app);
+  ProgressMode Resolve() const;
+};
+
+// Seconds between progress lines in kLines mode (OSMO_PROGRESS_INTERVAL_S overrides, for tests).
+double ProgressLineIntervalS();
+
 class Progress {
  public:
-  explicit Progress(std::string label);
-  // Shows "label: step/total  text  ETA".
+  explicit Progress(std::string label, ProgressMode mode = ProgressMode::kAuto);
+  // Shows "label: step/total  text  elapsed, time left".
   void Update(int64_t step, int64_t total, const std::string& text);
+  // Clears the bar (kBar); in kLines mode prints the last update if it was not printed yet.
   void Finish();
+  bool IsBar() const { return mode_ == ProgressMode::kBar; }
 
  private:
   std::string label_;
-  bool enabled_;
-  std::chrono::steady_clock::time_point start_;
+  ProgressMode mode_;
+  double interval_s_;
+  std::chrono::steady_clock::time_point start_, last_line_;
+  bool printed_any_ = false;
+  std::string pending_;  // the last update not yet printed as a line
 };
 
 // Message to stderr when verbose.

@@ -20,7 +20,11 @@ struct FbpCliOptions {
   DxchangeCliOptions dx;
   UnitsOptions units;
   RunOptions run;
+  ProgressOptions progress;
 };
+
+// With --progress auto, FBPs shorter than this (voxel-views, ~2 s on one core) show no progress.
+constexpr double kLargeFbpVoxelViews = 2e9;
 
 void RunFbp(const FbpCliOptions& o) {
   o.run.Apply();
@@ -34,7 +38,17 @@ void RunFbp(const FbpCliOptions& o) {
   Note(o.run.verbose, "FBP on " + std::to_string(grid.nx) + "×" + std::to_string(grid.ny) + "×" +
                           std::to_string(grid.nz) + " voxels of " + ToText(grid.voxel_size_mm) +
                           " mm");
-  const Image image = FilteredBackprojection(scan.geometry, scan.sinogram, grid, fbp);
+  ProgressMode mode = o.progress.Resolve();
+  if (mode == ProgressMode::kAuto &&
+      double(grid.NumVoxels()) * double(scan.geometry.NumViews()) < kLargeFbpVoxelViews) {
+    mode = ProgressMode::kOff;
+  }
+  Progress progress("osmo fbp", mode);
+  const Image image = FilteredBackprojection(scan.geometry, scan.sinogram, grid, fbp,
+                                             [&](int64_t rows_done, int64_t rows_total) {
+                                               progress.Update(rows_done, rows_total, "image rows");
+                                             });
+  progress.Finish();
   WriteVolume(o.output, image, write);
   Note(o.run.verbose, "wrote " + o.output);
 }
@@ -57,6 +71,7 @@ void RegisterFbp(CLI::App& app) {
   o->units.Add(sub);
   o->dx.Add(sub);
   o->run.Add(sub);
+  o->progress.Add(sub);
   sub->callback([o] { RunFbp(*o); });
 }
 

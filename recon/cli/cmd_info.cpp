@@ -78,12 +78,19 @@ void RunInfo(const InfoOptions& o) {
     PrintScan(o.path, dxchange ? LoadScan(o.path, {}) : ReadScanFile(o.path), dxchange);
     return;
   }
-  const Image image = ReadVolume(o.path);
+  const VolumeFile file = ReadVolumeFile(o.path);
+  const Image& image = file.image;
   const ImageGeometry& g = image.geometry;
   std::cout << o.path << ": volume\n  size          " << g.nx << " × " << g.ny << " × " << g.nz
             << " voxels\n  spacing       " << g.voxel_size_mm << ", " << g.voxel_size_mm << ", "
             << g.slice_thickness_mm << " mm\n  origin        " << g.X(0) << ", " << g.Y(0) << ", "
-            << g.Z(0) << " mm (centre of voxel 0,0,0)\n";
+            << g.Z(0) << " mm (centre of voxel 0,0,0)\n"
+            << "  axes          +x → patient left, +y → posterior, +z → superior (LPS, as ITK "
+               "and DICOM; docs/FORMATS.md)\n"
+            << "  units         "
+            << (file.units_recorded ? "recorded in the file (values shown as μ)"
+                                    : "not recorded (values taken as μ in 1/mm)")
+            << "\n";
   PrintRange("values (μ)", image.values);
 }
 

@@ -24,7 +24,7 @@ struct ProjectOptions {
 void RunProject(const ProjectOptions& o) {
   o.run.Apply();
   CheckOutputLocation(o.output);
-  Image image = ReadVolume(o.volume);
+  Image image = ReadMuVolume(o.volume);
   ScanData scan;
   scan.geometry = ReadScanGeometry(o.geometry_from);
   // The volume's own grid unless overridden: --voxel-size-mm and --image-center-mm re-place it
@@ -32,21 +32,23 @@ void RunProject(const ProjectOptions& o) {
   if (!o.grid.size.empty() || !o.grid.voxel.empty() || !o.grid.center.empty()) {
     GridOptions grid = o.grid;
     if (grid.size.empty()) {
-      grid.size = std::to_string(image.geometry.nx) + "," + std::to_string(image.geometry.ny) + "," +
-                  std::to_string(image.geometry.nz);
+      grid.size = std::to_string(image.geometry.nx) + "," + std::to_string(image.geometry.ny) +
+                  "," + std::to_string(image.geometry.nz);
     }
     if (grid.voxel.empty()) {
-      grid.voxel = ToText(image.geometry.voxel_size_mm) + "," + ToText(image.geometry.slice_thickness_mm);
+      grid.voxel =
+          ToText(image.geometry.voxel_size_mm) + "," + ToText(image.geometry.slice_thickness_mm);
     }
     if (grid.center.empty()) {
-      grid.center = ToText(image.geometry.center_mm[0]) + "," + ToText(image.geometry.center_mm[1]) + "," +
-                    ToText(image.geometry.center_mm[2]);
+      grid.center = ToText(image.geometry.center_mm[0]) + "," +
+                    ToText(image.geometry.center_mm[1]) + "," + ToText(image.geometry.center_mm[2]);
     }
     const ImageGeometry g = grid.Resolve(scan.geometry);
     if (g.nx != image.geometry.nx || g.ny != image.geometry.ny || g.nz != image.geometry.nz) {
       throw InputError("--image-size",
                        "the volume's size " + std::to_string(image.geometry.nx) + "," +
-                           std::to_string(image.geometry.ny) + "," + std::to_string(image.geometry.nz),
+                           std::to_string(image.geometry.ny) + "," +
+                           std::to_string(image.geometry.nz),
                        o.grid.size);
     }
     image.geometry = g;

@@ -64,7 +64,7 @@ std::optional<Image> LoadReference(const ReconOptions& o, const ScanData& scan,
       if (!reference)
         throw InputError(o.reference + ": /reference", "a reference image", "nothing");
     } else {
-      reference = ReadVolume(o.reference);
+      reference = ReadMuVolume(o.reference);
     }
   } else if (scan.reference) {
     source = o.input + " /reference";
@@ -248,7 +248,7 @@ void RunRecon(const ReconOptions& o) {
       Note(o.run.verbose, "initial image: FBP (hann)");
       x0 = FilteredBackprojection(scan.geometry, scan.sinogram, grid, {});
     } else if (o.init != "zero") {
-      x0 = ReadVolume(o.init);
+      x0 = ReadMuVolume(o.init);
       if (!(x0.geometry.nx == grid.nx && x0.geometry.ny == grid.ny && x0.geometry.nz == grid.nz)) {
         throw InputError(o.init, "an initial image on the reconstruction grid", "another size");
       }
@@ -265,7 +265,7 @@ void RunRecon(const ReconOptions& o) {
     if (reference) first.rmsd_hu = RmsdHu(state.x, *reference, rmsd_mask, write.mu_water_per_mm);
     log.Write(first);
   }
-  Progress progress("osmo recon");
+  Progress progress("osmo recon", o.progress.Resolve());
   std::optional<double> last_rmsd;
   const SolverSummary summary = solver.Run(
       state,
@@ -275,7 +275,7 @@ void RunRecon(const ReconOptions& o) {
         std::string text = r.cost ? "cost " + ToText(*r.cost) : "";
         if (r.rmsd_hu) text += "  RMSD " + ToText(*r.rmsd_hu) + " HU";
         progress.Update(r.iteration, o.iterations, text);
-        if (o.run.verbose) {
+        if (o.run.verbose && progress.IsBar()) {
           progress.Finish();
           Note(true, "iteration " + std::to_string(r.iteration) + " " + ToText(r.time_s) + " s " +
                          text + (r.restarted ? " (restart)" : ""));
@@ -366,6 +366,7 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
   o->units.Add(sub);
   o->dx.Add(sub);
   o->run.Add(sub);
+  o->progress.Add(sub);
 }
 
 void RegisterRecon(CLI::App& app) {

@@ -44,6 +44,7 @@ struct ReconOptions {
   DxchangeCliOptions dx;
   UnitsOptions units;
   RunOptions run;
+  ProgressOptions progress;
 };
 
 // γ of relaxed momentum used when --relax is not given, for 12 subsets; other subset counts M

@@ -88,13 +88,19 @@ std::optional<double> PixelSizeFromFile(hid_t file, const std::string& path) {
     if (h5::HasAttribute(dataset.get(), "units")) {
       units = h5::ReadStringAttribute(dataset.get(), "units", path + ": " + name);
     }
-    double scale = 1e-3;
+    double scale = 0.0;  // mm per unit
     if (units == "m")
       scale = 1e3;
     else if (units == "mm")
       scale = 1.0;
+    else if (units == "um" || units == "micron" || units == "microns" || units == "\u00b5m" ||
+             units == "\u03bcm")  // micro sign or Greek mu, UTF-8
+      scale = 1e-3;
     else if (units == "nm")
       scale = 1e-6;
+    else
+      throw InputError(path + ": " + name + " attribute units", "m, mm, um (µm, micron) or nm",
+                       "\"" + units + "\"");
     if (value > 0 && std::isfinite(value)) return value * scale;
   }
   return std::nullopt;

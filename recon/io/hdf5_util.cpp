@@ -152,36 +152,51 @@ hssize_t AttributeElements(hid_t attribute) {
 
 }  // namespace
 
+// Strings come in many storages: h5py writes variable-length UTF-8 by default, MATLAB and the
+// C API fixed-length ASCII (null- or space-padded), NumPy byte strings fixed-length without a
+// terminator. The memory type copies the file type's character set (HDF5 converts no character
+// sets) and storage, so every variant reads; a one-element array counts as a scalar.
 std::string ReadStringAttribute(hid_t object, const std::string& name, const std::string& where) {
   Handle attr = OpenAttribute(object, name, where, "a string");
   Handle type(H5Aget_type(attr.get()), H5Tclose);
+  const std::string what = where + " attribute " + name;
   if (H5Tget_class(type.get()) != H5T_STRING) {
-    throw InputError(where + " attribute " + name, "a string", ClassName(H5Tget_class(type.get())));
+    throw InputError(what, "a string", ClassName(H5Tget_class(type.get())));
   }
-  if (AttributeElements(attr.get()) != 1) {
-    throw InputError(where + " attribute " + name, "a single string", "an array");
+  const hssize_t elements = AttributeElements(attr.get());
+  if (elements != 1) {
+    throw InputError(what, "a single string", "an array of " + std::to_string(elements));
   }
+  const H5T_cset_t cset = H5Tget_cset(type.get());
+  Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
+  if (cset >= 0) H5Tset_cset(mem.get(), cset);
+  std::string value;
   if (H5Tis_variable_str(type.get()) > 0) {
-    Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mem.get(), H5T_VARIABLE);
     char* text = nullptr;
-    if (H5Aread(attr.get(), mem.get(), &text) < 0 || text == nullptr) {
-      throw InputError(where + " attribute " + name, "a readable string", "unreadable data");
+    if (H5Aread(attr.get(), mem.get(), &text) < 0) {
+      throw InputError(what, "a readable string", "unreadable string data");
     }
-    std::string value(text);
-    H5free_memory(text);
-    return value;
+    if (text != nullptr) {
+      value = text;
+      H5free_memory(text);
+    }
+  } else {
+    const size_t size = H5Tget_size(type.get());
+    if (size == 0 || size > (size_t(1) << 20)) {
+      throw InputError(what, "a string of at most 1 MiB", std::to_string(size) + " bytes");
+    }
+    std::string buffer(size + 1, '\0');
+    H5Tset_size(mem.get(), size + 1);
+    H5Tset_strpad(mem.get(), H5T_STR_NULLTERM);
+    if (H5Aread(attr.get(), mem.get(), buffer.data()) < 0) {
+      throw InputError(what, "a readable string", "unreadable string data");
+    }
+    value.assign(buffer.c_str());
   }
-  const size_t size = H5Tget_size(type.get());
-  std::string buffer(size + 1, '\0');
-  Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(mem.get(), size + 1);
-  if (H5Aread(attr.get(), mem.get(), buffer.data()) < 0) {
-    throw InputError(where + " attribute " + name, "a readable string", "unreadable data");
-  }
-  buffer.resize(std::char_traits<char>::length(buffer.c_str()));
-  while (!buffer.empty() && buffer.back() == ' ') buffer.pop_back();
-  return buffer;
+  // Space padding (Fortran, MATLAB char arrays) and stray terminators are not part of the value.
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\0')) value.pop_back();
+  return value;
 }
 
 std::vector<double> ReadNumberArrayAttribute(hid_t object, const std::string& name,

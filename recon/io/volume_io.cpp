@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
+#include <sstream>
 
 #include "projectors/error.h"
 #include "recon/io/atomic_output.h"
@@ -87,6 +89,12 @@ void WriteVolume(const std::string& path, const Image& image, const VolumeWriteO
   itk::EncapsulateMetaData<std::string>(dictionary, "osmo_units", hu ? "hu" : "mu_per_mm");
   itk::EncapsulateMetaData<std::string>(dictionary, "osmo_mu_water_per_mm",
                                         ToText(options.mu_water_per_mm));
+  // NIfTI keeps no free keys, and ITK 5.2 writes only its 24-byte aux_file field from the
+  // dictionary: "osmo:hu:<μ_water>" or "osmo:mu_per_mm" (μ_water with 9 significant digits).
+  char water_text[32];
+  std::snprintf(water_text, sizeof water_text, "%.9g", options.mu_water_per_mm);
+  itk::EncapsulateMetaData<std::string>(
+      dictionary, "aux_file", hu ? std::string("osmo:hu:") + water_text : "osmo:mu_per_mm");
   WriteAtomically(path, [&](const std::string& temporary) {
     auto writer = itk::ImageFileWriter<ItkVolume>::New();
     writer->SetFileName(temporary);
@@ -101,7 +109,33 @@ void WriteVolume(const std::string& path, const Image& image, const VolumeWriteO
   });
 }
 
-Image ReadVolume(const std::string& path) {
+namespace {
+
+struct RecordedUnits {
+  std::string units;       // "hu", "mu_per_mm" or empty (not recorded)
+  std::string water_text;  // μ_water for HU, as written
+};
+
+// osmo_units / osmo_mu_water_per_mm from their own keys (MetaImage, NRRD), else from NIfTI's
+// aux_file field ("osmo:hu:<μ_water>" or "osmo:mu_per_mm", see WriteVolume).
+RecordedUnits UnitsOf(const itk::MetaDataDictionary& dictionary) {
+  RecordedUnits r;
+  itk::ExposeMetaData<std::string>(dictionary, "osmo_units", r.units);
+  itk::ExposeMetaData<std::string>(dictionary, "osmo_mu_water_per_mm", r.water_text);
+  std::string aux;
+  if (r.units.empty() && itk::ExposeMetaData<std::string>(dictionary, "aux_file", aux) &&
+      aux.rfind("osmo:", 0) == 0) {
+    const std::string rest = aux.substr(5);
+    const size_t colon = rest.find(':');
+    r.units = rest.substr(0, colon);
+    if (colon != std::string::npos) r.water_text = rest.substr(colon + 1);
+  }
+  return r;
+}
+
+}  // namespace
+
+VolumeFile ReadVolumeFile(const std::string& path) {
   {
     std::ifstream probe(path, std::ios::binary);
     if (!probe) throw InputError(path, "a readable volume file", "no such file (or no permission)");
@@ -136,27 +170,48 @@ Image ReadVolume(const std::string& path) {
       ImageGeometry::FromOrigin(int64_t(size[0]), int64_t(size[1]), int64_t(size[2]), spacing[0],
                                 spacing[2], {origin[0], origin[1], origin[2]});
   g.Validate(path);
-  Image image(g);
+  VolumeFile file{Image(g), false};
+  Image& image = file.image;
   std::copy(volume->GetBufferPointer(), volume->GetBufferPointer() + image.size(),
             image.values.begin());
-  std::string units;
-  const itk::MetaDataDictionary& dictionary = volume->GetMetaDataDictionary();
-  if (itk::ExposeMetaData<std::string>(dictionary, "osmo_units", units) && units == "hu") {
-    std::string water_text;
+  const RecordedUnits recorded = UnitsOf(volume->GetMetaDataDictionary());
+  if (recorded.units == "hu") {
     double water = 0.02;
-    if (itk::ExposeMetaData<std::string>(dictionary, "osmo_mu_water_per_mm", water_text)) {
+    if (!recorded.water_text.empty()) {
+      size_t used = 0;
       try {
-        water = std::stod(water_text);
+        water = std::stod(recorded.water_text, &used);
       } catch (const std::exception&) {
-        throw InputError(path + ": osmo_mu_water_per_mm", "a number", "\"" + water_text + "\"");
+        used = 0;
+      }
+      if (used == 0 || !(water > 0.0) || !std::isfinite(water)) {
+        throw InputError(path + ": osmo_mu_water_per_mm", "a positive μ of water (1/mm)",
+                         "\"" + recorded.water_text + "\"");
       }
     }
     for (float& v : image.values) v = float(HuToMu(v, water));
+    file.units_recorded = true;
+  } else if (recorded.units == "mu_per_mm") {
+    file.units_recorded = true;
+  } else if (!recorded.units.empty()) {
+    throw InputError(path + ": osmo_units", "hu or mu_per_mm", "\"" + recorded.units + "\"");
   }
+  float largest = 0.0f;
   for (float v : image.values) {
     if (!std::isfinite(v)) throw InputError(path, "finite voxel values", ToText(v));
+    largest = std::max(largest, std::abs(v));
   }
-  return image;
+  if (!file.units_recorded && largest > kLargestPlausibleMuPerMm) {
+    throw InputError(path,
+                     "μ in 1/mm (the file records no units, so osmo reads μ; |μ| ≤ " +
+                         ToText(kLargestPlausibleMuPerMm) + ")",
+                     "values up to " + ToText(largest) +
+                         ": Hounsfield units? Convert to μ = μ_water·(1 + HU/1000) or write the "
+                         "volume with osmo (which records its units)");
+  }
+  return file;
 }
+
+Image ReadVolume(const std::string& path) { return ReadVolumeFile(path).image; }
 
 }  // namespace osmo

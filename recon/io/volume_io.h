@@ -31,13 +31,27 @@ struct VolumeWriteOptions {
 
 // Writes the image atomically with spacing (dx, dx, dz), origin = centre of voxel (0,0,0) and
 // identity direction (DESIGN.md §3). Values are μ (1/mm) or HU; the units are recorded in the
-// file's metadata (key osmo_units) where the format keeps it (MetaImage, NRRD).
+// file's metadata: key osmo_units (MetaImage, NRRD) and the aux_file field (NIfTI), so every
+// format osmo writes reads back in the right units.
 void WriteVolume(const std::string& path, const Image& image,
                  const VolumeWriteOptions& options = {});
 
-// Reads a volume (2D images become one slice). Values recorded as HU (osmo_units = hu) are
-// converted back to μ with the recorded water value; others are taken as μ in 1/mm.
+// Values above this magnitude cannot be μ in 1/mm of a CT image (dense metal at CT energies stays
+// below ~10/mm); a volume without recorded units holding such values is in Hounsfield units.
+constexpr double kLargestPlausibleMuPerMm = 10.0;
+
+struct VolumeFile {
+  Image image;                  // μ in 1/mm
+  bool units_recorded = false;  // the file said which units it holds (osmo_units)
+};
+
+// Reads a volume (2D images become one slice). The units come from the osmo_units key (MetaImage,
+// NRRD) or the NIfTI aux_file field ("osmo:hu:<μ_water>"); HU are converted
+// back to μ with the recorded water value. A volume without recorded units is taken as μ unless
+// its values are HU-like (beyond ±kLargestPlausibleMuPerMm): then an InputError says so.
 // Rejects anisotropic transaxial spacing, non-identity directions and non-finite values.
+VolumeFile ReadVolumeFile(const std::string& path);
+// ReadVolumeFile(path).image.
 Image ReadVolume(const std::string& path);
 
 }  // namespace osmo

@@ -32,7 +32,7 @@ Json TinyConfig(const std::string& folder) {
     "electronic_noise_std": 2, "realisations": 2, "seed": 3, "image_size": 32,
     "methods": [{"name": "fbp", "kind": "fbp", "filter": "hann"},
                 {"name": "os-sqs", "kind": "recon", "options": {"algorithm": "os-sqs", "subsets": 6, "iterations": 2}}],
-    "rois": [{"name": "muscle", "center_mm": [0, -40], "radius_mm": 20}, {"name": "lung", "center_mm": [-100, -20], "radius_mm": 30}],
+    "rois": [{"name": "muscle", "center_mm": [0, 40], "radius_mm": 20}, {"name": "lung", "center_mm": [-100, 20], "radius_mm": 30}],
     "contrasts": [{"lesion": "muscle", "background": "lung"}]})");
 }
 

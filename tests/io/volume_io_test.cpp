@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -69,6 +70,89 @@ TEST(VolumeIo, HounsfieldUnitsAreWrittenAndReadBackAsMu) {
   for (size_t n = 0; n < image.values.size(); ++n)
     EXPECT_NEAR(back.values[n], image.values[n], 1e-6);
   EXPECT_DOUBLE_EQ(MuToHu(0.0, 0.02), -1000.0);
+}
+
+// NIfTI has no free metadata keys: before the units went into its description, a HU NIfTI was read
+// back as μ (values 1000× too large) with no warning.
+TEST(VolumeIo, HounsfieldNiftiReadsBackAsMu) {
+  Image image = TestVolume(3);
+  image.values[0] = 0.0f;  // air: −1000 HU in the file
+  for (const char* extension : {".nii", ".nii.gz", ".nrrd", ".mhd"}) {
+    const std::string path = ::testing::TempDir() + "osmo_hu_units" + extension;
+    VolumeWriteOptions options;
+    options.units = VolumeUnits::kHounsfield;
+    options.mu_water_per_mm = 0.019;
+    WriteVolume(path, image, options);
+    const VolumeFile back = ReadVolumeFile(path);
+    EXPECT_TRUE(back.units_recorded) << extension;
+    for (size_t n = 0; n < image.values.size(); ++n)
+      ASSERT_NEAR(back.image.values[n], image.values[n], 1e-6) << extension << " voxel " << n;
+  }
+}
+
+// A volume from another tool without units: μ-like values are taken as μ (and flagged as
+// unrecorded), HU-like values are refused with a message that says why.
+TEST(VolumeIo, VolumesWithoutUnitsAreTakenAsMuOrRefusedWhenHuLike) {
+  const std::string folder = ::testing::TempDir() + "osmo_no_units";
+  std::filesystem::create_directories(folder);
+  auto write_raw = [&](const std::string& name, const std::vector<float>& values) {
+    std::ofstream(folder + "/" + name + ".mhd")
+        << "ObjectType = Image\nNDims = 3\nDimSize = 2 2 1\nElementSpacing = 1 1 1\n"
+           "ElementType = MET_FLOAT\nElementDataFile = "
+        << name << ".raw\n";
+    std::ofstream(folder + "/" + name + ".raw", std::ios::binary)
+        .write(reinterpret_cast<const char*>(values.data()), std::streamsize(4 * values.size()));
+    return folder + "/" + name + ".mhd";
+  };
+  const VolumeFile mu = ReadVolumeFile(write_raw("mu", {0.0f, 0.02f, 0.019f, 0.05f}));
+  EXPECT_FALSE(mu.units_recorded);
+  EXPECT_FLOAT_EQ(mu.image.values[1], 0.02f);
+  try {
+    ReadVolumeFile(write_raw("hu", {-1000.0f, 0.0f, 40.0f, 1200.0f}));
+    FAIL() << "a HU volume without units was read as μ";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("found values up to 1200: Hounsfield units?"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// Orientation: osmo's x, y, z are ITK's physical (LPS) axes: +x patient left, +y posterior,
+// +z superior. NIfTI stores RAS, so its sform must flip x and y; MetaImage states RAI (ITK's code
+// for the LPS frame) with an identity matrix. Viewers (3D Slicer, ITK-SNAP) then agree.
+TEST(VolumeIo, AxesAreWrittenAsLpsInEveryFormat) {
+  const Image image = TestVolume(2);  // spacing 0.75, 0.75, 2.5; centre (10.5, −3.25, 40)
+  const ImageGeometry& g = image.geometry;
+  const std::string nifti = ::testing::TempDir() + "osmo_orientation.nii";
+  WriteVolume(nifti, image);
+  std::ifstream in(nifti, std::ios::binary);
+  char header[348];
+  in.read(header, sizeof header);
+  ASSERT_TRUE(in.good());
+  auto float_at = [&](int offset) {
+    float v;
+    std::memcpy(&v, header + offset, 4);
+    return v;
+  };
+  short sform_code;
+  std::memcpy(&sform_code, header + 254, 2);
+  EXPECT_GT(sform_code, 0);
+  // srow_x, srow_y, srow_z (bytes 280, 296, 312): RAS = diag(−1, −1, 1)·LPS.
+  EXPECT_NEAR(float_at(280), -g.voxel_size_mm, 1e-6);
+  EXPECT_NEAR(float_at(292), -g.X(0), 1e-4);
+  EXPECT_NEAR(float_at(296 + 4), -g.voxel_size_mm, 1e-6);
+  EXPECT_NEAR(float_at(296 + 12), -g.Y(0), 1e-4);
+  EXPECT_NEAR(float_at(312 + 8), g.slice_thickness_mm, 1e-6);
+  EXPECT_NEAR(float_at(312 + 12), g.Z(0), 1e-4);
+
+  const std::string meta = ::testing::TempDir() + "osmo_orientation.mha";
+  WriteVolume(meta, image, {VolumeUnits::kMuPerMm, 0.02, false});
+  std::ifstream meta_in(meta, std::ios::binary);
+  std::string text(512, '\0');
+  meta_in.read(text.data(), std::streamsize(text.size()));
+  EXPECT_NE(text.find("TransformMatrix = 1 0 0 0 1 0 0 0 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("AnatomicalOrientation = RAI"), std::string::npos) << text;
+  EXPECT_NE(text.find("Offset = 8.25 -4.75 38.75"), std::string::npos) << text;  // voxel 0,0,0
 }
 
 TEST(VolumeIo, MhdSidecarAppearsWithItsHeaderAndNoTemporariesRemain) {

@@ -68,12 +68,23 @@ TEST(Phantom, RotatedEllipseChordIsTheRotatedAxisLength) {
 
 TEST(Phantom, ThoraxHasTheDocumentedValues) {
   const Phantom p = BuiltinPhantom("thorax");
-  EXPECT_NEAR(p.ValueAt(0, -40, 0), MuFromHu(40), 1e-12);       // soft tissue
-  EXPECT_NEAR(p.ValueAt(-100, -40, 0), MuFromHu(-850), 1e-12);  // lung
-  EXPECT_NEAR(p.ValueAt(195, 0, 0), MuFromHu(-100), 1e-12);     // fat
-  EXPECT_NEAR(p.ValueAt(-15, 22, 0), MuFromHu(60), 1e-12);      // +5 HU lesion in the heart
-  EXPECT_NEAR(p.ValueAt(0, 42, 0), MuFromHu(75), 1e-12);        // +20 HU lesion
-  EXPECT_EQ(p.ValueAt(0, 140, 0), 0.0);                         // air
+  EXPECT_NEAR(p.ValueAt(0, 40, 0), MuFromHu(40), 1e-12);       // soft tissue
+  EXPECT_NEAR(p.ValueAt(-100, 40, 0), MuFromHu(-850), 1e-12);  // lung
+  EXPECT_NEAR(p.ValueAt(195, 0, 0), MuFromHu(-100), 1e-12);    // fat
+  EXPECT_NEAR(p.ValueAt(-15, -22, 0), MuFromHu(60), 1e-12);    // +5 HU lesion in the heart
+  EXPECT_NEAR(p.ValueAt(0, -42, 0), MuFromHu(75), 1e-12);      // +20 HU lesion
+  EXPECT_EQ(p.ValueAt(0, -140, 0), 0.0);                       // air
+}
+
+// The thorax lies in the patient's LPS frame that viewers apply to osmo's volumes (+x left, +y
+// posterior): spine behind, sternum in front, descending aorta left of the spine, heart lesions
+// anterior. A phantom drawn with +y anterior opens upside down in 3D Slicer.
+TEST(Phantom, ThoraxIsInThePatientLpsFrame) {
+  const Phantom p = BuiltinPhantom("thorax");
+  EXPECT_NEAR(p.ValueAt(0, 78, 0), MuFromHu(400), 1e-12);    // vertebral body: posterior
+  EXPECT_NEAR(p.ValueAt(0, -104, 0), MuFromHu(600), 1e-12);  // sternum: anterior
+  EXPECT_NEAR(p.ValueAt(22, 52, 0), MuFromHu(50), 1e-12);    // aorta: patient's left
+  EXPECT_NEAR(p.ValueAt(-22, 52, 0), MuFromHu(40), 1e-12);   // soft tissue on the right
 }
 
 TEST(Phantom, UnknownBuiltinNamesAreListed) {
