@@ -3,6 +3,7 @@
 #include "recon/cli/batch_manifest.h"
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,7 @@
 
 #include "projectors/error.h"
 #include "recon/cli/recon_command.h"
+#include "recon/io/atomic_output.h"
 
 namespace osmo::cli {
 
@@ -59,8 +61,28 @@ void ParseShard(const std::string& text, int64_t* shard, int64_t* shards) {
 namespace {
 
 // Keys osmo batch sets for every job itself.
-const std::set<std::string> kReservedKeys = {"log", "checkpoint", "checkpoint-every", "resume",
-                                             "threads"};
+const std::set<std::string> kReservedKeys = {"log",    "checkpoint", "checkpoint-every",
+                                             "resume", "threads",    "progress"};
+
+// Job names become file names in the batch's work folder (log, checkpoint, stdout, stderr):
+// letters, digits, '.', '_', '-', not starting with '.', at most 128 characters, so no name can
+// reach outside the folder ("../../victim") or hide.
+bool IsSafeJobName(const std::string& name) {
+  if (name.empty() || name.size() > 128 || name[0] == '.') return false;
+  for (unsigned char c : name) {
+    if (!(std::isalnum(c) || c == '.' || c == '_' || c == '-')) return false;
+  }
+  return true;
+}
+
+// A default name from the input's file stem, with other characters replaced by '_'.
+std::string SafeNameFromStem(const std::string& stem) {
+  std::string name;
+  for (unsigned char c : stem)
+    name += std::isalnum(c) || c == '.' || c == '_' || c == '-' ? char(c) : '_';
+  if (name.empty() || name[0] == '.') name = "job" + name;
+  return name.substr(0, 128);
+}
 // Keys whose values are paths relative to the manifest's folder.
 const std::set<std::string> kPathKeys = {"init", "reference"};
 
@@ -142,15 +164,23 @@ std::vector<BatchJob> ReadManifest(const std::string& path) {
     }
     job.input = Resolve(folder, merged["input"].get<std::string>());
     job.output = Resolve(folder, merged["output"].get<std::string>());
-    job.name = fs::path(job.input).stem().string();
+    job.name = SafeNameFromStem(fs::path(job.input).stem().string());
     if (merged.contains("name")) {
-      if (!merged["name"].is_string() || merged["name"].get<std::string>().empty()) {
-        throw InputError(where + ": field \"name\"", "a non-empty string", merged["name"].dump());
+      if (!merged["name"].is_string() || !IsSafeJobName(merged["name"].get<std::string>())) {
+        throw InputError(where + ": field \"name\"",
+                         "a safe file name (letters, digits, '.', '_', '-'; not starting with "
+                         "'.'; at most 128 characters)",
+                         merged["name"].dump());
       }
       job.name = merged["name"].get<std::string>();
     }
     where += " (\"" + job.name + "\")";
     const std::vector<std::string> base = {"recon", job.input, "-o", job.output};
+    try {  // input and output alone first, so their errors do not blame another field
+      ParseReconArguments({base.begin() + 1, base.end()});
+    } catch (const std::exception& e) {
+      throw InputError(where + ": field \"output\": " + e.what());
+    }
     for (const auto& item : merged.items()) {
       const std::string& key = item.key();
       if (key == "input" || key == "output" || key == "name") continue;
@@ -180,6 +210,11 @@ std::vector<BatchJob> ReadManifest(const std::string& path) {
     try {
       ParseReconArguments(all);
     } catch (const std::exception& e) {
+      throw InputError(where + ": " + e.what());
+    }
+    try {
+      CheckNotAnInput(job.output, "field \"output\"", {job.input, path});
+    } catch (const InputError& e) {
       throw InputError(where + ": " + e.what());
     }
     if (!names.insert(job.name).second)

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "recon/cli/cli_common.h"
+
 namespace osmo::cli {
 
 struct BatchOptions {
@@ -17,6 +19,7 @@ struct BatchOptions {
   std::vector<std::string> merge;
   std::string merge_output;
   bool verbose = false;
+  ProgressOptions progress;
 };
 
 // Runs (or resumes) every job of the manifest (docs/BATCH.md). Throws InputError if the manifest

@@ -2,11 +2,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -20,6 +23,7 @@
 #include "projectors/error.h"
 #include "recon/cli/batch_manifest.h"
 #include "recon/cli/batch_runner.h"
+#include "recon/cli/child_process.h"
 #include "recon/cli/cli_common.h"
 #include "recon/cli/commands.h"
 #include "recon/io/atomic_output.h"
@@ -145,28 +149,40 @@ struct Running {
   Clock::time_point start;
 };
 
-// Starts `osmo recon …` for one job with stdout/stderr to files; returns the child's pid.
-pid_t StartJob(const std::string& self, const std::vector<std::string>& argv,
-               const std::string& stdout_path, const std::string& stderr_path) {
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("osmo batch: fork failed");
-  if (pid == 0) {
-    const int out = open(stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out >= 0) dup2(out, 1);
-    if (err >= 0) dup2(err, 2);
-    // The job has its own process group: a terminal's Ctrl-C reaches the batch, which asks the
-    // jobs to stop in order (SIGTERM) rather than all processes at once.
-    setpgid(0, 0);
-    std::vector<char*> args;
-    args.push_back(const_cast<char*>(self.c_str()));
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(self.c_str(), args.data());
-    _exit(127);
+// The reason a job failed: the first "osmo: error:" line of its stderr (without the prefix),
+// else its last line.
+std::string FailureReason(const std::string& stderr_path) {
+  std::ifstream in(stderr_path);
+  const std::string prefix = "osmo: error: ";
+  std::string line, last;
+  while (std::getline(in, line)) {
+    if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
+    if (!line.empty()) last = line;
   }
-  return pid;
+  return last;
 }
+
+// Holds an exclusive lock on the batch's work folder for the lifetime of the run, so that two
+// `osmo batch` runs of one manifest cannot write the same checkpoints and summary.
+class FolderLock {
+ public:
+  explicit FolderLock(const fs::path& folder) {
+    const std::string path = (folder / ".lock").string();
+    fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw InputError(path, "a lock file osmo batch can create", std::strerror(errno));
+    if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      close(fd_);
+      throw InputError(folder.string(), "no other osmo batch running on this manifest",
+                       "a batch holding its lock (wait for it, or stop it first)");
+    }
+  }
+  ~FolderLock() { close(fd_); }
+  FolderLock(const FolderLock&) = delete;
+  FolderLock& operator=(const FolderLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
 
 void Merge(const BatchOptions& o) {
   if (o.merge_output.empty())
@@ -222,8 +238,15 @@ void RunBatch(const BatchOptions& o) {
           ? o.summary
           : (manifest_path.parent_path() / (stem + shard_tag + ".summary.json")).string();
   CheckOutputLocation(summary_path);
+  std::vector<std::string> inputs = {o.manifest};
+  for (const BatchJob& job : jobs) inputs.push_back(job.input);
+  CheckNotAnInput(summary_path, "--summary", inputs);
+  CheckNotAnInput(fs::path(summary_path).replace_extension(".csv").string(), "--summary (CSV)",
+                  inputs);
   const fs::path work = manifest_path.parent_path() / (stem + ".osmo-batch");
   fs::create_directories(work);
+  const FolderLock lock(work);
+  const ProgressMode progress_mode = o.progress.Resolve();
 
   // Previous results: complete outputs (same command, same size and checksum) are skipped.
   std::map<std::string, Record> previous;
@@ -243,7 +266,7 @@ void RunBatch(const BatchOptions& o) {
     for (const std::string& a : argv) command += (command.empty() ? "" : " ") + a;
     argv.insert(argv.end(), {"--log", (work / (job.name + ".log.jsonl")).string(), "--checkpoint",
                              checkpoint, "--checkpoint-every", std::to_string(o.checkpoint_every),
-                             "--threads", std::to_string(threads)});
+                             "--threads", std::to_string(threads), "--progress", "off"});
     Record& r = records[n];
     r.index = job.index;
     r.name = job.name;
@@ -273,7 +296,9 @@ void RunBatch(const BatchOptions& o) {
   int64_t done = 0, failed = 0, interrupted = 0;
   const int64_t total = int64_t(pending.size());
   bool stop_sent = false;
-  const bool tty = isatty(STDERR_FILENO) != 0;
+  Progress progress("osmo batch", progress_mode);
+  // Jobs stop (SIGTERM: checkpoint, exit) when the batch dies, even by SIGKILL (see main.cpp).
+  setenv("OSMO_PARENT_PID", std::to_string(getpid()).c_str(), 1);
   while (!pending.empty() || !running.empty()) {
     const bool stopping = StopRequested();
     if (stopping && !stop_sent) {
@@ -286,23 +311,30 @@ void RunBatch(const BatchOptions& o) {
       pending.pop_back();
       records[n].status = "running";
       const std::string base = (work / jobs[n].name).string();
-      running.push_back(
-          {StartJob(self, argvs[n], base + ".stdout", base + ".stderr"), n, Clock::now()});
+      std::error_code folder_error;
+      fs::create_directories(fs::path(jobs[n].output).parent_path(), folder_error);
+      if (folder_error) {
+        records[n].status = "failed";
+        records[n].message = "cannot create the output folder " +
+                             fs::path(jobs[n].output).parent_path().string() + ": " +
+                             folder_error.message();
+        ++failed;
+        continue;
+      }
+      ChildOptions child;
+      child.stdout_path = base + ".stdout";
+      child.stderr_path = base + ".stderr";
+      child.own_process_group = true;
+      running.push_back({StartChild(self, argvs[n], child), n, Clock::now()});
       Note(o.verbose, "started " + jobs[n].name);
     }
     int status = 0;
     const pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid <= 0) {
-      if (tty) {
-        const double elapsed = std::chrono::duration<double>(Clock::now() - batch_start).count();
-        const int64_t finished = done + failed;
-        const double left =
-            finished > 0 ? elapsed * double(total - finished - interrupted) / double(finished)
-                         : 0.0;
-        std::cerr << "\r\033[Kosmo batch: " << finished << "/" << total << " finished (" << failed
-                  << " failed), " << running.size() << " running, " << int(elapsed)
-                  << " s elapsed, ~" << int(left + 0.5) << " s left" << std::flush;
-      }
+      const int64_t finished = done + failed;
+      progress.Update(
+          finished, total,
+          std::to_string(failed) + " failed, " + std::to_string(running.size()) + " running");
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
@@ -322,7 +354,7 @@ void RunBatch(const BatchOptions& o) {
       } catch (const std::exception&) {
       }
     }
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    const int code = ExitCodeOf(status);
     if (code == 0) {
       r.status = "done";
       r.message = "";
@@ -335,9 +367,7 @@ void RunBatch(const BatchOptions& o) {
       ++interrupted;
     } else {
       r.status = "failed";
-      std::string message = LastLine(base + ".stderr");
-      const std::string prefix = "osmo: error: ";
-      if (message.rfind(prefix, 0) == 0) message = message.substr(prefix.size());
+      std::string message = FailureReason(base + ".stderr");
       if (!WIFEXITED(status)) message = "killed by signal " + std::to_string(WTERMSIG(status));
       r.message = message.empty() ? "exit code " + std::to_string(code) : message;
       ++failed;
@@ -354,11 +384,14 @@ void RunBatch(const BatchOptions& o) {
     }
   }
   WriteSummary(summary_path, o.manifest, o.shard, records);
-  if (tty) std::cerr << "\r\033[K";
+  progress.Finish();
   int64_t skipped = 0;
   for (const Record& r : records) skipped += r.status == "skipped";
   std::cout << "osmo batch: " << done << " done, " << skipped << " skipped, " << failed
             << " failed, " << interrupted << " interrupted; summary " << summary_path << "\n";
+  for (const Record& r : records) {
+    if (r.status == "failed") std::cout << "  failed: " << r.name << ": " << r.message << "\n";
+  }
   if (interrupted > 0 && StopRequested())
     throw Interrupted("batch interrupted; rerun it to continue");
   if (failed > 0)
@@ -386,6 +419,11 @@ void RegisterBatch(CLI::App& app) {
                   "Merge shard summaries (with -o) instead of running");
   sub->add_option("-o,--output", o->merge_output, "Merged summary (with --merge-summaries)");
   sub->add_flag("-v,--verbose", o->verbose, "Report each job start and end on stderr");
+  sub->add_option("--progress", o->progress.mode,
+                  "Progress on stderr: auto (a bar on a terminal, else a line every ~10 s), bar, "
+                  "lines or off")
+      ->check(CLI::IsMember({"auto", "bar", "lines", "off"}))
+      ->capture_default_str();
   sub->callback([o] { RunBatch(*o); });
 }
 

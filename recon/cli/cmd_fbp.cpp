@@ -30,6 +30,7 @@ void RunFbp(const FbpCliOptions& o) {
   o.run.Apply();
   CheckVolumeExtension(o.output);
   CheckOutputLocation(o.output);
+  CheckNotAnInput(o.output, "--output", {o.input});
   const VolumeWriteOptions write = o.units.Resolve();
   const FbpOptions fbp{ParseFbpWindow(o.filter), o.cutoff};
   fbp.Validate();

@@ -20,6 +20,7 @@ struct ImportOptions {
 void RunImport(const ImportOptions& o) {
   o.run.Apply();
   CheckOutputLocation(o.output);
+  CheckNotAnInput(o.output, "--output", {o.input});
   const ScanData scan = ImportDxchange(o.input, o.dx.Resolve());
   WriteScanFile(o.output, scan);
   Note(o.run.verbose, "imported " + std::to_string(scan.geometry.NumViews()) + " views × " +

@@ -24,6 +24,7 @@ struct ProjectOptions {
 void RunProject(const ProjectOptions& o) {
   o.run.Apply();
   CheckOutputLocation(o.output);
+  CheckNotAnInput(o.output, "--output", {o.volume, o.geometry_from});
   Image image = ReadMuVolume(o.volume);
   ScanData scan;
   scan.geometry = ReadScanGeometry(o.geometry_from);

@@ -177,12 +177,28 @@ SolverOptions SolverOptionsFrom(const ReconOptions& o) {
 
 }  // namespace
 
+namespace {
+
+// No output may overwrite an input or another output (`--log scan.h5` once destroyed the scan).
+void CheckOutputsSpareInputs(const ReconOptions& o) {
+  std::vector<std::string> inputs = {o.input, o.reference};
+  if (o.init != "fbp" && o.init != "zero") inputs.push_back(o.init);
+  CheckNotAnInput(o.output, "--output", inputs);
+  CheckNotAnInput(o.log, "--log", inputs);
+  CheckNotAnInput(o.log, "--log", {o.output, o.checkpoint});
+  if (!o.resume) CheckNotAnInput(o.checkpoint, "--checkpoint", inputs);
+  CheckNotAnInput(o.checkpoint, "--checkpoint", {o.output});
+}
+
+}  // namespace
+
 void RunRecon(const ReconOptions& o) {
   // A stop request during setup takes effect after the first iteration (with its checkpoint).
   InstallStopHandlers();
   o.run.Apply();
   CheckReconOptions(o);
   CheckOutputLocation(o.output);
+  CheckOutputsSpareInputs(o);
   const VolumeWriteOptions write = o.units.Resolve();
   SolverOptions solver_options = SolverOptionsFrom(o);
   RegularizerOptions reg;

@@ -29,6 +29,7 @@ struct SimulateOptions {
 void RunSimulate(const SimulateOptions& o) {
   o.run.Apply();
   CheckOutputLocation(o.output);
+  CheckNotAnInput(o.output, "--output", {o.phantom, o.geometry});
   o.dose.Validate();
   const Phantom phantom = LoadPhantom(o.phantom);
   const ScanGeometry scan = LoadGeometry(o.geometry);

@@ -15,6 +15,7 @@
 #include "projectors/error.h"
 #include "recon/cli/batch_manifest.h"
 #include "recon/cli/batch_runner.h"
+#include "recon/cli/child_process.h"
 #include "recon/cli/cli_common.h"
 #include "recon/cli/commands.h"
 #include "recon/cli/study_config.h"
@@ -40,6 +41,7 @@ struct StudyOptions {
   std::string config, output;
   int jobs = 0, threads = 0;
   bool verbose = false;
+  ProgressOptions progress;
 };
 
 std::string ScanName(size_t d, int64_t r) {
@@ -60,6 +62,41 @@ void Summarise(const std::vector<double>& v, double* mean, double* sd) {
   double ss = 0.0;
   for (double x : v) ss += (x - *mean) * (x - *mean);
   *sd = v.size() > 1 ? std::sqrt(ss / double(v.size() - 1)) : 0.0;
+}
+
+// One Markdown table per ROI: for each method and dose the mean over realisations of the ROI's
+// mean, its bias (mean image − truth, averaged over the ROI) and its noise (RMS over the ROI of
+// the per-voxel sd across realisations), in HU. A bias hides in the global RMSE; here it shows.
+std::string RoiTables(const StudyConfig& c, const std::vector<MetricRow>& rows) {
+  std::ostringstream text;
+  auto cell = [&](const std::string& metric, const std::string& roi, const std::string& method,
+                  size_t dose) -> std::string {
+    for (const MetricRow& row : rows) {
+      if (row.metric != metric || row.roi != roi || row.method != method || row.dose != dose)
+        continue;
+      double mean = 0.0, sd = 0.0;
+      Summarise(row.values, &mean, &sd);
+      std::ostringstream value;
+      value.precision(1);  // 0.1 HU
+      value << std::fixed << mean;
+      return value.str();
+    }
+    return "–";
+  };
+  for (const Roi& roi : c.rois) {
+    text << "\n## ROI " << roi.name << " (centre " << roi.x_mm << ", " << roi.y_mm << " mm, radius "
+         << roi.radius_mm << " mm): mean, bias, noise in HU\n\n"
+         << "| method | I0 | mean | bias | noise |\n|---|---|---|---|---|\n";
+    for (const Method& m : c.methods) {
+      for (size_t d = 0; d < c.doses.size(); ++d) {
+        text << "| " << m.name << " | " << c.doses[d].incident_counts << " | "
+             << cell("roi_mean_hu", roi.name, m.name, d) << " | "
+             << cell("roi_bias_hu", roi.name, m.name, d) << " | "
+             << cell("roi_noise_hu", roi.name, m.name, d) << " |\n";
+      }
+    }
+  }
+  return text.str();
 }
 
 void RunStudy(const StudyOptions& o) {
@@ -106,11 +143,18 @@ void RunStudy(const StudyOptions& o) {
 
   // Scans: the noiseless line integrals and the reference once, then one measurement per
   // (dose, realisation); existing files (complete by construction) are kept.
+  int64_t fbp_methods = 0;
+  for (const Method& m : c.methods) fbp_methods += m.kind == "fbp";
+  const int64_t scan_count = int64_t(c.doses.size()) * c.realisations;
+  const int64_t steps = scan_count * (1 + fbp_methods);
+  int64_t step = 0;
+  Progress progress("osmo study", o.progress.Resolve());
   Sinogram line_integrals;
   std::optional<Image> reference;
   for (size_t d = 0; d < c.doses.size(); ++d) {
     for (int64_t r = 0; r < c.realisations; ++r) {
       const std::string path = (out / "scans" / (ScanName(d, r) + ".h5")).string();
+      progress.Update(step++, steps, "simulating scans");
       if (fs::exists(path)) continue;
       if (line_integrals.values.empty()) {
         Note(o.verbose, "analytic projections of " + phantom.name);
@@ -136,14 +180,18 @@ void RunStudy(const StudyOptions& o) {
     for (size_t d = 0; d < c.doses.size(); ++d) {
       for (int64_t r = 0; r < c.realisations; ++r) {
         const std::string path = (out / "images" / m.name / (ScanName(d, r) + ".mha")).string();
+        progress.Update(step++, steps, "FBP " + m.name);
         if (fs::exists(path)) continue;
         const ScanData scan = ReadScanFile((out / "scans" / (ScanName(d, r) + ".h5")).string());
         WriteVolume(path, FilteredBackprojection(geometry, scan.sinogram, grid, m.fbp));
       }
     }
   }
+  progress.Update(steps, steps, "scans and FBP images done");
+  progress.Finish();
   if (!jobs.empty()) {
     BatchOptions batch;
+    batch.progress = o.progress;
     batch.manifest = manifest;
     batch.jobs = o.jobs;
     batch.threads = o.threads;
@@ -325,12 +373,14 @@ void RunStudy(const StudyOptions& o) {
       report << "\n";
     }
   }
+  report << RoiTables(c, rows);
   const std::string script = std::string(OSMO_SCRIPTS_DIR) + "/study_plots.py";
   bool plotted = false;
   if (fs::exists(script) && fs::exists("/usr/bin/python3")) {
-    const std::string command = "/usr/bin/python3 '" + script + "' '" + out.string() + "' > '" +
-                                (out / "plots.log").string() + "' 2>&1";
-    plotted = std::system(command.c_str()) == 0;
+    // No shell: the output folder's name is passed as one argument, whatever it contains.
+    ChildOptions child;
+    child.stdout_path = child.stderr_path = (out / "plots.log").string();
+    plotted = WaitForChild(StartChild("/usr/bin/python3", {script, out.string()}, child)) == 0;
   }
   report << "\n## Figures\n\n";
   if (plotted) {
@@ -360,6 +410,7 @@ void RegisterStudy(CLI::App& app) {
   sub->add_option("--threads", o->threads,
                   "OpenMP threads per reconstruction (default: 1 when jobs run side by side)");
   sub->add_flag("-v,--verbose", o->verbose, "Report each step on stderr");
+  o->progress.Add(sub);
   sub->callback([o] { RunStudy(*o); });
 }
 

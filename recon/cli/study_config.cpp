@@ -23,6 +23,27 @@ double Number(const Json& j, const std::string& where) {
   return j.get<double>();
 }
 
+// A grid size as the CLI's comma list: a number, a JSON array of 1..max numbers, or the CLI
+// string itself ("160,160"); the grid options check the values.
+std::string SizeList(const Json& j, const std::string& where, size_t min_count, size_t max_count,
+                     const std::string& expected) {
+  if (j.is_string()) return j.get<std::string>();
+  std::vector<Json> items;
+  if (j.is_number()) {
+    items.push_back(j);
+  } else if (j.is_array() && j.size() >= min_count && j.size() <= max_count) {
+    items.assign(j.begin(), j.end());
+  } else {
+    throw InputError(where, expected, j.dump().substr(0, 80));
+  }
+  std::string text;
+  for (const Json& item : items) {
+    if (!item.is_number()) throw InputError(where, expected, j.dump().substr(0, 80));
+    text += (text.empty() ? "" : ",") + ToText(item.get<double>());
+  }
+  return text;
+}
+
 std::string Text(const Json& j, const std::string& where) {
   if (!j.is_string()) throw InputError(where, "a string", j.dump());
   return j.get<std::string>();
@@ -108,14 +129,14 @@ StudyConfig ReadStudyConfig(const std::string& path) {
   if (root.contains("rays_per_cell"))
     c.rays_per_cell = int(Number(root["rays_per_cell"], path + ": rays_per_cell"));
   if (root.contains("bowtie_mm")) c.bowtie_mm = Number(root["bowtie_mm"], path + ": bowtie_mm");
-  if (root.contains("image_size"))
-    c.image_size = root["image_size"].is_number()
-                       ? std::to_string(root["image_size"].get<int64_t>())
-                       : Text(root["image_size"], path + ": image_size");
-  if (root.contains("voxel_size_mm"))
-    c.voxel_size_mm = root["voxel_size_mm"].is_number()
-                          ? ToText(root["voxel_size_mm"].get<double>())
-                          : Text(root["voxel_size_mm"], path + ": voxel_size_mm");
+  if (root.contains("image_size")) {
+    c.image_size =
+        SizeList(root["image_size"], path + ": image_size", 1, 3, "a size NX or [NX, NY, NZ]");
+  }
+  if (root.contains("voxel_size_mm")) {
+    c.voxel_size_mm = SizeList(root["voxel_size_mm"], path + ": voxel_size_mm", 1, 2,
+                               "a size DX or [DX, DZ] in mm");
+  }
   if (root.contains("mu_water_per_mm"))
     c.mu_water = Number(root["mu_water_per_mm"], path + ": mu_water_per_mm");
   if (root.contains("window_hu")) {

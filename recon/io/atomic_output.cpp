@@ -27,6 +27,25 @@ void CheckOutputLocation(const std::string& path) {
   if (fs::is_directory(target, ec)) throw InputError(path, "a file name", "a folder");
 }
 
+void CheckNotAnInput(const std::string& output, const std::string& option,
+                     const std::vector<std::string>& inputs) {
+  if (output.empty()) return;
+  std::error_code ec;
+  const fs::path out = fs::weakly_canonical(fs::absolute(output), ec);
+  for (const std::string& input : inputs) {
+    if (input.empty()) continue;
+    const fs::path in = fs::weakly_canonical(fs::absolute(input), ec);
+    std::error_code same_error;
+    const bool same =
+        out == in || (fs::exists(output, same_error) && fs::exists(input, same_error) &&
+                      fs::equivalent(output, input, same_error));
+    if (same) {
+      throw InputError(option + " " + output, "an output that is not one of the inputs",
+                       "the input " + input + " (it would be overwritten)");
+    }
+  }
+}
+
 void WriteAtomically(const std::string& path,
                      const std::function<void(const std::string&)>& write) {
   CheckOutputLocation(path);

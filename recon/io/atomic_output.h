@@ -18,4 +18,10 @@ void WriteAtomically(const std::string& path, const std::function<void(const std
 // Whether `path`'s folder exists and is writable; throws InputError naming the path otherwise.
 void CheckOutputLocation(const std::string& path);
 
+// Throws InputError if `output` (the value of option `option`) names the same file as one of
+// `inputs` — after resolving relative paths, "..", and symbolic or hard links — so that no
+// output can overwrite what the command reads. Empty paths are ignored.
+void CheckNotAnInput(const std::string& output, const std::string& option,
+                     const std::vector<std::string>& inputs);
+
 }  // namespace osmo
