@@ -9,6 +9,7 @@
 
 #include "phantoms/phantom.h"
 #include "projectors/error.h"
+#include "projectors/input_file.h"
 
 namespace osmo {
 
@@ -21,6 +22,8 @@ std::string Shorten(const Json& value) {
   return text.size() > 60 ? text.substr(0, 57) + "..." : text;
 }
 
+constexpr double kMaxPhantomNumber = 1e6;
+
 // Reads `n` finite numbers from field `key` of `shape`; `positive` additionally requires > 0.
 std::vector<double> Numbers(const Json& shape, const std::string& key, size_t n, bool positive,
                             const std::string& where) {
@@ -32,11 +35,14 @@ std::vector<double> Numbers(const Json& shape, const std::string& key, size_t n,
   const Json& value = shape.at(key);
   std::vector<double> out;
   auto take = [&](const Json& v) {
-    if (!v.is_number() || !std::isfinite(v.get<double>()) ||
+    // |v| ≤ 1e6 (a kilometre in mm): larger sizes vanish in the chord arithmetic (squares of
+    // 1e150 overflow) and describe no object a scanner holds.
+    if (!v.is_number() || !(std::abs(v.get<double>()) <= kMaxPhantomNumber) ||
         (positive && !(v.get<double>() > 0.0))) {
-      throw InputError(
-          field, std::string(positive ? "positive " : "finite ") + (n == 1 ? "number" : "numbers"),
-          Shorten(value));
+      throw InputError(field,
+                       std::string(positive ? "positive " : "finite ") +
+                           (n == 1 ? "number" : "numbers") + " of magnitude at most 1e6",
+                       Shorten(value));
     }
     out.push_back(v.get<double>());
   };
@@ -56,7 +62,7 @@ std::vector<double> Numbers(const Json& shape, const std::string& key, size_t n,
 Phantom ParsePhantomJson(const std::string& text, const std::string& where) {
   Json root;
   try {
-    root = Json::parse(text);
+    root = ParseJsonWithDepthLimit<Json>(text, where);
   } catch (const Json::parse_error& e) {
     throw InputError(where, "valid JSON", std::string("a syntax error (") + e.what() + ")");
   }
@@ -109,6 +115,7 @@ Phantom ParsePhantomJson(const std::string& text, const std::string& where) {
 }
 
 Phantom LoadPhantomJson(const std::string& path) {
+  RequireRegularFile(path, "a phantom (JSON)");
   std::ifstream in(path);
   if (!in) throw InputError(path, "a readable phantom JSON file", "a file that cannot be opened");
   std::stringstream text;

@@ -42,18 +42,24 @@ Sinogram AnalyticSinogram(const Phantom& phantom, const ScanGeometry& scan, int 
 }
 
 void DoseOptions::Validate() const {
-  if (!(incident_counts > 0.0) || !std::isfinite(incident_counts)) {
-    throw InputError("--incident-counts", "a positive number of counts", ToText(incident_counts));
+  if (!(incident_counts > 0.0) || !(incident_counts <= kMaxIncidentCounts)) {
+    throw InputError("--incident-counts",
+                     "a positive number of counts up to " + ToText(kMaxIncidentCounts),
+                     ToText(incident_counts));
   }
-  if (!(electronic_noise_std >= 0.0) || !std::isfinite(electronic_noise_std)) {
-    throw InputError("--electronic-noise-std", "a non-negative number of counts",
+  if (!(electronic_noise_std >= 0.0) || !(electronic_noise_std <= incident_counts)) {
+    throw InputError("--electronic-noise-std",
+                     "a non-negative number of counts, at most --incident-counts",
                      ToText(electronic_noise_std));
   }
-  if (!(bowtie_water_mm >= 0.0) || !std::isfinite(bowtie_water_mm)) {
-    throw InputError("--bowtie-mm", "a non-negative thickness", ToText(bowtie_water_mm));
+  if (!(bowtie_water_mm >= 0.0) || !(bowtie_water_mm <= kMaxBowtieWaterMm)) {
+    throw InputError("--bowtie-mm",
+                     "a thickness from 0 to " + ToText(kMaxBowtieWaterMm) + " mm of water",
+                     ToText(bowtie_water_mm));
   }
-  if (!(min_counts > 0.0) || !std::isfinite(min_counts)) {
-    throw InputError("--min-counts", "a positive number of counts", ToText(min_counts));
+  if (!(min_counts > 0.0) || !(min_counts < incident_counts)) {
+    throw InputError("--min-counts", "a positive number of counts below --incident-counts",
+                     ToText(min_counts));
   }
 }
 
@@ -89,12 +95,27 @@ uint64_t MixSeed(uint64_t x) {
 ScanData SimulateMeasurement(const ScanGeometry& scan, const Sinogram& line_integrals,
                              const DoseOptions& dose) {
   dose.Validate();
+  // Negative line integrals (a phantom with negative net attenuation) would ask for more counts
+  // than the source emits; refused before any sampling.
+  for (int64_t n = 0; n < line_integrals.size(); ++n) {
+    const float l = line_integrals.values[size_t(n)];
+    if (!std::isfinite(l) || l < -1e-4f) {
+      throw InputError("phantom projections",
+                       "finite line integrals ≥ 0 (a phantom with non-negative attenuation)",
+                       ToText(l) + " at sinogram value " + std::to_string(n));
+    }
+  }
   ScanData data;
   data.geometry = scan;
   data.sinogram = Sinogram(scan);
   data.weights = Sinogram(scan);
   data.counts = Sinogram(scan);
   data.incident_counts = IncidentCountsPerChannel(scan, dose);
+  const float edge_i0 = *std::min_element(data.incident_counts.begin(), data.incident_counts.end());
+  if (!(edge_i0 > dose.min_counts)) {
+    throw InputError("--bowtie-mm", "a bowtie that leaves more than --min-counts at the edge",
+                     ToText(dose.bowtie_water_mm) + " mm leaving " + ToText(edge_i0) + " counts");
+  }
   data.electronic_noise_std = dose.electronic_noise_std;
   const double var_e = dose.electronic_noise_std * dose.electronic_noise_std;
 #pragma omp parallel for schedule(dynamic, 1)
@@ -108,8 +129,14 @@ ScanData SimulateMeasurement(const ScanGeometry& scan, const Sinogram& line_inte
         const double mean = i0 * std::exp(-l);
         double z = mean;
         if (!dose.noiseless) {
-          std::poisson_distribution<int64_t> poisson(mean);
-          z = double(mean > 0.0 ? poisson(rng) : 0);
+          if (mean > kPoissonNormalAboveMean) {
+            // Poisson(m) ≈ N(m, m) (relative error of the variance ~1/m); also avoids the
+            // sampler's run time growing with the mean.
+            z = mean + std::sqrt(mean) * gauss(rng);
+          } else {
+            std::poisson_distribution<int64_t> poisson(mean);
+            z = double(mean > 0.0 ? poisson(rng) : 0);
+          }
           if (var_e > 0.0) z += dose.electronic_noise_std * gauss(rng);
         }
         z = std::max(z, dose.min_counts);

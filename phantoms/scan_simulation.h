@@ -18,6 +18,13 @@ namespace osmo {
 Sinogram AnalyticSinogram(const Phantom& phantom, const ScanGeometry& scan, int rays_per_cell);
 
 // Dose and detector noise of a simulated measurement.
+// Limits of the dose model: counts up to 1e12 per ray (float keeps them to 7 digits), a bowtie
+// up to 1000 mm of water; Poisson counts with a mean above 1e7 are drawn from the normal
+// approximation N(m, m).
+constexpr double kMaxIncidentCounts = 1e12;
+constexpr double kMaxBowtieWaterMm = 1000.0;
+constexpr double kPoissonNormalAboveMean = 1e7;
+
 struct DoseOptions {
   double incident_counts = 1e5;       // I0: blank-scan counts per ray (at the centre channel)
   double electronic_noise_std = 0.0;  // σ: Gaussian electronic noise, counts

@@ -91,9 +91,24 @@ void ScanGeometry::Validate(const std::string& where) const {
     if (!(value > 0.0) || !std::isfinite(value))
       fail(field, "a positive finite number", ToText(value));
   };
-  if (n_channels < 1) fail("n_channels", "at least 1 channel", ToText(n_channels));
-  if (n_rows < 1) fail("n_rows", "at least 1 row", ToText(n_rows));
+  if (n_channels < 1 || n_channels > kMaxChannels)
+    fail("n_channels", "1 to " + ToText(kMaxChannels) + " channels", ToText(n_channels));
+  if (n_rows < 1 || n_rows > kMaxRows)
+    fail("n_rows", "1 to " + ToText(kMaxRows) + " rows", ToText(n_rows));
   if (angles_rad.empty()) fail("angles_rad", "at least one view", "0 views");
+  if (NumViews() > 1 && *std::max_element(angles_rad.begin(), angles_rad.end()) ==
+                            *std::min_element(angles_rad.begin(), angles_rad.end())) {
+    fail("angles_rad", "views at different angles",
+         "all " + ToText(NumViews()) + " views at " + ToText(angles_rad[0]) + " rad");
+  }
+  if (NumViews() > kMaxViews)
+    fail("angles_rad", "at most " + ToText(kMaxViews) + " views", ToText(NumViews()));
+  // Each factor is bounded above, so the product cannot overflow.
+  if (NumViews() * n_rows * n_channels > kMaxSinogramValues) {
+    fail("sinogram size",
+         "at most " + ToText(kMaxSinogramValues) + " values (views × rows × channels)",
+         ToText(NumViews()) + " × " + ToText(n_rows) + " × " + ToText(n_channels));
+  }
   for (size_t i = 0; i < angles_rad.size(); ++i) {
     if (!std::isfinite(angles_rad[i])) {
       fail("angles_rad[" + std::to_string(i) + "]", "a finite angle", ToText(angles_rad[i]));
@@ -101,8 +116,13 @@ void ScanGeometry::Validate(const std::string& where) const {
   }
   require_positive(channel_spacing_mm, "channel_spacing_mm");
   if (n_rows > 1 || kind == ScanKind::kCone) require_positive(row_spacing_mm, "row_spacing_mm");
-  if (!std::isfinite(channel_offset))
-    fail("channel_offset", "a finite number of cells", ToText(channel_offset));
+  // The ray through the rotation axis must hit the detector, or the field of view is empty (a
+  // detector offset by 1e6 cells once produced an image 8000 km wide).
+  if (!(std::abs(channel_offset) <= 0.5 * double(n_channels - 1)))
+    fail("channel_offset",
+         "cells within ±" + ToText(0.5 * double(n_channels - 1)) +
+             " (the rotation axis must project onto the detector)",
+         ToText(channel_offset));
   if (!std::isfinite(row_offset))
     fail("row_offset", "a finite number of cells", ToText(row_offset));
   if (kind == ScanKind::kParallel) return;
@@ -124,7 +144,7 @@ void ScanGeometry::Validate(const std::string& where) const {
 void ScanGeometry::ValidateWithImage(const ImageGeometry& image, const std::string& where) const {
   Validate(where);
   image.Validate(where);
-  if (kind == ScanKind::kParallel) return;
+  if (kind == ScanKind::kParallel) return CheckFootprintWidths(image, where);
   const double radius = image.MaxCornerRadiusMm();
   // Every voxel must be in front of the source for every view: the footprint model divides by
   // the distance along the central ray.
@@ -134,6 +154,57 @@ void ScanGeometry::ValidateWithImage(const ImageGeometry& image, const std::stri
                          ToText(0.99 * source_to_isocenter_mm) + " mm)",
                      ToText(radius) + " mm: the source would be inside the image");
   }
+  CheckFootprintWidths(image, where);
+}
+
+void ScanGeometry::CheckFootprintWidths(const ImageGeometry& image,
+                                        const std::string& where) const {
+  // Footprints wider than the detector many times over mean a voxel size in the wrong unit (or a
+  // typo); refused here, before projectors size their per-thread buffers by them.
+  const double max_cells = std::max(4.0 * double(n_channels), 64.0);
+  const double cells = MaxTransaxialFootprintCells(image);
+  if (!(cells <= max_cells)) {
+    throw InputError(
+        where + ": image voxel size",
+        "voxels whose footprint spans at most " + ToText(max_cells) +
+            " detector channels (the detector has " + ToText(n_channels) + ")",
+        ToText(image.voxel_size_mm) + " mm voxels spanning " + ToText(cells) + " channels");
+  }
+  if (kind == ScanKind::kCone) {
+    const double max_rows = std::max(4.0 * double(n_rows), 64.0);
+    const double rows = MaxAxialFootprintRows(image);
+    if (!(rows <= max_rows)) {
+      throw InputError(
+          where + ": image slice thickness",
+          "voxels whose axial footprint spans at most " + ToText(max_rows) +
+              " detector rows (the detector has " + ToText(n_rows) + ")",
+          ToText(image.slice_thickness_mm) + " mm slices spanning " + ToText(rows) + " rows");
+    }
+  }
+}
+
+double ScanGeometry::MaxTransaxialFootprintCells(const ImageGeometry& image) const {
+  const double diagonal = std::sqrt(2.0) * image.voxel_size_mm;
+  double width_mm = diagonal;
+  if (kind != ScanKind::kParallel) {
+    const double R = source_to_isocenter_mm, D = source_to_detector_mm;
+    const double r = std::min(image.MaxCornerRadiusMm(), 0.999 * R);
+    width_mm = D * diagonal / (R - r);
+    if (detector_shape == DetectorShape::kFlat) {
+      const double gamma = std::asin(r / R);
+      width_mm /= std::cos(gamma) * std::cos(gamma);
+    }
+  }
+  return width_mm / channel_spacing_mm;
+}
+
+double ScanGeometry::MaxAxialFootprintRows(const ImageGeometry& image) const {
+  const double R = source_to_isocenter_mm, D = source_to_detector_mm;
+  const double r = std::min(image.MaxCornerRadiusMm(), 0.999 * R);
+  const double z_max = std::max(std::abs(image.Z(-0.5)), std::abs(image.Z(double(image.nz) - 0.5)));
+  const double extent =
+      image.slice_thickness_mm + std::sqrt(2.0) * image.voxel_size_mm * z_max / (R - r);
+  return extent * D / (R - r) / row_spacing_mm;
 }
 
 std::vector<double> EquallySpacedAngles(int64_t n_views, double start_rad, double span_rad) {

@@ -29,6 +29,13 @@ DetectorShape ParseDetectorShape(const std::string& text, const std::string& whe
 // row r at v_r = (r − (n_rows−1)/2 + row_offset)·row_spacing_mm.
 // Fan with n_rows > 1 (and parallel) means a stack of independent slices: rays have no cone angle
 // and row r sees the plane z = v_r.
+// Size limits of a scan, far above any scanner (a clinical helical scan: 1e5 views × 64 rows ×
+// 900 channels ≈ 6e9 values) and low enough that size products cannot overflow int64.
+constexpr int64_t kMaxChannels = int64_t(1) << 24;
+constexpr int64_t kMaxRows = int64_t(1) << 20;
+constexpr int64_t kMaxViews = int64_t(1) << 24;
+constexpr int64_t kMaxSinogramValues = int64_t(1) << 34;
+
 struct ScanGeometry {
   ScanKind kind = ScanKind::kParallel;
   DetectorShape detector_shape = DetectorShape::kFlat;  // fan and cone only
@@ -64,6 +71,21 @@ struct ScanGeometry {
   // Also checks that the image lies strictly between the source and the detector for every
   // view (fan/cone): no voxel may contain or lie behind the source.
   void ValidateWithImage(const ImageGeometry& image, const std::string& where) const;
+
+  // Widest transaxial footprint of one voxel of `image`, in channels (without the two cells of
+  // alignment): √2·dx, magnified by D/(R − r) for fan beams (r: the image's corner radius) and by
+  // 1/cos²γ for flat detectors. ValidateWithImage bounds it; projectors size buffers by it.
+  double MaxTransaxialFootprintCells(const ImageGeometry& image) const;
+  // Widest axial footprint of one voxel (cone beam), in rows, without the two alignment rows:
+  // (dz + √2·dx·|z|max/(R − r))·D/(R − r)/Δv.
+  double MaxAxialFootprintRows(const ImageGeometry& image) const;
+
+ private:
+  // Refuses voxels whose footprints span far more than the detector (a voxel size in the wrong
+  // unit); projectors size per-thread buffers by these widths.
+  void CheckFootprintWidths(const ImageGeometry& image, const std::string& where) const;
+
+ public:
 };
 
 // Views at angle_start + i·span/n_views, i = 0..n_views−1, in radians.

@@ -25,15 +25,9 @@ SfConeProjector::SfConeProjector(const ImageGeometry& image, const ScanGeometry&
                                  AxialFootprint axial)
     : Projector(image, scan), footprints_(image, scan, /*with_depths=*/true), axial_(axial) {
   row_origin_ = 0.5 * double(scan.n_rows - 1) - scan.row_offset + 0.5;
-  // A voxel's axial footprint spans at most dz·D/(R − r)/Δv rows (SF-TT adds the spread of the
-  // magnification over the voxel, bounded by the same expression with dz + the voxel's depth
-  // extent √2·dx times the largest |z|/depth slope), plus two for the alignment with rows.
-  const double R = scan.source_to_isocenter_mm, D = scan.source_to_detector_mm;
-  const double r = std::min(image.MaxCornerRadiusMm(), 0.999 * R);
-  const double z_max = std::max(std::abs(image.Z(-0.5)), std::abs(image.Z(double(image.nz) - 0.5)));
-  const double extent =
-      image.slice_thickness_mm + std::sqrt(2.0) * image.voxel_size_mm * z_max / (R - r);
-  max_axial_span_ = int32_t(std::ceil(extent * D / (R - r) / scan.row_spacing_mm)) + 2;
+  // A voxel's axial footprint spans at most ScanGeometry::MaxAxialFootprintRows rows (SF-TT's
+  // spread of the magnification over the voxel included), plus two for the alignment with rows.
+  max_axial_span_ = int32_t(std::ceil(scan.MaxAxialFootprintRows(image))) + 2;
 }
 
 bool SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column* col) const {

@@ -20,21 +20,9 @@ TransaxialFootprints::TransaxialFootprints(const ImageGeometry& image, const Sca
   }
   for (int64_t e = 0; e <= image.nx; ++e) x_edges_.push_back(image.X(double(e) - 0.5));
   cell_origin_ = 0.5 * double(scan.n_channels - 1) - scan.channel_offset + 0.5;
-  // Widest footprint: a voxel's corners span at most √2·dx across the ray; fan beams magnify
-  // it by D/(distance from the source) ≥ … ≤ D/(R − r) for an image within radius r, flat
-  // detectors further by 1/cos²γ. Two cells more cover the alignment with the cell grid.
-  const double diagonal = std::sqrt(2.0) * image.voxel_size_mm;
-  double width_mm = diagonal;
-  if (scan.kind != ScanKind::kParallel) {
-    const double R = scan.source_to_isocenter_mm, D = scan.source_to_detector_mm;
-    const double r = std::min(image.MaxCornerRadiusMm(), 0.999 * R);
-    width_mm = D * diagonal / (R - r);
-    if (scan.detector_shape == DetectorShape::kFlat) {
-      const double gamma = std::asin(r / R);
-      width_mm /= std::cos(gamma) * std::cos(gamma);
-    }
-  }
-  max_span_ = int32_t(std::ceil(width_mm / scan.channel_spacing_mm)) + 2;
+  // Widest footprint (bounded by ScanGeometry::ValidateWithImage); two cells more cover the
+  // alignment with the cell grid.
+  max_span_ = int32_t(std::ceil(scan.MaxTransaxialFootprintCells(image))) + 2;
 }
 
 // Parallel beam: every voxel of a view has the same trapezoid — half-widths

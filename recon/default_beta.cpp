@@ -18,7 +18,11 @@ double DataScaledBeta(double relative, const Image& back_projected_weights,
     if (c2 <= 0.0) continue;
     values.push_back(float(back_projected_weights.values[j] / c2));
   }
-  if (values.empty()) throw InputError("--beta", "support voxels seen by the scan", "none");
+  if (values.empty()) {
+    throw InputError("automatic β (from the back-projected weights)",
+                     "support voxels seen by the scan with positive weight",
+                     "none (all weights zero, or the grid outside the field of view)");
+  }
   std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
   return relative * back_projected_weights.geometry.voxel_size_mm *
          double(values[values.size() / 2]) / kappa_sum;

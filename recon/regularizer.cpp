@@ -41,7 +41,8 @@ Neighborhood ParseNeighborhood(const std::string& text) {
 }
 
 void RegularizerOptions::Validate() const {
-  if (!(beta >= 0.0) || !std::isfinite(beta)) throw InputError("--beta", "β ≥ 0", ToText(beta));
+  if (!(beta >= 0.0) || !std::isfinite(beta))
+    throw InputError("regulariser β", "β ≥ 0", ToText(beta));
   if (potential != PotentialKind::kQuadratic && (!(delta > 0.0) || !std::isfinite(delta))) {
     throw InputError("--delta", "δ > 0 (1/mm)", ToText(delta));
   }

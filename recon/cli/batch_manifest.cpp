@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "projectors/error.h"
+#include "projectors/input_file.h"
 #include "recon/cli/recon_command.h"
 #include "recon/io/atomic_output.h"
 
@@ -19,14 +20,16 @@ namespace osmo::cli {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-uint64_t Fnv1a(const std::string& bytes) {
-  uint64_t hash = 0xcbf29ce484222325ull;
-  for (unsigned char c : bytes) {
-    hash ^= c;
+uint64_t Fnv1aBytes(const void* data, size_t size, uint64_t hash) {
+  const unsigned char* bytes = static_cast<const unsigned char*>(data);
+  for (size_t n = 0; n < size; ++n) {
+    hash ^= bytes[n];
     hash *= 0x100000001b3ull;
   }
   return hash;
 }
+
+uint64_t Fnv1a(const std::string& bytes) { return Fnv1aBytes(bytes.data(), bytes.size()); }
 
 std::string FileChecksum(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -122,11 +125,12 @@ void ParseReconArguments(std::vector<std::string> words) {
 }  // namespace
 
 std::vector<BatchJob> ReadManifest(const std::string& path) {
+  RequireRegularFile(path, "a batch manifest (JSON)");
   std::ifstream in(path);
   if (!in) throw InputError(path, "a readable manifest", "no such file (or no permission)");
   Json root;
   try {
-    root = Json::parse(in);
+    root = ParseJsonWithDepthLimit<Json>(in, path);
   } catch (const Json::parse_error& e) {
     throw InputError(path, "valid JSON", std::string("a syntax error (") + e.what() + ")");
   }

@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "projectors/error.h"
+#include "projectors/input_file.h"
 #include "recon/cli/batch_manifest.h"
 #include "recon/cli/batch_runner.h"
 #include "recon/cli/child_process.h"
@@ -92,22 +93,19 @@ void WriteSummary(const std::string& path, const std::string& manifest, const st
                {"shard", shard.empty() ? Json(nullptr) : Json(shard)},
                {"jobs", Json::array()}};
   for (const Record& r : records) root["jobs"].push_back(r.ToJson());
-  WriteAtomically(path, [&](const std::string& temporary) {
-    std::ofstream(temporary) << root.dump(2) << "\n";
-  });
+  WriteTextAtomically(path, root.dump(2) + "\n");
   const std::string csv = fs::path(path).replace_extension(".csv").string();
-  WriteAtomically(csv, [&](const std::string& temporary) {
-    std::ofstream out(temporary);
-    out << "index,name,status,message,wall_s,iterations,final_cost,final_rmsd_hu,output,output_"
-           "bytes,output_checksum\n";
-    for (const Record& r : records) {
-      out << r.index << "," << CsvField(r.name) << "," << r.status << "," << CsvField(r.message)
-          << "," << r.wall_s << "," << r.iterations << ","
-          << (r.final_cost ? ToText(*r.final_cost) : "") << ","
-          << (r.final_rmsd_hu ? ToText(*r.final_rmsd_hu) : "") << "," << CsvField(r.output) << ","
-          << r.output_bytes << "," << r.checksum << "\n";
-    }
-  });
+  std::ostringstream out;
+  out << "index,name,status,message,wall_s,iterations,final_cost,final_rmsd_hu,output,output_"
+         "bytes,output_checksum\n";
+  for (const Record& r : records) {
+    out << r.index << "," << CsvField(r.name) << "," << r.status << "," << CsvField(r.message)
+        << "," << r.wall_s << "," << r.iterations << ","
+        << (r.final_cost ? ToText(*r.final_cost) : "") << ","
+        << (r.final_rmsd_hu ? ToText(*r.final_rmsd_hu) : "") << "," << CsvField(r.output) << ","
+        << r.output_bytes << "," << r.checksum << "\n";
+  }
+  WriteTextAtomically(csv, out.str());
 }
 
 std::vector<Record> ReadSummary(const std::string& path) {
@@ -115,7 +113,7 @@ std::vector<Record> ReadSummary(const std::string& path) {
   if (!in) throw InputError(path, "a readable batch summary", "no such file");
   Json root;
   try {
-    root = Json::parse(in);
+    root = ParseJsonWithDepthLimit<Json>(in, path);
   } catch (const Json::parse_error& e) {
     throw InputError(path, "a batch summary (JSON)",
                      std::string("a syntax error (") + e.what() + ")");
@@ -198,7 +196,7 @@ void Merge(const BatchOptions& o) {
       by_name[r.name] = std::move(r);
     }
     std::ifstream in(path);
-    manifest = Json::parse(in).value("manifest", manifest);
+    manifest = ParseJsonWithDepthLimit<Json>(in, path).value("manifest", manifest);
   }
   std::vector<Record> records;
   for (auto& [name, record] : by_name) records.push_back(record);

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "projectors/error.h"
+#include "projectors/input_file.h"
 #include "recon/cli/cli_common.h"
 #include "recon/cli/commands.h"
 #include "recon/io/scan_file.h"
@@ -71,8 +72,7 @@ void PrintScan(const std::string& path, const ScanData& s, bool dxchange) {
 
 void RunInfo(const InfoOptions& o) {
   o.run.Apply();
-  std::ifstream probe(o.path, std::ios::binary);
-  if (!probe) throw InputError(o.path, "a readable file", "no such file (or no permission)");
+  RequireRegularFile(o.path, "a scan file or volume");
   if (IsHdf5File(o.path)) {
     const bool dxchange = IsDxchangeFile(o.path);
     PrintScan(o.path, dxchange ? LoadScan(o.path, {}) : ReadScanFile(o.path), dxchange);

@@ -12,6 +12,7 @@
 
 #include "projectors/error.h"
 #include "projectors/projector.h"
+#include "recon/cli/batch_manifest.h"
 #include "recon/cli/cli_common.h"
 #include "recon/cli/commands.h"
 #include "recon/cli/recon_command.h"
@@ -34,15 +35,20 @@ std::string NeighborhoodFor(const ReconOptions& o, const ScanData& scan) {
   return scan.geometry.kind == ScanKind::kCone ? "26" : "8";
 }
 
+// What a checkpoint belongs to: the data (a hash of the sinogram, weights and angles, so another
+// scan under the same name is refused), the grid and every option that changes the iterates.
 std::string Fingerprint(const ReconOptions& o, const ImageGeometry& grid, const ScanData& scan,
-                        double beta) {
+                        const Sinogram& weights, double beta) {
+  uint64_t data = Fnv1aBytes(scan.sinogram.values.data(), scan.sinogram.values.size() * 4);
+  data = Fnv1aBytes(weights.values.data(), weights.values.size() * 4, data);
+  data = Fnv1aBytes(scan.geometry.angles_rad.data(), scan.geometry.angles_rad.size() * 8, data);
   std::ostringstream f;
   f.precision(12);
-  f << "input=" << std::filesystem::path(o.input).filename().string()
-    << " views=" << scan.geometry.NumViews() << " bins=" << scan.geometry.NumBins()
-    << " grid=" << grid.nx << "x" << grid.ny << "x" << grid.nz << "@" << grid.voxel_size_mm << ","
-    << grid.slice_thickness_mm << " algorithm=" << o.algorithm << " subsets=" << o.subsets
-    << " beta=" << beta << " delta=" << o.delta << " potential=" << o.potential
+  f << "data=" << std::hex << data << std::dec << " views=" << scan.geometry.NumViews()
+    << " bins=" << scan.geometry.NumBins() << " grid=" << grid.nx << "x" << grid.ny << "x"
+    << grid.nz << "@" << grid.voxel_size_mm << "," << grid.slice_thickness_mm
+    << " algorithm=" << o.algorithm << " subsets=" << o.subsets << " beta=" << beta
+    << " delta=" << o.delta << " potential=" << o.potential
     << " neighborhood=" << NeighborhoodFor(o, scan) << " kappa=" << o.kappa
     << " restart=" << o.restart << " relax=" << EffectiveRelax(o) << "," << o.relax_power
     << " curvature=" << o.curvature << " upper=" << o.upper_bound.value_or(-1)
@@ -94,9 +100,25 @@ std::optional<Image> LoadReference(const ReconOptions& o, const ScanData& scan,
 class IterationLog {
  public:
   // A resumed run appends to the log of the run it continues.
-  IterationLog(const std::string& path, bool append) {
+  // A resumed run keeps the lines up to its checkpoint's iteration: lines written after the
+  // checkpoint by a killed run would otherwise appear twice.
+  IterationLog(const std::string& path, bool append, int64_t keep_through_iteration) : path_(path) {
     if (path.empty()) return;
     CheckOutputLocation(path);
+    if (append) {
+      std::ifstream in(path);
+      std::string line, kept;
+      while (std::getline(in, line)) {
+        try {
+          if (nlohmann::json::parse(line).value("iteration", int64_t(-1)) > keep_through_iteration)
+            continue;
+        } catch (const std::exception&) {
+          continue;  // a line cut by the kill
+        }
+        kept += line + "\n";
+      }
+      WriteTextAtomically(path, kept);
+    }
     out_.open(path, append ? std::ios::app : std::ios::trunc);
     if (!out_) throw InputError(path, "a writable log file", "a file that cannot be created");
   }
@@ -110,9 +132,11 @@ class IterationLog {
     line["restarted"] = r.restarted;
     out_ << line.dump() << "\n";
     out_.flush();
+    if (!out_) throw InputError(path_, "a written log line", "a write error (disk full?)");
   }
 
  private:
+  std::string path_;
   std::ofstream out_;
 };
 
@@ -253,7 +277,7 @@ void RunRecon(const ReconOptions& o) {
       rmsd_mask[j] = rmsd_mask[j] && reference->values[j] > 0.0f;
   }
 
-  const std::string fingerprint = Fingerprint(o, grid, scan, reg.beta);
+  const std::string fingerprint = Fingerprint(o, grid, scan, weights, reg.beta);
   SolverState state;
   if (o.resume) {
     state = ReadCheckpoint(o.checkpoint, fingerprint, grid);
@@ -273,7 +297,7 @@ void RunRecon(const ReconOptions& o) {
     state = solver.Start(x0);
   }
 
-  IterationLog log(o.log, o.resume);
+  IterationLog log(o.log, o.resume, state.iteration);
   if (state.iteration == 0) {
     IterationRecord first;
     if (o.cost_every > 0 || solver_options.restart == RestartRule::kFunction)

@@ -1,5 +1,6 @@
 // `osmo study`: phantom studies — doses × noise realisations × methods → metrics, tables, plots.
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -13,6 +14,7 @@
 
 #include "phantoms/scan_simulation.h"
 #include "projectors/error.h"
+#include "projectors/input_file.h"
 #include "recon/cli/batch_manifest.h"
 #include "recon/cli/batch_runner.h"
 #include "recon/cli/child_process.h"
@@ -99,18 +101,98 @@ std::string RoiTables(const StudyConfig& c, const std::vector<MetricRow>& rows) 
   return text.str();
 }
 
+// Hex FNV-1a of a text.
+std::string Key(const std::string& text) {
+  std::ostringstream hex;
+  hex << std::hex << Fnv1a(text);
+  return hex.str();
+}
+
+// The content of a phantom or geometry reference: the file's bytes, or the built-in name.
+std::string ContentOf(const std::string& name_or_path) {
+  std::ifstream in(name_or_path, std::ios::binary);
+  if (!in) return name_or_path;
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+// A rerun in the same folder reuses files only if the inputs that made them are unchanged:
+// study_state.json keeps a key of everything the scans depend on (phantom and geometry
+// contents, doses, realisations, seed, sampling, grid) and one per method (its options and the
+// scans' key). A changed key removes what it made (scans change everything; a method its
+// images), and the batch's records and checkpoints with it, since they refer to old data.
+void ForgetOutdatedResults(const StudyConfig& c, const ImageGeometry& grid, const fs::path& out) {
+  std::ostringstream scans;
+  scans.precision(17);
+  scans << ContentOf(c.phantom) << "|" << ContentOf(c.geometry) << "|" << c.realisations << "|"
+        << c.seed << "|" << c.rays_per_cell << "|" << c.bowtie_mm << "|" << grid.nx << ","
+        << grid.ny << "," << grid.nz << "," << grid.voxel_size_mm << "," << grid.slice_thickness_mm
+        << "," << grid.center_mm[0] << "," << grid.center_mm[1] << "," << grid.center_mm[2];
+  for (const Dose& d : c.doses) scans << "|" << d.incident_counts << "," << d.electronic_noise_std;
+  Json state = {{"scans", Key(scans.str())}, {"methods", Json::object()}};
+  for (const Method& m : c.methods) {
+    std::ostringstream method;
+    method.precision(17);
+    method << m.kind << "|" << ToString(m.fbp.window) << "|" << m.fbp.cutoff << "|"
+           << m.recon_options.dump() << "|" << state["scans"].get<std::string>();
+    state["methods"][m.name] = Key(method.str());
+  }
+  const fs::path state_path = out / "study_state.json";
+  Json previous = Json::object();
+  try {
+    std::ifstream in(state_path);
+    if (in) previous = ParseJsonWithDepthLimit<Json>(in, state_path.string());
+  } catch (const std::exception&) {
+    previous = Json::object();  // unreadable: treat every file as outdated
+  }
+  std::error_code ec;
+  auto forget_batch = [&] {
+    fs::remove_all(out / "recon_manifest.osmo-batch", ec);
+    fs::remove(out / "recon_manifest.summary.json", ec);
+    fs::remove(out / "recon_manifest.summary.csv", ec);
+  };
+  const bool had_files = fs::exists(out / "scans") || fs::exists(out / "images");
+  if (had_files && previous.value("scans", "") != state["scans"]) {
+    fs::remove_all(out / "scans", ec);
+    fs::remove_all(out / "images", ec);
+    forget_batch();
+  } else if (had_files) {
+    for (const Method& m : c.methods) {
+      const Json old = previous.value("methods", Json::object()).value(m.name, Json());
+      if (old != state["methods"][m.name]) {
+        fs::remove_all(out / "images" / m.name, ec);
+        forget_batch();
+      }
+    }
+  }
+  WriteTextAtomically(state_path.string(), state.dump(2) + "\n");
+}
+
 void RunStudy(const StudyOptions& o) {
   InstallStopHandlers();
   const StudyConfig c = ReadStudyConfig(o.config);
   const fs::path out(o.output);
-  fs::create_directories(out / "scans");
-  fs::create_directories(out / "images");
   const Phantom phantom = LoadPhantom(c.phantom);
   const ScanGeometry geometry = LoadGeometry(c.geometry);
   GridOptions grid_options;
   grid_options.size = c.image_size;
   grid_options.voxel = c.voxel_size_mm;
   const ImageGeometry grid = grid_options.Resolve(geometry);
+  fs::create_directories(out);
+  ForgetOutdatedResults(c, grid, out);
+  fs::create_directories(out / "scans");
+  fs::create_directories(out / "images");
+  // An ROI outside the grid would report 0 HU for every method: refused before any work.
+  for (const Roi& roi : c.rois) {
+    const std::vector<uint8_t> disc = DiscMask(grid, roi.x_mm, roi.y_mm, roi.radius_mm);
+    if (std::count(disc.begin(), disc.end(), 1) == 0) {
+      throw InputError(o.config + ": ROI \"" + roi.name + "\"",
+                       "a disc containing at least one voxel centre of the grid",
+                       "none (centre " + ToText(roi.x_mm) + ", " + ToText(roi.y_mm) +
+                           " mm, radius " + ToText(roi.radius_mm) + " mm)");
+    }
+  }
   const std::string grid_size =
       std::to_string(grid.nx) + "," + std::to_string(grid.ny) + "," + std::to_string(grid.nz);
   const std::string grid_voxel = ToText(grid.voxel_size_mm) + "," + ToText(grid.slice_thickness_mm);
@@ -134,9 +216,7 @@ void RunStudy(const StudyOptions& o) {
   }
   const std::string manifest = (out / "recon_manifest.json").string();
   if (!jobs.empty()) {
-    WriteAtomically(manifest, [&](const std::string& t) {
-      std::ofstream(t) << Json{{"jobs", jobs}}.dump(2) << "\n";
-    });
+    WriteTextAtomically(manifest, Json{{"jobs", jobs}}.dump(2) + "\n");
     ReadManifest(manifest);
   }
   std::ofstream(out / "config.json") << std::ifstream(o.config).rdbuf();
@@ -329,12 +409,9 @@ void RunStudy(const StudyOptions& o) {
                        {"n", row.values.size()},
                        {"values", row.values}});
   }
-  WriteAtomically((out / "metrics.csv").string(),
-                  [&](const std::string& t) { std::ofstream(t) << csv.str(); });
-  WriteAtomically((out / "metrics.json").string(),
-                  [&](const std::string& t) { std::ofstream(t) << metrics.dump(2) << "\n"; });
-  WriteAtomically((out / "metrics_per_image.csv").string(),
-                  [&](const std::string& t) { std::ofstream(t) << per_image.str(); });
+  WriteTextAtomically((out / "metrics.csv").string(), csv.str());
+  WriteTextAtomically((out / "metrics.json").string(), metrics.dump(2) + "\n");
+  WriteTextAtomically((out / "metrics_per_image.csv").string(), per_image.str());
 
   std::ostringstream report;
   report << "# Phantom study\n\nPhantom `" << phantom.name << "`, geometry `" << c.geometry << "`, "
@@ -390,8 +467,7 @@ void RunStudy(const StudyOptions& o) {
   } else {
     report << "Plots not made (needs " << script << " and python3-matplotlib; see plots.log).\n";
   }
-  WriteAtomically((out / "report.md").string(),
-                  [&](const std::string& t) { std::ofstream(t) << report.str(); });
+  WriteTextAtomically((out / "report.md").string(), report.str());
   std::cout << "osmo study: " << rows.size() << " metric rows for " << c.doses.size()
             << " dose(s) × " << c.realisations << " realisation(s) × " << c.methods.size()
             << " method(s); report " << (out / "report.md").string() << "\n";

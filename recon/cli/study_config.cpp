@@ -9,6 +9,7 @@
 
 #include "phantoms/scan_simulation.h"
 #include "projectors/error.h"
+#include "projectors/input_file.h"
 
 namespace osmo::cli {
 
@@ -59,12 +60,13 @@ void CheckKeys(const Json& object, const std::set<std::string>& known, const std
 }  // namespace
 
 StudyConfig ReadStudyConfig(const std::string& path) {
+  RequireRegularFile(path, "a study configuration (JSON)");
   std::ifstream in(path);
   if (!in)
     throw InputError(path, "a readable study configuration", "no such file (or no permission)");
   Json root;
   try {
-    root = Json::parse(in);
+    root = ParseJsonWithDepthLimit<Json>(in, path);
   } catch (const Json::parse_error& e) {
     throw InputError(path, "valid JSON", std::string("a syntax error (") + e.what() + ")");
   }
@@ -125,9 +127,17 @@ StudyConfig ReadStudyConfig(const std::string& path) {
       throw InputError(path + ": realisations", "a whole number 1–1000", ToText(r));
     c.realisations = int64_t(r);
   }
-  if (root.contains("seed")) c.seed = uint64_t(Number(root["seed"], path + ": seed"));
-  if (root.contains("rays_per_cell"))
-    c.rays_per_cell = int(Number(root["rays_per_cell"], path + ": rays_per_cell"));
+  // Range checks before every float-to-integer conversion (out-of-range casts are undefined).
+  auto whole = [&](const char* key, double lo, double hi) {
+    const double v = Number(root[key], path + ": " + key);
+    if (!(v >= lo && v <= hi) || v != std::floor(v)) {
+      throw InputError(path + ": " + key, "a whole number from " + ToText(lo) + " to " + ToText(hi),
+                       ToText(v));
+    }
+    return v;
+  };
+  if (root.contains("seed")) c.seed = uint64_t(whole("seed", 0, 9007199254740992.0));
+  if (root.contains("rays_per_cell")) c.rays_per_cell = int(whole("rays_per_cell", 1, 64));
   if (root.contains("bowtie_mm")) c.bowtie_mm = Number(root["bowtie_mm"], path + ": bowtie_mm");
   if (root.contains("image_size")) {
     c.image_size =
@@ -137,8 +147,13 @@ StudyConfig ReadStudyConfig(const std::string& path) {
     c.voxel_size_mm = SizeList(root["voxel_size_mm"], path + ": voxel_size_mm", 1, 2,
                                "a size DX or [DX, DZ] in mm");
   }
-  if (root.contains("mu_water_per_mm"))
+  if (root.contains("mu_water_per_mm")) {
     c.mu_water = Number(root["mu_water_per_mm"], path + ": mu_water_per_mm");
+    if (!(c.mu_water > 0.0)) {
+      throw InputError(path + ": mu_water_per_mm", "a positive μ of water (1/mm)",
+                       ToText(c.mu_water));
+    }
+  }
   if (root.contains("window_hu")) {
     const Json& w = root["window_hu"];
     if (!w.is_array() || w.size() != 2)

@@ -2,10 +2,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "recon/io/atomic_output.h"
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "projectors/error.h"
 
@@ -25,6 +28,36 @@ void CheckOutputLocation(const std::string& path) {
     throw InputError(path, "a writable output folder", "no write permission on " + folder.string());
   }
   if (fs::is_directory(target, ec)) throw InputError(path, "a file name", "a folder");
+}
+
+namespace {
+
+// Temporary folders are named .osmo-tmp-<pid>-XXXXXX; those of processes that no longer exist
+// (killed by SIGKILL or a power cut mid-write) are removed before the next write in the folder.
+void RemoveStaleTemporaries(const fs::path& folder) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(".osmo-tmp-", 0) != 0 || !entry.is_directory(ec)) continue;
+    const std::string rest = name.substr(10);
+    const size_t dash = rest.find('-');
+    if (dash == std::string::npos) continue;
+    char* end = nullptr;
+    const long pid = std::strtol(rest.c_str(), &end, 10);
+    if (end != rest.c_str() + dash || pid <= 0) continue;
+    if (kill(pid_t(pid), 0) != 0 && errno == ESRCH) fs::remove_all(entry.path(), ec);
+  }
+}
+
+}  // namespace
+
+void WriteTextAtomically(const std::string& path, const std::string& text) {
+  WriteAtomically(path, [&](const std::string& temporary) {
+    std::ofstream out(temporary, std::ios::binary);
+    out.write(text.data(), std::streamsize(text.size()));
+    out.close();
+    if (!out) throw InputError(path, "a written file", "a write error (disk full?)");
+  });
 }
 
 void CheckNotAnInput(const std::string& output, const std::string& option,
@@ -51,7 +84,8 @@ void WriteAtomically(const std::string& path,
   CheckOutputLocation(path);
   const fs::path target(path);
   const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string pattern = (folder / ".osmo-tmp-XXXXXX").string();
+  RemoveStaleTemporaries(folder);
+  std::string pattern = (folder / (".osmo-tmp-" + std::to_string(getpid()) + "-XXXXXX")).string();
   if (mkdtemp(pattern.data()) == nullptr) {
     throw InputError(path, "a temporary folder beside the output", "mkdtemp failed");
   }
@@ -60,6 +94,9 @@ void WriteAtomically(const std::string& path,
   std::error_code ec;
   try {
     write(temporary_file.string());
+    if (!fs::exists(temporary_file)) {
+      throw InputError(path, "a written file", "nothing written (the writer failed silently)");
+    }
     // Sidecar files first (e.g. the .raw of a .mhd header), the named file last.
     for (const auto& entry : fs::directory_iterator(temporary_folder)) {
       if (entry.path().filename() == target.filename()) continue;

@@ -15,6 +15,10 @@ namespace osmo {
 // exception propagates; an existing file at `path` is replaced only on success.
 void WriteAtomically(const std::string& path, const std::function<void(const std::string&)>& write);
 
+// Writes `text` to `path` atomically; throws InputError naming the path if any byte cannot be
+// written (disk full, quota), leaving the previous file, if any, in place.
+void WriteTextAtomically(const std::string& path, const std::string& text);
+
 // Whether `path`'s folder exists and is writable; throws InputError naming the path otherwise.
 void CheckOutputLocation(const std::string& path);
 

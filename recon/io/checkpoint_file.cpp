@@ -31,6 +31,9 @@ Image ReadImage(hid_t file, const char* name, const ImageGeometry& grid, const s
   }
   Image image(grid);
   h5::ReadFloats(ds.get(), image.data(), path + ": /" + name);
+  for (float v : image.values) {
+    if (!std::isfinite(v)) throw InputError(path + ": /" + name, "finite values", ToText(v));
+  }
   return image;
 }
 
@@ -57,6 +60,8 @@ void WriteCheckpoint(const std::string& path, const SolverState& s,
     WriteImage(file.get(), "z", s.z);
     WriteImage(file.get(), "anchor", s.anchor);
     WriteImage(file.get(), "accumulated", s.accumulated);
+    root = h5::Handle();
+    file.Close(path);
   });
 }
 
@@ -80,19 +85,39 @@ SolverState ReadCheckpoint(const std::string& path, const std::string& expected_
                      "one of another (" + fingerprint + ")");
   }
   auto number = [&](const char* name) {
-    const auto v = h5::ReadNumberArrayAttribute(root.get(), name, where);
-    return v.empty() ? 0.0 : v[0];
+    return h5::ReadNumberAttribute(root.get(), name, where);  // finite, one value
+  };
+  // Counters: whole numbers in [0, 2^40] (a NaN or 1e300 iteration once made --resume loop).
+  auto counter = [&](const char* name) {
+    const double v = number(name);
+    if (!(v >= 0.0 && v <= 1099511627776.0 && v == std::floor(v))) {
+      throw InputError(where + " attribute " + name, "a whole number from 0 to 2^40", ToText(v));
+    }
+    return int64_t(v);
   };
   SolverState s;
-  s.iteration = int64_t(number("iteration"));
-  s.subiteration = int64_t(number("subiteration"));
-  s.momentum_k = int64_t(number("momentum_k"));
+  s.iteration = counter("iteration");
+  s.subiteration = counter("subiteration");
+  s.momentum_k = counter("momentum_k");
   s.t = number("t");
   s.t_sum = number("t_sum");
   s.elapsed_s = number("elapsed_s");
-  s.restarts = int64_t(number("restarts"));
-  s.previous_cost = number("previous_cost");
-  s.initial_cost = number("initial_cost");
+  s.restarts = counter("restarts");
+  // Costs are NaN until computed; anything else must be finite.
+  auto cost = [&](const char* name) {
+    const auto v = h5::ReadNumberArrayAttribute(root.get(), name, where);
+    if (v.size() != 1 || std::isinf(v[0])) {
+      throw InputError(where + " attribute " + name, "one finite cost (or NaN: not computed)",
+                       v.size() == 1 ? ToText(v[0]) : std::to_string(v.size()) + " values");
+    }
+    return v[0];
+  };
+  s.previous_cost = cost("previous_cost");
+  s.initial_cost = cost("initial_cost");
+  if (!(s.t >= 1.0) || !(s.t_sum >= 0.0) || !(s.elapsed_s >= 0.0)) {
+    throw InputError(where, "momentum t ≥ 1, t_sum ≥ 0 and elapsed_s ≥ 0",
+                     ToText(s.t) + ", " + ToText(s.t_sum) + ", " + ToText(s.elapsed_s));
+  }
   s.x = ReadImage(file.get(), "x", grid, path);
   if (s.x.values.empty()) throw InputError(path + ": /x", "the iterate", "nothing");
   s.z = ReadImage(file.get(), "z", grid, path);

@@ -203,6 +203,22 @@ ScanData ImportDxchange(const std::string& path, const DxchangeOptions& options)
   const std::vector<double> dark =
       MeanFrame(file.get(), "/exchange/data_dark", path, row_begin, row_end, n_channels);
 
+  // Flats darker than darks (swapped datasets, or a dead detector) would make every line
+  // integral meaningless: refuse when that holds for most pixels, naming the counts.
+  size_t inverted = 0;
+  double flat_sum = 0.0, dark_sum = 0.0;
+  for (size_t p = 0; p < flat.size(); ++p) {
+    inverted += flat[p] <= dark[p];
+    flat_sum += flat[p];
+    dark_sum += dark[p];
+  }
+  if (2 * inverted > flat.size()) {
+    throw InputError(path + ": /exchange/data_white", "flat fields brighter than the dark fields",
+                     "flats not above darks in " + std::to_string(inverted) + " of " +
+                         std::to_string(flat.size()) + " pixels (mean flat " +
+                         ToText(flat_sum / double(flat.size())) + ", mean dark " +
+                         ToText(dark_sum / double(flat.size())) + "; swapped datasets?)");
+  }
   ScanData scan;
   scan.geometry = g;
   scan.sinogram = Sinogram(g);

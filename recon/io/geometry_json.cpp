@@ -10,6 +10,7 @@
 
 #include "projectors/error.h"
 #include "projectors/geometry_presets.h"
+#include "projectors/input_file.h"
 
 namespace osmo {
 
@@ -48,7 +49,7 @@ std::string Text(const Json& root, const std::string& key, const std::string& wh
 ScanGeometry ParseGeometryJson(const std::string& text, const std::string& where) {
   Json root;
   try {
-    root = Json::parse(text);
+    root = ParseJsonWithDepthLimit<Json>(text, where);
   } catch (const Json::parse_error& e) {
     throw InputError(where, "valid JSON", std::string("a syntax error (") + e.what() + ")");
   }
@@ -124,6 +125,9 @@ ScanGeometry LoadGeometry(const std::string& preset_or_path) {
   for (const std::string& name : GeometryPresetNames()) {
     if (name == preset_or_path) return GeometryPreset(name);
   }
+  struct stat info;
+  if (stat(preset_or_path.c_str(), &info) == 0)
+    RequireRegularFile(preset_or_path, "a geometry (JSON)");
   std::ifstream in(preset_or_path);
   if (!in) {
     std::string names;

@@ -3,10 +3,13 @@
 #include "recon/io/hdf5_util.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include "projectors/error.h"
+#include "projectors/input_file.h"
 
 namespace osmo::h5 {
 
@@ -20,11 +23,34 @@ Handle& Handle::operator=(Handle&& other) noexcept {
   return *this;
 }
 
+void Handle::Close(const std::string& what) {
+  if (id_ < 0 || !closer_) return;
+  const hid_t id = id_;
+  id_ = -1;
+  if (closer_ == H5Fclose && H5Fflush(id, H5F_SCOPE_GLOBAL) < 0) {
+    closer_(id);
+    throw InputError(what, "a complete HDF5 file", "a failure to write it (disk full?)");
+  }
+  if (closer_(id) < 0) {
+    throw InputError(what, "a complete HDF5 file", "a failure to close it (disk full?)");
+  }
+}
+
 Handle::~Handle() {
   if (id_ >= 0 && closer_) closer_(id_);
 }
 
 void SilenceErrors() { H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr); }
+
+namespace {
+// osmo closes every file explicitly and checks the result (Handle::Close). HDF5's own exit
+// handler would close again whatever a failed write left open and crash (seen after a full disk),
+// so it is not installed; this runs before any other HDF5 call of the program.
+const bool kNoHdf5ExitHandler = [] {
+  H5dont_atexit();
+  return true;
+}();
+}  // namespace
 
 namespace {
 
@@ -60,10 +86,7 @@ std::string ClassName(H5T_class_t c) {
 
 Handle OpenFileReadOnly(const std::string& path) {
   SilenceErrors();
-  {
-    std::ifstream probe(path, std::ios::binary);
-    if (!probe) throw InputError(path, "a readable file", "no such file (or no permission)");
-  }
+  RequireRegularFile(path, "a readable HDF5 file");
   const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
   if (is_hdf5 <= 0) throw InputError(path, "an HDF5 file", "a file without the HDF5 signature");
   const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -79,6 +102,18 @@ Handle CreateFile(const std::string& path) {
   return Handle(id, H5Fclose);
 }
 
+namespace {
+
+// External links, external raw-data files and virtual datasets make HDF5 read other files than
+// the one named; osmo refuses them unless OSMO_ALLOW_EXTERNAL_DATA=1 (they could expose any
+// file on the machine as data, or change between runs).
+bool ExternalDataAllowed() {
+  const char* allow = std::getenv("OSMO_ALLOW_EXTERNAL_DATA");
+  return allow != nullptr && std::string(allow) == "1";
+}
+
+}  // namespace
+
 bool Exists(hid_t file, const std::string& path) {
   std::string partial;
   std::istringstream parts(path);
@@ -87,6 +122,15 @@ bool Exists(hid_t file, const std::string& path) {
     if (part.empty()) continue;
     partial += "/" + part;
     if (H5Lexists(file, partial.c_str(), H5P_DEFAULT) <= 0) return false;
+    H5L_info_t link;
+    if (H5Lget_info(file, partial.c_str(), &link, H5P_DEFAULT) >= 0 &&
+        link.type == H5L_TYPE_EXTERNAL && !ExternalDataAllowed()) {
+      char name[4096] = "";
+      H5Fget_name(file, name, sizeof name);
+      throw InputError(std::string(name) + ": " + partial,
+                       "an object inside the file (OSMO_ALLOW_EXTERNAL_DATA=1 allows others)",
+                       "an external link to another file");
+    }
     if (H5Oexists_by_name(file, partial.c_str(), H5P_DEFAULT) <= 0) return false;
   }
   return true;
@@ -105,7 +149,17 @@ Handle OpenDataset(hid_t file, const std::string& path, const std::string& file_
   }
   const hid_t id = H5Dopen2(file, path.c_str(), H5P_DEFAULT);
   if (id < 0) throw InputError(file_name + ": " + path, "a readable dataset", "a corrupt object");
-  return Handle(id, H5Dclose);
+  Handle dataset(id, H5Dclose);
+  if (!ExternalDataAllowed()) {
+    Handle properties(H5Dget_create_plist(id), H5Pclose);
+    if (H5Pget_external_count(properties.get()) > 0 ||
+        H5Pget_layout(properties.get()) == H5D_VIRTUAL) {
+      throw InputError(file_name + ": " + path,
+                       "data stored in the file itself (OSMO_ALLOW_EXTERNAL_DATA=1 allows others)",
+                       "data in external or virtual storage");
+    }
+  }
+  return dataset;
 }
 
 Handle OpenGroup(hid_t file, const std::string& path, const std::string& file_name) {
@@ -229,6 +283,44 @@ double ReadNumberAttribute(hid_t object, const std::string& name, const std::str
 
 namespace {
 
+// A dataset whose chunks were never written reads as fill values (zeros) without any error:
+// refuse it, so a damaged or sparse file cannot pass for data.
+void CheckStorageComplete(hid_t dataset, const std::string& where) {
+  Handle space(H5Dget_space(dataset), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank <= 0 || H5Sget_simple_extent_npoints(space.get()) == 0) return;
+  Handle properties(H5Dget_create_plist(dataset), H5Pclose);
+  if (H5Pget_layout(properties.get()) == H5D_CHUNKED) {
+    // Compressed chunks take less room than the data, so count chunks instead of bytes.
+    std::vector<hsize_t> dims(static_cast<size_t>(rank)), chunk(static_cast<size_t>(rank));
+    H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    if (H5Pget_chunk(properties.get(), rank, chunk.data()) != rank) {
+      throw InputError(where, "readable chunk information", "a corrupt dataset header");
+    }
+    hsize_t expected = 1;
+    for (int d = 0; d < rank; ++d) {
+      if (chunk[size_t(d)] == 0) throw InputError(where, "chunks of positive size", "size 0");
+      expected *= (dims[size_t(d)] + chunk[size_t(d)] - 1) / chunk[size_t(d)];
+    }
+    hsize_t written = 0;
+    if (H5Dget_num_chunks(dataset, space.get(), &written) < 0) {
+      throw InputError(where, "a readable chunk index", "a corrupt chunk index");
+    }
+    if (written < expected) {
+      throw InputError(where, "data for every element (" + std::to_string(expected) + " chunks)",
+                       std::to_string(written) + " chunks written (the rest would read as zeros)");
+    }
+    return;
+  }
+  H5D_space_status_t status;
+  if (H5Dget_space_status(dataset, &status) < 0) {
+    throw InputError(where, "readable storage information", "a corrupt dataset header");
+  }
+  if (status != H5D_SPACE_STATUS_ALLOCATED) {
+    throw InputError(where, "data for every element", "a dataset whose data were never written");
+  }
+}
+
 void ReadAll(hid_t dataset, hid_t memory_type, void* out, const std::string& where,
              bool allow_integer) {
   const H5T_class_t cls = TypeClass(dataset);
@@ -236,8 +328,10 @@ void ReadAll(hid_t dataset, hid_t memory_type, void* out, const std::string& whe
     throw InputError(where, allow_integer ? "numeric data" : "floating-point data (float32)",
                      ClassName(cls));
   }
+  CheckStorageComplete(dataset, where);
   if (H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
-    throw InputError(where, "readable data", "a read error (truncated or corrupt file?)");
+    throw InputError(where, "readable data",
+                     "a read error (truncated or corrupt file, or a failed checksum)");
   }
 }
 
@@ -259,6 +353,7 @@ void ReadFloatSlab(hid_t dataset, int64_t row_begin, int64_t row_end, float* out
   }
   const std::vector<hsize_t> dims = Shape(dataset);
   if (dims.size() != 3) throw InputError(where, "a 3D dataset", ShapeText(dims));
+  CheckStorageComplete(dataset, where);
   Handle file_space(H5Dget_space(dataset), H5Sclose);
   const hsize_t start[3] = {0, hsize_t(row_begin), 0};
   const hsize_t count[3] = {dims[0], hsize_t(row_end - row_begin), dims[2]};
@@ -266,7 +361,8 @@ void ReadFloatSlab(hid_t dataset, int64_t row_begin, int64_t row_end, float* out
   Handle memory_space(H5Screate_simple(3, count, nullptr), H5Sclose);
   if (H5Dread(dataset, H5T_NATIVE_FLOAT, memory_space.get(), file_space.get(), H5P_DEFAULT, out) <
       0) {
-    throw InputError(where, "readable data", "a read error (truncated or corrupt file?)");
+    throw InputError(where, "readable data",
+                     "a read error (truncated or corrupt file, or a failed checksum)");
   }
 }
 
@@ -313,6 +409,9 @@ Handle WriteFloatDataset(hid_t location, const std::string& name, const std::vec
   Handle properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   if (!chunk.empty()) {
     H5Pset_chunk(properties.get(), int(chunk.size()), chunk.data());
+    // Fletcher-32 checksums per chunk: a flipped bit on disk fails the read instead of
+    // changing values silently.
+    H5Pset_fletcher32(properties.get());
     H5Pset_shuffle(properties.get());
     H5Pset_deflate(properties.get(), 4);
   }

@@ -23,6 +23,9 @@ class Handle {
   Handle& operator=(const Handle&) = delete;
   ~Handle();
   hid_t get() const { return id_; }
+  // Closes now and throws InputError naming `what` if the library reports a failure (for files:
+  // flushes first, so a full disk is reported here rather than ignored by the destructor).
+  void Close(const std::string& what);
   bool valid() const { return id_ >= 0; }
 
  private:
@@ -72,8 +75,8 @@ void WriteIntAttribute(hid_t object, const std::string& name, int64_t value);
 void WriteDoubleArrayAttribute(hid_t object, const std::string& name,
                                const std::vector<double>& values);
 
-// Writes a float32 dataset; when `chunk` is non-empty it is chunked with those dimensions and
-// compressed (shuffle + gzip).
+// Writes a float32 dataset; when `chunk` is non-empty it is chunked with those dimensions,
+// checksummed (Fletcher-32) and compressed (shuffle + gzip).
 Handle WriteFloatDataset(hid_t location, const std::string& name, const std::vector<hsize_t>& dims,
                          const float* data, const std::vector<hsize_t>& chunk = {});
 void WriteDoubleDataset(hid_t location, const std::string& name, const std::vector<hsize_t>& dims,

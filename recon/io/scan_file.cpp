@@ -46,6 +46,10 @@ ScanGeometry ReadGeometry(hid_t file, const std::string& path) {
     throw InputError(path + ": /geometry/angles_rad", "a 1D array of view angles",
                      "shape " + ShapeText(angle_dims));
   }
+  if (angle_dims[0] > hsize_t(kMaxViews)) {
+    throw InputError(path + ": /geometry/angles_rad", "at most " + ToText(kMaxViews) + " views",
+                     ToText(angle_dims[0]));
+  }
   g.angles_rad.resize(angle_dims[0]);
   h5::ReadDoubles(angles.get(), g.angles_rad.data(), path + ": /geometry/angles_rad");
   return g;
@@ -185,8 +189,10 @@ ScanData ReadScanFile(const std::string& path) {
     h5::Handle ref = h5::OpenDataset(file.get(), "/reference", path);
     const auto shape = h5::Shape(ref.get());
     const std::string where = path + ": /reference";
-    if (shape.size() != 3 || shape[0] == 0 || shape[1] == 0 || shape[2] == 0) {
-      throw InputError(where, "a 3D array [nz][ny][nx]", ShapeText(shape));
+    if (shape.size() != 3 || shape[0] == 0 || shape[1] == 0 || shape[2] == 0 ||
+        shape[0] > (1u << 20) || shape[1] > (1u << 20) || shape[2] > (1u << 20)) {
+      throw InputError(where, "a 3D array [nz][ny][nx] of 1 to 2^20 voxels per axis",
+                       ShapeText(shape));
     }
     const auto spacing = h5::ReadNumberArrayAttribute(ref.get(), "spacing_mm", where);
     const auto origin = h5::ReadNumberArrayAttribute(ref.get(), "origin_mm", where);
@@ -202,6 +208,7 @@ ScanData ReadScanFile(const std::string& path) {
     const ImageGeometry g =
         ImageGeometry::FromOrigin(int64_t(shape[2]), int64_t(shape[1]), int64_t(shape[0]),
                                   spacing[0], spacing[2], {origin[0], origin[1], origin[2]});
+    g.Validate(where);
     Image image(g);
     h5::ReadFloats(ref.get(), image.data(), where);
     for (float v : image.values) {
@@ -279,6 +286,8 @@ void WriteScanFile(const std::string& path, const ScanData& scan) {
                                     {r.voxel_size_mm, r.voxel_size_mm, r.slice_thickness_mm});
       h5::WriteDoubleArrayAttribute(ref.get(), "origin_mm", {r.X(0), r.Y(0), r.Z(0)});
     }
+    root = h5::Handle();
+    file.Close(path);  // flushed and closed with errors checked before the rename
   });
 }
 

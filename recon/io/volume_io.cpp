@@ -17,7 +17,9 @@
 #include <sstream>
 
 #include "projectors/error.h"
+#include "projectors/input_file.h"
 #include "recon/io/atomic_output.h"
+#include "recon/io/metaimage_check.h"
 
 namespace osmo {
 
@@ -36,10 +38,10 @@ void RegisterImageFormats() {
   (void)registered;
 }
 
+// Case-sensitive: ITK chooses its writer by the lowercase extension, so "x.MHA" would pass a
+// case-insensitive check and fail only after the whole reconstruction.
 bool EndsWith(const std::string& text, const std::string& suffix) {
-  return text.size() >= suffix.size() &&
-         std::equal(suffix.rbegin(), suffix.rend(), text.rbegin(),
-                    [](char a, char b) { return std::tolower(a) == std::tolower(b); });
+  return text.size() >= suffix.size() && std::equal(suffix.rbegin(), suffix.rend(), text.rbegin());
 }
 
 }  // namespace
@@ -58,7 +60,9 @@ void CheckVolumeExtension(const std::string& path) {
   for (const std::string& ext : VolumeExtensions()) {
     if (EndsWith(path, ext)) return;
   }
-  throw InputError(path, "a volume file name ending in .mha, .mhd, .nrrd, .nhdr, .nii or .nii.gz",
+  throw InputError(path,
+                   "a volume file name ending in .mha, .mhd, .nrrd, .nhdr, .nii or .nii.gz "
+                   "(lowercase)",
                    "another extension");
 }
 
@@ -106,6 +110,22 @@ void WriteVolume(const std::string& path, const Image& image, const VolumeWriteO
       throw InputError(path, "a written volume",
                        std::string("an ITK error: ") + e.GetDescription());
     }
+    // ITK does not report every failed write (a full disk can leave a short file): read the
+    // temporary back and compare before it is renamed to the final name.
+    auto check = itk::ImageFileReader<ItkVolume>::New();
+    check->SetFileName(temporary);
+    try {
+      check->Update();
+    } catch (const itk::ExceptionObject& e) {
+      throw InputError(path, "a complete written volume",
+                       std::string("an unreadable file (disk full?): ") + e.GetDescription());
+    }
+    const ItkVolume* back = check->GetOutput();
+    if (back->GetLargestPossibleRegion().GetNumberOfPixels() != size_t(image.size()) ||
+        !std::equal(out, out + image.size(), back->GetBufferPointer())) {
+      throw InputError(path, "a complete written volume",
+                       "different voxels when read back (disk full?)");
+    }
   });
 }
 
@@ -136,11 +156,9 @@ RecordedUnits UnitsOf(const itk::MetaDataDictionary& dictionary) {
 }  // namespace
 
 VolumeFile ReadVolumeFile(const std::string& path) {
-  {
-    std::ifstream probe(path, std::ios::binary);
-    if (!probe) throw InputError(path, "a readable volume file", "no such file (or no permission)");
-  }
+  RequireRegularFile(path, "a readable volume file");
   CheckVolumeExtension(path);
+  if (EndsWith(path, ".mha") || EndsWith(path, ".mhd")) CheckMetaImageHeader(path);
   RegisterImageFormats();
   auto reader = itk::ImageFileReader<ItkVolume>::New();
   reader->SetFileName(path);

@@ -204,7 +204,7 @@ TEST(Safety, StudyRunsNoShellWhateverTheFolderName) {
   const Json config = Json::parse(R"({"phantom": "thorax", "geometry": "small.json",
     "doses": [10000], "realisations": 2, "image_size": [32, 32],
     "methods": [{"name": "fbp", "kind": "fbp"}],
-    "rois": [{"name": "heart", "center_mm": [-2, -2], "radius_mm": 5}]})");
+    "rois": [{"name": "heart", "center_mm": [-2, -2], "radius_mm": 15}]})");
   Write(folder + "/study.json", config);
   const std::string out = folder + "/inj';touch PWNED;'";
   const ProcessResult r = Osmo({"study", folder + "/study.json", "-o", out});

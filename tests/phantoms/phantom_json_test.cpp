@@ -46,7 +46,7 @@ TEST(PhantomJson, RejectsMalformedFilesWithPreciseMessages) {
               "ellipses[0].semi_axes_mm: expected 2 numbers, found nothing (missing field)");
   ExpectError(
       R"({"ellipses": [{"center_mm": [0, 0], "semi_axes_mm": [3, -1], "value_per_mm": 1}]})",
-      "ellipses[0].semi_axes_mm: expected positive numbers, found [3,-1]");
+      "ellipses[0].semi_axes_mm: expected positive numbers of magnitude at most 1e6, found [3,-1]");
   ExpectError(
       R"({"ellipses": [{"center_mm": [0, 0, 1], "semi_axes_mm": [3, 1], "value_per_mm": 1}]})",
       "center_mm: expected an array of 2 numbers");
