@@ -75,6 +75,10 @@ std::optional<double> PixelSizeFromFile(hid_t file, const std::string& path) {
     h5::Handle dataset = h5::OpenDataset(file, name, path);
     if (h5::TypeClass(dataset.get()) != H5T_FLOAT && h5::TypeClass(dataset.get()) != H5T_INTEGER)
       continue;
+    {
+      h5::Handle type(H5Dget_type(dataset.get()), H5Tclose);
+      h5::CheckStandardNumericType(type.get(), path + ": " + name);
+    }
     double value = 0.0;
     const auto shape = h5::Shape(dataset.get());
     size_t n = 1;

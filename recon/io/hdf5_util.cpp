@@ -206,6 +206,27 @@ hssize_t AttributeElements(hid_t attribute) {
 
 }  // namespace
 
+// Numbers must be stored as a standard IEEE float (32/64 bits) or a whole-byte integer: a damaged
+// or exotic datatype (odd precision, bit offsets, exponent layout) sends HDF5 into its generic
+// conversion code, which a crafted file can make write past its buffers.
+void CheckStandardNumericType(hid_t type, const std::string& where) {
+  const H5T_class_t cls = H5Tget_class(type);
+  bool standard = false;
+  if (cls == H5T_FLOAT) {
+    for (hid_t known : {H5T_IEEE_F32LE, H5T_IEEE_F32BE, H5T_IEEE_F64LE, H5T_IEEE_F64BE})
+      standard = standard || H5Tequal(type, known) > 0;
+  } else if (cls == H5T_INTEGER) {
+    const size_t size = H5Tget_size(type);
+    standard = (size == 1 || size == 2 || size == 4 || size == 8) &&
+               H5Tget_precision(type) == 8 * size && H5Tget_offset(type) == 0;
+  }
+  if (!standard) {
+    throw InputError(where, "numbers stored as IEEE float32/float64 or whole-byte integers",
+                     cls == H5T_FLOAT || cls == H5T_INTEGER ? "a non-standard numeric type"
+                                                            : ClassName(cls));
+  }
+}
+
 // Strings come in many storages: h5py writes variable-length UTF-8 by default, MATLAB and the
 // C API fixed-length ASCII (null- or space-padded), NumPy byte strings fixed-length without a
 // terminator. The memory type copies the file type's character set (HDF5 converts no character
@@ -261,7 +282,11 @@ std::vector<double> ReadNumberArrayAttribute(hid_t object, const std::string& na
   if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
     throw InputError(where + " attribute " + name, "a number", ClassName(cls));
   }
+  CheckStandardNumericType(type.get(), where + " attribute " + name);
   const hssize_t n = AttributeElements(attr.get());
+  if (n > 65536) {
+    throw InputError(where + " attribute " + name, "at most 65536 numbers", std::to_string(n));
+  }
   std::vector<double> values(static_cast<size_t>(std::max<hssize_t>(n, 0)));
   if (n <= 0 || H5Aread(attr.get(), H5T_NATIVE_DOUBLE, values.data()) < 0) {
     throw InputError(where + " attribute " + name, "a readable number", "unreadable data");
@@ -328,6 +353,10 @@ void ReadAll(hid_t dataset, hid_t memory_type, void* out, const std::string& whe
     throw InputError(where, allow_integer ? "numeric data" : "floating-point data (float32)",
                      ClassName(cls));
   }
+  {
+    Handle type(H5Dget_type(dataset), H5Tclose);
+    CheckStandardNumericType(type.get(), where);
+  }
   CheckStorageComplete(dataset, where);
   if (H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) < 0) {
     throw InputError(where, "readable data",
@@ -353,6 +382,10 @@ void ReadFloatSlab(hid_t dataset, int64_t row_begin, int64_t row_end, float* out
   }
   const std::vector<hsize_t> dims = Shape(dataset);
   if (dims.size() != 3) throw InputError(where, "a 3D dataset", ShapeText(dims));
+  {
+    Handle type(H5Dget_type(dataset), H5Tclose);
+    CheckStandardNumericType(type.get(), where);
+  }
   CheckStorageComplete(dataset, where);
   Handle file_space(H5Dget_space(dataset), H5Sclose);
   const hsize_t start[3] = {0, hsize_t(row_begin), 0};

@@ -51,6 +51,10 @@ Handle OpenGroup(hid_t file, const std::string& path, const std::string& file_na
 
 // Dimensions of a dataset (empty for scalars).
 std::vector<hsize_t> Shape(hid_t dataset);
+// Throws InputError unless `type` is IEEE float32/float64 or a whole-byte integer (HDF5's
+// conversion of damaged exotic types is unsafe).
+void CheckStandardNumericType(hid_t type, const std::string& where);
+
 // H5T_class_t of a dataset or attribute.
 H5T_class_t TypeClass(hid_t dataset);
 
