@@ -15,6 +15,12 @@ if(OSMO_SANITIZE)
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
   target_link_options(osmo_compile_options INTERFACE -fsanitize=address,undefined)
 endif()
+if(OSMO_TSAN)
+  # ThreadSanitizer: build with clang, whose OpenMP runtime (libomp) tells TSan about its
+  # barriers through the Archer tool (OMP_TOOL_LIBRARIES=libarcher.so; see docs/SANITIZERS.md).
+  target_compile_options(osmo_compile_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(osmo_compile_options INTERFACE -fsanitize=thread)
+endif()
 
 # osmo_add_library(NAME folder-name SOURCES ...): one library target per folder, aliased osmo::NAME.
 function(osmo_add_library name)

@@ -124,7 +124,7 @@ void ParseReconArguments(std::vector<std::string> words) {
 
 }  // namespace
 
-std::vector<BatchJob> ReadManifest(const std::string& path) {
+std::vector<BatchJob> ReadManifest(const std::string& path, bool require_inputs) {
   RequireRegularFile(path, "a batch manifest (JSON)");
   std::ifstream in(path);
   if (!in) throw InputError(path, "a readable manifest", "no such file (or no permission)");
@@ -168,6 +168,11 @@ std::vector<BatchJob> ReadManifest(const std::string& path) {
     }
     job.input = Resolve(folder, merged["input"].get<std::string>());
     job.output = Resolve(folder, merged["output"].get<std::string>());
+    try {  // a missing input is a manifest error, found before any job runs
+      if (require_inputs) RequireRegularFile(job.input, "a readable scan file");
+    } catch (const InputError& e) {
+      throw InputError(where + ": field \"input\": " + e.what());
+    }
     job.name = SafeNameFromStem(fs::path(job.input).stem().string());
     if (merged.contains("name")) {
       if (!merged["name"].is_string() || !IsSafeJobName(merged["name"].get<std::string>())) {

@@ -22,7 +22,8 @@ struct BatchJob {
 // are checked with the recon parser; an unknown key, a bad value, a key osmo batch sets itself
 // (log, checkpoint, checkpoint-every, resume, threads), a missing input/output, a duplicate
 // output or name gives an InputError naming the manifest, the job and the field.
-std::vector<BatchJob> ReadManifest(const std::string& path);
+// `require_inputs` = false checks a manifest whose inputs are yet to be made (osmo study).
+std::vector<BatchJob> ReadManifest(const std::string& path, bool require_inputs = true);
 
 // Shard I of N (0 ≤ I < N): a stable partition by job name (FNV-1a hash modulo N), so every job
 // lands in exactly one shard whatever the order of the manifest.

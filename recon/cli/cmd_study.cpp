@@ -217,7 +217,7 @@ void RunStudy(const StudyOptions& o) {
   const std::string manifest = (out / "recon_manifest.json").string();
   if (!jobs.empty()) {
     WriteTextAtomically(manifest, Json{{"jobs", jobs}}.dump(2) + "\n");
-    ReadManifest(manifest);
+    ReadManifest(manifest, /*require_inputs=*/false);  // the scans are made below
   }
   std::ofstream(out / "config.json") << std::ifstream(o.config).rdbuf();
 
