@@ -221,9 +221,9 @@ void CheckStandardNumericType(hid_t type, const std::string& where) {
                H5Tget_precision(type) == 8 * size && H5Tget_offset(type) == 0;
   }
   if (!standard) {
-    throw InputError(where, "numbers stored as IEEE float32/float64 or whole-byte integers",
-                     cls == H5T_FLOAT || cls == H5T_INTEGER ? "a non-standard numeric type"
-                                                            : ClassName(cls));
+    throw InputError(
+        where, "numbers stored as IEEE float32/float64 or whole-byte integers",
+        cls == H5T_FLOAT || cls == H5T_INTEGER ? "a non-standard numeric type" : ClassName(cls));
   }
 }
 
@@ -461,8 +461,16 @@ Handle WriteFloatDataset(hid_t location, const std::string& name, const std::vec
 void WriteDoubleDataset(hid_t location, const std::string& name, const std::vector<hsize_t>& dims,
                         const double* data) {
   Handle space(H5Screate_simple(int(dims.size()), dims.data(), nullptr), H5Sclose);
+  // One checksummed chunk: small arrays (angles) are protected like the sinogram.
+  Handle properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  bool chunkable = !dims.empty();
+  for (hsize_t d : dims) chunkable = chunkable && d > 0;
+  if (chunkable) {
+    H5Pset_chunk(properties.get(), int(dims.size()), dims.data());
+    H5Pset_fletcher32(properties.get());
+  }
   Handle dataset(H5Dcreate2(location, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
-                            H5P_DEFAULT, H5P_DEFAULT),
+                            properties.get(), H5P_DEFAULT),
                  H5Dclose);
   if (!dataset.valid() ||
       H5Dwrite(dataset.get(), H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {

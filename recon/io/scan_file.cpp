@@ -270,7 +270,7 @@ void WriteScanFile(const std::string& path, const ScanData& scan) {
         h5::WriteDoubleAttribute(root.get(), "incident_counts", scan.incident_counts[0]);
       } else {
         h5::WriteFloatDataset(file.get(), "incident_counts", {hsize_t(scan.incident_counts.size())},
-                              scan.incident_counts.data());
+                              scan.incident_counts.data(), {hsize_t(scan.incident_counts.size())});
       }
     }
     if (scan.electronic_noise_std) {

@@ -2,6 +2,7 @@
 // exit codes, checkpoint/resume, the real tooth scan).
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <cmath>
 #include <filesystem>
@@ -179,9 +180,21 @@ TEST(Cli, BadInputExitsWith1AndAClearMessage) {
   ExpectError(Osmo({"simulate", "--phantom", "head", "-o", folder + "/s.h5"}), 1, "thorax");
   ExpectError(Osmo({"simulate", "--geometry", "ge7", "-o", folder + "/s.h5"}), 1, "preset");
   ExpectError(Osmo({"recon", scan, "-o", folder + "/x.mha", "--resume"}), 1, "--checkpoint");
-  // A scan that lost an attribute.
+  // A scan that lost an attribute (deleted with the HDF5 C API).
   const std::string damaged = folder + "/damaged.h5";
   fs::copy_file(scan, damaged);
+  {
+    const hid_t file = H5Fopen(damaged.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    const hid_t geometry = H5Gopen2(file, "/geometry", H5P_DEFAULT);
+    ASSERT_GE(H5Adelete(geometry, "source_to_detector_mm"), 0);
+    H5Gclose(geometry);
+    H5Fclose(file);
+  }
+  ExpectError(Osmo({"info", damaged}), 1,
+              damaged +
+                  ": /geometry attribute source_to_detector_mm: expected a number, found "
+                  "nothing (missing attribute)");
   ExpectError(Osmo({"info", damaged + "x"}), 1, "no such file");
   EXPECT_FALSE(fs::exists(folder + "/x.mha"));
 }
