@@ -63,9 +63,9 @@ ImageGeometry GridOptions::Resolve(const ScanGeometry& scan) const {
   ImageGeometry g = DefaultImageGeometry(scan);
   if (!size.empty()) {
     const auto n = ParseList(size, "--image-size", 1, 3);
-    for (double v : n) {
-      if (v < 1 || v != std::floor(v))
-        throw InputError("--image-size", "whole numbers ≥ 1", "\"" + size + "\"");
+    for (double v : n) {  // range first: larger values cannot be converted to integers
+      if (!(v >= 1 && v <= double(int64_t(1) << 20)) || v != std::floor(v))
+        throw InputError("--image-size", "whole numbers from 1 to 1048576", "\"" + size + "\"");
     }
     const double fov = double(g.nx) * g.voxel_size_mm;
     g.nx = int64_t(n[0]);

@@ -45,8 +45,8 @@ void ParseAngleRange(const std::string& text, DxchangeOptions* options) {
   options->angle_start_deg = ParseNumber(parts[0], where, "a START angle in degrees");
   options->angle_stop_deg = ParseNumber(parts[1], where, "a STOP angle in degrees");
   const double count = ParseNumber(parts[2], where, "a COUNT of views");
-  if (count < 1 || count != std::floor(count)) {
-    throw InputError(where, "a whole COUNT ≥ 1", parts[2]);
+  if (!(count >= 1 && count <= double(kMaxViews)) || count != std::floor(count)) {
+    throw InputError(where, "a whole COUNT from 1 to " + ToText(kMaxViews), parts[2]);
   }
   options->angle_count = int64_t(count);
 }
@@ -57,7 +57,7 @@ void ParseRowRange(const std::string& text, DxchangeOptions* options) {
   if (parts.size() != 2) throw InputError(where, "A:B (rows A to B−1)", "\"" + text + "\"");
   const double a = ParseNumber(parts[0], where, "a first row A"),
                b = ParseNumber(parts[1], where, "an end row B");
-  if (a < 0 || b <= a || a != std::floor(a) || b != std::floor(b)) {
+  if (a < 0 || b <= a || a != std::floor(a) || b != std::floor(b) || b > double(kMaxRows)) {
     throw InputError(where, "whole numbers 0 ≤ A < B", "\"" + text + "\"");
   }
   options->row_begin = int64_t(a);

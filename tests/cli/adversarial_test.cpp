@@ -333,6 +333,11 @@ TEST(Adversarial, MeaninglessGeometriesAndInputsAreRefused) {
                     folder + "/big.json", "-o", folder + "/s.h5"}),
               "magnitude at most 1e6");
   const std::string scan = Simulate(folder);
+  // Values beyond the integer range were cast (undefined behaviour) before they were checked.
+  ExpectError(Osmo({"fbp", scan, "-o", folder + "/f.mha", "--image-size", "1e30"}),
+              "--image-size: expected whole numbers from 1 to 1048576");
+  ExpectError(Osmo({"import", scan, "-o", folder + "/i.h5", "--angles-deg", "0:180:1e300"}),
+              "--angles-deg");
   // An upper-case extension passed the check and failed after the whole reconstruction.
   const ProcessResult upper = Osmo({"recon", scan, "-o", folder + "/r.MHA"});
   ExpectError(upper, "(lowercase)");

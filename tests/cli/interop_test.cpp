@@ -169,5 +169,37 @@ with h5py.File(out, "w") as f:
       << bad.err;
 }
 
+// A volume from another tool records no units: μ-like values are used with a warning, HU-like
+// values are refused (a HU NIfTI used as --init once gave an RMSD of 1.5e6 HU silently).
+TEST(Interop, VolumesWithoutUnitsWarnOrAreRefused) {
+  const std::string folder = Folder();
+  const std::string writer = std::string(OSMO_SOURCE_DIR) + "/scripts/examples/write_scan_h5py.py";
+  const std::string scan = folder + "/scan.h5";
+  ASSERT_EQ(RunProcess(kPython, {writer, scan, "--kind", "parallel"}).exit_code, 0);
+  const std::string script = R"(import sys, numpy as np
+name, value = sys.argv[1], float(sys.argv[2])
+open(name + ".mhd", "w").write("ObjectType = Image\nNDims = 3\nDimSize = 32 32 1\n"
+    "ElementSpacing = 3 3 1\nElementType = MET_FLOAT\nElementDataFile = " +
+    name.split("/")[-1] + ".raw\n")
+np.full((1, 32, 32), value, np.float32).tofile(name + ".raw")
+)";
+  RunPython(folder, script, {folder + "/mu", "0.02"});
+  RunPython(folder, script, {folder + "/hu", "-1000"});
+  const std::vector<std::string> recon = {
+      "recon", scan,           "-o", folder + "/r.mha", "--image-size", "32", "--voxel-size-mm",
+      "3",     "--iterations", "1",  "--init"};
+  std::vector<std::string> with_mu = recon, with_hu = recon;
+  with_mu.push_back(folder + "/mu.mhd");
+  with_hu.push_back(folder + "/hu.mhd");
+  const ProcessResult mu = Osmo(with_mu);
+  EXPECT_EQ(mu.exit_code, 0) << mu.err;
+  EXPECT_NE(mu.err.find("mu.mhd records no units; its values are taken as μ in 1/mm"),
+            std::string::npos)
+      << mu.err;
+  const ProcessResult hu = Osmo(with_hu);
+  EXPECT_EQ(hu.exit_code, 1) << hu.err;
+  EXPECT_NE(hu.err.find("Hounsfield units?"), std::string::npos) << hu.err;
+}
+
 }  // namespace
 }  // namespace osmo
