@@ -32,8 +32,9 @@ inline double Atan(double x) {
   return x < 0.0 ? -r : r;
 }
 
-// Single-precision atan with the same range reduction, |error| < 1e-8 rad before float rounding
-// (degree-4 polynomial in a², least-squares on Chebyshev nodes, max error 7.0e-9).
+// Single-precision atan with the same range reduction: the polynomial's error is < 1e-8 rad
+// (degree 4 in a², least-squares on Chebyshev nodes, max 7.0e-9); with the float arithmetic of
+// the reduction and result the total is < 2e-7 rad (measured 1.58e-7, tests/projectors).
 inline float AtanF(float x) {
   constexpr float kTanPiOver8 = 0.414213562f;
   const float ax = std::abs(x);

@@ -45,9 +45,13 @@ TEST(ScanGeometry, ChannelAndRowCoordinatesFollowTheContract) {
   EXPECT_DOUBLE_EQ(s.RowV(0), (-1.5 - 0.5) * 2.0);
 }
 
-TEST(ScanGeometry, FieldOfViewOfGe1IsAbout250mm) {
+// ge1 (ALGORITHMS.md §7): the offset detector's nearer edge is channel −0.5, at
+// u = (−0.5 − 443.5 + 1.25)·1.0239 = −453.331 mm, fan angle 453.331/949.075 = 0.477656 rad, so the
+// field of view (every ray of a full scan) has radius 541·sin(0.477656) = 248.70 mm.
+TEST(ScanGeometry, FieldOfViewOfGe1IsTheContractValue) {
   ScanGeometry s = FanScan(DetectorShape::kArc, 888, 984, 1.0239, 1.25, 541.0, 949.075);
-  EXPECT_NEAR(s.FieldOfViewRadiusMm(), 248.4, 0.5);
+  EXPECT_NEAR(s.FieldOfViewRadiusMm(), 541.0 * std::sin(442.75 * 1.0239 / 949.075), 1e-9);
+  EXPECT_NEAR(s.FieldOfViewRadiusMm(), 248.70, 0.005);
 }
 
 TEST(ScanGeometry, RejectsBadValuesWithTheirNames) {
