@@ -54,8 +54,8 @@ std::string Mutate(std::string bytes, std::mt19937_64& rng) {
       break;
     default: {
       const size_t from = uniform(bytes.size()), to = uniform(bytes.size());
-      const size_t length = std::min({size_t(1 + uniform(512)), bytes.size() - from,
-                                      bytes.size() - to});
+      const size_t length =
+          std::min({size_t(1 + uniform(512)), bytes.size() - from, bytes.size() - to});
       std::copy_n(bytes.begin() + std::ptrdiff_t(from), length, bytes.begin() + std::ptrdiff_t(to));
     }
   }
@@ -86,8 +86,8 @@ void Fuzz(const std::string& original, const std::string& mutated_path, uint64_t
     } catch (const InputError&) {
       ++refused;
     } catch (const std::exception& e) {
-      ADD_FAILURE() << "mutation " << n << " (seed " << seed << "): not an InputError: "
-                    << e.what();
+      ADD_FAILURE() << "mutation " << n << " (seed " << seed
+                    << "): not an InputError: " << e.what();
     }
   }
   // Most damage must be noticed (checksums, sizes, headers); values changed in place inside an
