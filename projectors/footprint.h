@@ -15,21 +15,6 @@
 
 namespace osmo::footprint {
 
-// Sorts four values ascending (a sorting network of min/max: vectorises).
-template <typename T>
-inline void Sort4(T v[4]) {
-  auto order = [](T& a, T& b) {
-    const T lo = std::min(a, b), hi = std::max(a, b);
-    a = lo;
-    b = hi;
-  };
-  order(v[0], v[1]);
-  order(v[2], v[3]);
-  order(v[0], v[2]);
-  order(v[1], v[3]);
-  order(v[1], v[2]);
-}
-
 // G(t) = ∫_{−∞}^{t} T(s) ds for the unit-height trapezoid t0 ≤ t1 ≤ t2 ≤ t3, branch-free: the
 // rising ramp (a − t0)²/(2(t1 − t0)) with a = clamp(t, t0, t1), the plateau clamp(t, t1, t2) − t1
 // and the falling ramp (c − t2) − (c − t2)²/(2(t3 − t2)) with c = clamp(t, t2, t3). The half

@@ -88,15 +88,14 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
   const double c = cos_[size_t(view)], s = sin_[size_t(view)];
   const double inv_du = 1.0 / scan_.channel_spacing_mm;
   const double R = scan_.source_to_isocenter_mm, D = scan_.source_to_detector_mm;
-  const bool parallel = scan_.kind == ScanKind::kParallel;
   const bool arc = scan_.detector_shape == DetectorShape::kArc;
   const double y_c = image_.Y(double(j));
   const double origin = cell_origin_;
 
-  if (parallel) return ComputeParallelRow(view, j, out);
+  if (scan_.kind == ScanKind::kParallel) return ComputeParallelRow(view, j, out);
 
-  // 1. Cell coordinate q of every voxel corner on the row's two boundary lines: parallel
-  //    q = p·e_u/Δu; fan q = D·s/t/Δu (flat) or D·atan(s/t)/Δu (arc), with s = p·e_u and
+  // 1. Cell coordinate q of every voxel corner on the row's two boundary lines (fan beam; parallel
+  //    beam took its own path above): q = D·s/t/Δu (flat) or D·atan(s/t)/Δu (arc), with s = p·e_u and
   //    t = R + p·e_r > 0 the distance from the source along the central ray. The lower line of
   //    row j is the upper line of row j − 1: reused when rows come in order.
   out->corners.resize(size_t(2 * (nx + 1)));
@@ -107,10 +106,7 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
   for (int side = reuse ? 1 : 0; side < 2; ++side) {
     const double y = y_c + (side ? 0.5 : -0.5) * dx;
     double* qs = q + side * (nx + 1);
-    if (parallel) {
-#pragma omp simd
-      for (int64_t e = 0; e <= nx; ++e) qs[e] = (xe[e] * c + y * s) * inv_du + origin;
-    } else if (arc) {
+    if (arc) {
 #pragma omp simd
       for (int64_t e = 0; e <= nx; ++e) {
         const double t = R - xe[e] * s + y * c;
@@ -167,11 +163,9 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
     fall[i] = t3[i] > t2[i] ? 0.5f / (t3[i] - t2[i]) : 0.0f;
     first[i] = touches ? int32_t(lo) : 0;
     span[i] = touches ? int32_t(width) : 0;
-    // Fan beam: the ray from the source S = −R·e_r = (R sin β, −R cos β) through the voxel
-    // centre; parallel beam: e_r itself (ray_x, ray_y) = (−sin β, cos β).
+    // The ray from the source S = −R·e_r = (R sin β, −R cos β) through the voxel centre.
     const double x_c = 0.5 * (xe[i] + xe[i + 1]);
-    const float ray_x = float(parallel ? -s : x_c - R * s),
-                ray_y = float(parallel ? c : y_c + R * c);
+    const float ray_x = float(x_c - R * s), ray_y = float(y_c + R * c);
     const float a = float(dx) * std::sqrt(ray_x * ray_x + ray_y * ray_y) /
                     std::max(std::abs(ray_x), std::abs(ray_y));
     amplitude[i] = touches ? a : 0.0f;

@@ -39,12 +39,6 @@ std::vector<uint8_t> CircularMask(const ImageGeometry& grid, double radius_mm) {
   return mask;
 }
 
-std::vector<uint8_t> ThresholdMask(const Image& image, float threshold) {
-  std::vector<uint8_t> mask(image.values.size());
-  for (size_t n = 0; n < mask.size(); ++n) mask[n] = image.values[n] > threshold;
-  return mask;
-}
-
 }  // namespace osmo
 
 namespace osmo {

@@ -57,10 +57,4 @@ Image PwlsProblem::DataCurvature() const {
   return curvature;
 }
 
-Image PwlsProblem::BackProjectedWeights() const {
-  Image result(grid());
-  projector_.Back(w_, result);
-  return result;
-}
-
 }  // namespace osmo

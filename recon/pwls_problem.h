@@ -25,8 +25,6 @@ class PwlsProblem {
   void DataGradient(const Image& x, const ViewList& views, double scale, Image& gradient) const;
   // The SQS curvature of the data term, D_L = Aᵀ W A 1 (Erdogan & Fessler 1999).
   Image DataCurvature() const;
-  // Aᵀ w: per-voxel statistical information (used to scale β and for κ_j).
-  Image BackProjectedWeights() const;
 
   const Projector& projector() const { return projector_; }
   const Regularizer& regularizer() const { return regularizer_; }
