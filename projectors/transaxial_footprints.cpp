@@ -95,8 +95,8 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
   if (scan_.kind == ScanKind::kParallel) return ComputeParallelRow(view, j, out);
 
   // 1. Cell coordinate q of every voxel corner on the row's two boundary lines (fan beam; parallel
-  //    beam took its own path above): q = D·s/t/Δu (flat) or D·atan(s/t)/Δu (arc), with s = p·e_u and
-  //    t = R + p·e_r > 0 the distance from the source along the central ray. The lower line of
+  //    beam took its own path above): q = D·s/t/Δu (flat) or D·atan(s/t)/Δu (arc), with s = p·e_u
+  //    and t = R + p·e_r > 0 the distance from the source along the central ray. The lower line of
   //    row j is the upper line of row j − 1: reused when rows come in order.
   out->corners.resize(size_t(2 * (nx + 1)));
   double* q = out->corners.data();

@@ -17,7 +17,6 @@ double RmsdHu(const Image& x, const Image& reference, const std::vector<uint8_t>
 // Voxels whose centre lies inside the centred circle of radius `radius_mm` (all slices).
 std::vector<uint8_t> CircularMask(const ImageGeometry& grid, double radius_mm);
 
-
 }  // namespace osmo
 
 namespace osmo {
