@@ -96,7 +96,13 @@ Handle OpenFileReadOnly(const std::string& path) {
 
 Handle CreateFile(const std::string& path) {
   SilenceErrors();
-  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  // The HDF5 1.8 file format: its superblock and object headers carry checksums, so damaged
+  // metadata is refused by the library before it is decoded (the 1.6-era default format has
+  // none, and HDF5's decoders are not safe on damaged headers). Readable by HDF5 ≥ 1.8 (h5py,
+  // MATLAB since R2011).
+  Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_libver_bounds(access.get(), H5F_LIBVER_V18, H5F_LIBVER_V18);
+  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get());
   if (id < 0)
     throw InputError(path, "a writable location for an HDF5 file", "a failure to create it");
   return Handle(id, H5Fclose);
