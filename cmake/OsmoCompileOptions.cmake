@@ -16,8 +16,9 @@ if(OSMO_SANITIZE)
   target_link_options(osmo_compile_options INTERFACE -fsanitize=address,undefined)
 endif()
 if(OSMO_TSAN)
-  # ThreadSanitizer: build with clang, whose OpenMP runtime (libomp) tells TSan about its
-  # barriers through the Archer tool (OMP_TOOL_LIBRARIES=libarcher.so; see docs/SANITIZERS.md).
+  # ThreadSanitizer (GCC; ITK 5.2's headers accept no other compiler). Run with LLVM's OpenMP
+  # runtime preloaded and its Archer tool, which tell TSan about the runtime's barriers
+  # (docs/SANITIZERS.md); GCC's libgomp would show them as races.
   target_compile_options(osmo_compile_options INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
   target_link_options(osmo_compile_options INTERFACE -fsanitize=thread)
 endif()
