@@ -179,10 +179,6 @@ void RunStudy(const StudyOptions& o) {
   grid_options.size = c.image_size;
   grid_options.voxel = c.voxel_size_mm;
   const ImageGeometry grid = grid_options.Resolve(geometry);
-  fs::create_directories(out);
-  ForgetOutdatedResults(c, grid, out);
-  fs::create_directories(out / "scans");
-  fs::create_directories(out / "images");
   // An ROI outside the grid would report 0 HU for every method: refused before any work.
   for (const Roi& roi : c.rois) {
     const std::vector<uint8_t> disc = DiscMask(grid, roi.x_mm, roi.y_mm, roi.radius_mm);
@@ -193,6 +189,10 @@ void RunStudy(const StudyOptions& o) {
                            " mm, radius " + ToText(roi.radius_mm) + " mm)");
     }
   }
+  fs::create_directories(out);
+  ForgetOutdatedResults(c, grid, out);
+  fs::create_directories(out / "scans");
+  fs::create_directories(out / "images");
   const std::string grid_size =
       std::to_string(grid.nx) + "," + std::to_string(grid.ny) + "," + std::to_string(grid.nz);
   const std::string grid_voxel = ToText(grid.voxel_size_mm) + "," + ToText(grid.slice_thickness_mm);

@@ -359,6 +359,54 @@ with h5py.File(sys.argv[1], "w") as f:
               "expected flat fields brighter than the dark fields");
 }
 
+TEST(Adversarial, StudyAndManifestProblemsAreFoundBeforeAnyWork) {
+  const std::string folder = Folder();
+  std::ofstream(folder + "/small.json") << kSmallGeometry;
+  Json config = Json::parse(R"({"phantom": "thorax", "geometry": "small.json",
+    "doses": [10000], "realisations": 1, "image_size": 32,
+    "methods": [{"name": "fbp", "kind": "fbp"}],
+    "rois": [{"name": "outside", "center_mm": [900, 900], "radius_mm": 5}]})");
+  std::ofstream(folder + "/roi.json") << config.dump();
+  ExpectError(Osmo({"study", folder + "/roi.json", "-o", folder + "/out"}),
+              "ROI \"outside\": expected a disc containing at least one voxel centre");
+  EXPECT_FALSE(fs::exists(folder + "/out/scans"));
+  config.erase("rois");
+  config["mu_water_per_mm"] = 0;
+  std::ofstream(folder + "/water.json") << config.dump();
+  ExpectError(Osmo({"study", folder + "/water.json", "-o", folder + "/out"}),
+              "mu_water_per_mm: expected a positive μ of water");
+  std::ofstream(folder + "/m.json")
+      << R"({"jobs": [{"input": "missing.h5", "output": "out.mha"}]})";
+  ExpectError(Osmo({"batch", folder + "/m.json"}), "field \"input\": " + folder + "/missing.h5");
+  EXPECT_FALSE(fs::exists(folder + "/m.osmo-batch"));
+}
+
+TEST(Adversarial, HugeSpacingsAndAxisOffsetsFromFilesAndOptionsAreRefused) {
+  const std::string folder = Folder();
+  const std::string scan = Simulate(folder);
+  std::ofstream(folder + "/huge.mhd") << "ObjectType = Image\nNDims = 3\nDimSize = 4 4 1\n"
+                                         "ElementSpacing = 1e300 1e300 1\n"
+                                         "ElementType = MET_FLOAT\nElementDataFile = huge.raw\n";
+  std::ofstream(folder + "/huge.raw", std::ios::binary) << std::string(64, '\0');
+  const ProcessResult project =
+      Osmo({"project", folder + "/huge.mhd", "--geometry-from", scan, "-o", folder + "/p.h5"});
+  EXPECT_EQ(project.exit_code, 1) << project.err;
+  EXPECT_NE(project.err.find("osmo: error: "), std::string::npos) << project.err;
+  const std::string script = R"(import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "w") as f:
+    f.create_dataset("exchange/data", data=np.full((10, 2, 16), 500, np.uint16))
+    f.create_dataset("exchange/data_white", data=np.full((2, 2, 16), 1000, np.uint16))
+    f.create_dataset("exchange/data_dark", data=np.full((2, 2, 16), 100, np.uint16))
+    f.create_dataset("exchange/theta", data=np.linspace(0, 180, 10, endpoint=False))
+)";
+  std::ofstream(folder + "/writer.py") << script;
+  ASSERT_EQ(RunProcess("/usr/bin/python3", {folder + "/writer.py", folder + "/dx.h5"}).exit_code,
+            0);
+  ExpectError(
+      Osmo({"import", folder + "/dx.h5", "-o", folder + "/i.h5", "--center-of-rotation", "1e9"}),
+      "channel_offset: expected cells within ±7.5");
+}
+
 // A rerun with another configuration in the same folder reused the old scans and images.
 TEST(Adversarial, StudyRerunWithAChangedConfigurationRecomputes) {
   const std::string folder = Folder();
