@@ -62,4 +62,23 @@ bool ImageGeometry::operator==(const ImageGeometry& other) const {
          center_mm == other.center_mm;
 }
 
+std::string ImageGeometry::Describe() const {
+  return ToText(nx) + "×" + ToText(ny) + "×" + ToText(nz) + " voxels of " + ToText(voxel_size_mm) +
+         " × " + ToText(slice_thickness_mm) + " mm centred at (" + ToText(center_mm[0]) + ", " +
+         ToText(center_mm[1]) + ", " + ToText(center_mm[2]) + ") mm";
+}
+
+void CheckSameGrid(const ImageGeometry& expected, const ImageGeometry& found,
+                   const std::string& what) {
+  auto close = [](double a, double b, double tolerance) { return std::abs(a - b) <= tolerance; };
+  const double dx = expected.voxel_size_mm, dz = expected.slice_thickness_mm;
+  const bool same = expected.nx == found.nx && expected.ny == found.ny && expected.nz == found.nz &&
+                    close(found.voxel_size_mm, dx, 1e-5 * dx) &&
+                    close(found.slice_thickness_mm, dz, 1e-5 * dz) &&
+                    close(found.center_mm[0], expected.center_mm[0], 1e-3 * dx) &&
+                    close(found.center_mm[1], expected.center_mm[1], 1e-3 * dx) &&
+                    close(found.center_mm[2], expected.center_mm[2], 1e-3 * dz);
+  if (!same) throw InputError(what, expected.Describe(), found.Describe());
+}
+
 }  // namespace osmo

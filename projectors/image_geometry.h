@@ -37,6 +37,14 @@ struct ImageGeometry {
   // Throws InputError naming `where` and the offending field.
   void Validate(const std::string& where) const;
   bool operator==(const ImageGeometry& other) const;
+  // "NX×NY×NZ voxels of DX × DZ mm centred at (X, Y, Z) mm", for messages.
+  std::string Describe() const;
 };
+
+// Whether `found` is the grid `expected` read back from a file: equal sizes, spacings within a
+// relative 1e-5 and centres within 1e-3 voxel (float32 headers such as NIfTI's round them).
+// Throws InputError "what: expected <expected grid>, found <found grid>" otherwise.
+void CheckSameGrid(const ImageGeometry& expected, const ImageGeometry& found,
+                   const std::string& what);
 
 }  // namespace osmo

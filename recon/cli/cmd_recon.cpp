@@ -77,21 +77,11 @@ std::optional<Image> LoadReference(const ReconOptions& o, const ScanData& scan,
     reference = scan.reference;
   }
   if (!reference) return std::nullopt;
-  const ImageGeometry& r = reference->geometry;
-  const bool same =
-      r.nx == grid.nx && r.ny == grid.ny && r.nz == grid.nz &&
-      std::abs(r.voxel_size_mm - grid.voxel_size_mm) < 1e-6 * grid.voxel_size_mm &&
-      std::abs(r.slice_thickness_mm - grid.slice_thickness_mm) < 1e-6 * grid.slice_thickness_mm;
-  if (!same) {
-    if (!o.reference.empty()) {
-      throw InputError(source,
-                       "a reference on the reconstruction grid (" + std::to_string(grid.nx) + "×" +
-                           std::to_string(grid.ny) + "×" + std::to_string(grid.nz) + " of " +
-                           ToText(grid.voxel_size_mm) + " mm)",
-                       std::to_string(r.nx) + "×" + std::to_string(r.ny) + "×" +
-                           std::to_string(r.nz) + " of " + ToText(r.voxel_size_mm) + " mm");
-    }
-    return std::nullopt;  // the scan's own reference is on another grid: no RMSD
+  try {
+    CheckSameGrid(grid, reference->geometry, source + ": the reference's grid");
+  } catch (const InputError&) {
+    if (!o.reference.empty()) throw;  // a reference the user named must fit
+    return std::nullopt;              // the scan's own reference is on another grid: no RMSD
   }
   reference->geometry = grid;
   return reference;
@@ -99,9 +89,9 @@ std::optional<Image> LoadReference(const ReconOptions& o, const ScanData& scan,
 
 class IterationLog {
  public:
-  // A resumed run appends to the log of the run it continues.
-  // A resumed run keeps the lines up to its checkpoint's iteration: lines written after the
-  // checkpoint by a killed run would otherwise appear twice.
+  // A resumed run appends to the log of the run it continues, keeping the lines up to its
+  // checkpoint's iteration: lines written after the checkpoint by a killed run would otherwise
+  // appear twice.
   IterationLog(const std::string& path, bool append, int64_t keep_through_iteration) : path_(path) {
     if (path.empty()) return;
     CheckOutputLocation(path);
@@ -289,10 +279,8 @@ void RunRecon(const ReconOptions& o) {
       x0 = FilteredBackprojection(scan.geometry, scan.sinogram, grid, {});
     } else if (o.init != "zero") {
       x0 = ReadMuVolume(o.init);
-      if (!(x0.geometry.nx == grid.nx && x0.geometry.ny == grid.ny && x0.geometry.nz == grid.nz)) {
-        throw InputError(o.init, "an initial image on the reconstruction grid", "another size");
-      }
-      x0.geometry = grid;
+      CheckSameGrid(grid, x0.geometry, o.init + ": the initial image's grid");
+      x0.geometry = grid;  // the same grid up to the file's rounding
     }
     state = solver.Start(x0);
   }

@@ -281,12 +281,8 @@ void RunStudy(const StudyOptions& o) {
 
   // Metrics against the rasterised phantom, inside the object within the field of view.
   Image truth = *ReadScanFile((out / "scans" / (ScanName(0, 0) + ".h5")).string()).reference;
-  if (truth.geometry.nx != grid.nx || truth.geometry.ny != grid.ny ||
-      truth.geometry.nz != grid.nz) {
-    throw InputError((out / "scans").string(), "scans of this study's grid",
-                     "scans of another grid (old files?)");
-  }
-  truth.geometry = grid;  // the same grid, read back through its origin
+  CheckSameGrid(grid, truth.geometry, (out / "scans").string() + ": the reference's grid");
+  truth.geometry = grid;  // the same grid up to the file's rounding
   std::vector<uint8_t> mask = CircularMask(grid, geometry.FieldOfViewRadiusMm());
   for (size_t j = 0; j < mask.size(); ++j) mask[j] = mask[j] && truth.values[j] > 0.0f;
   auto to_hu = [&](const Image& mu) {

@@ -23,6 +23,11 @@ constexpr const char* kPython = "/usr/bin/python3";  // Debian's, with python3-h
 
 std::string Folder() { return testing::FreshTestFolder("osmo_interop_"); }
 
+std::string ReadWholeFileText(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
 // Runs a Python script (text) with arguments; fails the test if it does not succeed.
 void RunPython(const std::string& folder, const std::string& script,
                const std::vector<std::string>& args) {
@@ -179,7 +184,8 @@ TEST(Interop, VolumesWithoutUnitsWarnOrAreRefused) {
   const std::string script = R"(import sys, numpy as np
 name, value = sys.argv[1], float(sys.argv[2])
 open(name + ".mhd", "w").write("ObjectType = Image\nNDims = 3\nDimSize = 32 32 1\n"
-    "ElementSpacing = 3 3 1\nElementType = MET_FLOAT\nElementDataFile = " +
+    "ElementSpacing = 3 3 1.5\nOffset = -46.5 -46.5 0\nElementType = MET_FLOAT\n"
+    "ElementDataFile = " +
     name.split("/")[-1] + ".raw\n")
 np.full((1, 32, 32), value, np.float32).tofile(name + ".raw")
 )";
@@ -196,6 +202,20 @@ np.full((1, 32, 32), value, np.float32).tofile(name + ".raw")
   EXPECT_NE(mu.err.find("mu.mhd records no units; its values are taken as μ in 1/mm"),
             std::string::npos)
       << mu.err;
+  // A volume on another grid (here shifted by half the field) was accepted on its size alone.
+  std::string shifted = ReadWholeFileText(folder + "/mu.mhd");
+  shifted.replace(shifted.find("Offset = -46.5 -46.5 0"), 22, "Offset = 0 0 0");
+  std::ofstream(folder + "/mu_shifted.mhd") << shifted;
+  fs::copy_file(folder + "/mu.raw", folder + "/mu_shifted.raw");
+  std::vector<std::string> with_shifted = recon;
+  with_shifted.push_back(folder + "/mu_shifted.mhd");
+  const ProcessResult moved = Osmo(with_shifted);
+  EXPECT_EQ(moved.exit_code, 1);
+  EXPECT_NE(moved.err.find("the initial image's grid: expected 32×32×1 voxels of 3 × 1.5 mm "
+                           "centred at (0, 0, 0) mm, found 32×32×1 voxels of 3 × 1.5 mm centred "
+                           "at (46.5, 46.5, 0) mm"),
+            std::string::npos)
+      << moved.err;
   const ProcessResult hu = Osmo(with_hu);
   EXPECT_EQ(hu.exit_code, 1) << hu.err;
   EXPECT_NE(hu.err.find("Hounsfield units?"), std::string::npos) << hu.err;
