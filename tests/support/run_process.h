@@ -2,15 +2,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "recon/cli/child_process.h"
 
 namespace osmo::testing {
 
@@ -26,33 +26,19 @@ inline std::string ReadWholeFile(const std::string& path) {
   return s.str();
 }
 
-// Starts `program args…` in a child process with stdout and stderr sent to the given files;
-// returns its pid.
+// Starts `program args…` (an absolute path) in a child process with stdout and stderr sent to
+// the given files, through osmo's own spawning helper; returns its pid.
 inline pid_t StartProcess(const std::string& program, const std::vector<std::string>& args,
                           const std::string& out_path = "/dev/null",
                           const std::string& err_path = "/dev/null") {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    dup2(out, 1);
-    dup2(err, 2);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(program.c_str()));
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(program.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
+  cli::ChildOptions options;
+  options.stdout_path = out_path;
+  options.stderr_path = err_path;
+  return cli::StartChild(program, args, options);
 }
 
 // Waits for a child; its exit code, or 128 + the signal that killed it.
-inline int WaitForExit(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
+inline int WaitForExit(pid_t pid) { return cli::WaitForChild(pid); }
 
 // Runs `program args…`, waits, returns the exit code (128 + signal if killed) and the output.
 inline ProcessResult RunProcess(const std::string& program, const std::vector<std::string>& args) {
