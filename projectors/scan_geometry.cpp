@@ -9,31 +9,16 @@
 
 namespace osmo {
 
-const char* ToString(ScanKind kind) {
-  switch (kind) {
-    case ScanKind::kParallel:
-      return "parallel";
-    case ScanKind::kFan:
-      return "fan";
-    case ScanKind::kCone:
-      return "cone";
-  }
-  return "?";
-}
+const char* ToString(ScanKind kind) { return NameOf(kScanKinds, kind); }
 
-const char* ToString(DetectorShape shape) { return shape == DetectorShape::kArc ? "arc" : "flat"; }
+const char* ToString(DetectorShape shape) { return NameOf(kDetectorShapes, shape); }
 
 ScanKind ParseScanKind(const std::string& text, const std::string& where) {
-  if (text == "parallel") return ScanKind::kParallel;
-  if (text == "fan") return ScanKind::kFan;
-  if (text == "cone") return ScanKind::kCone;
-  throw InputError(where, "\"parallel\", \"fan\" or \"cone\"", "\"" + text + "\"");
+  return ParseEnum(kScanKinds, text, where, /*quoted=*/true);
 }
 
 DetectorShape ParseDetectorShape(const std::string& text, const std::string& where) {
-  if (text == "flat") return DetectorShape::kFlat;
-  if (text == "arc") return DetectorShape::kArc;
-  throw InputError(where, "\"flat\" or \"arc\"", "\"" + text + "\"");
+  return ParseEnum(kDetectorShapes, text, where, /*quoted=*/true);
 }
 
 double ScanGeometry::FanAngle(double u_mm) const {

@@ -7,12 +7,23 @@
 #include <string>
 #include <vector>
 
+#include "projectors/enum_table.h"
 #include "projectors/image_geometry.h"
 
 namespace osmo {
 
 enum class ScanKind { kParallel, kFan, kCone };
 enum class DetectorShape { kFlat, kArc };
+
+inline constexpr EnumTable<ScanKind, 3> kScanKinds = {{
+    {ScanKind::kParallel, "parallel", "parallel beam"},
+    {ScanKind::kFan, "fan", "fan beam, or a stack of fan-beam slices"},
+    {ScanKind::kCone, "cone", "cone beam"},
+}};
+inline constexpr EnumTable<DetectorShape, 2> kDetectorShapes = {{
+    {DetectorShape::kFlat, "flat", "flat detector"},
+    {DetectorShape::kArc, "arc", "equiangular arc centred on the source"},
+}};
 
 const char* ToString(ScanKind kind);
 const char* ToString(DetectorShape shape);

@@ -18,29 +18,10 @@
 namespace osmo {
 
 FbpWindow ParseFbpWindow(const std::string& text) {
-  if (text == "ram-lak") return FbpWindow::kRamLak;
-  if (text == "shepp-logan") return FbpWindow::kSheppLogan;
-  if (text == "cosine") return FbpWindow::kCosine;
-  if (text == "hamming") return FbpWindow::kHamming;
-  if (text == "hann") return FbpWindow::kHann;
-  throw InputError("--filter", "ram-lak, shepp-logan, cosine, hamming or hann", "\"" + text + "\"");
+  return ParseEnum(kFbpWindows, text, "--filter");
 }
 
-const char* ToString(FbpWindow w) {
-  switch (w) {
-    case FbpWindow::kRamLak:
-      return "ram-lak";
-    case FbpWindow::kSheppLogan:
-      return "shepp-logan";
-    case FbpWindow::kCosine:
-      return "cosine";
-    case FbpWindow::kHamming:
-      return "hamming";
-    case FbpWindow::kHann:
-      return "hann";
-  }
-  return "?";
-}
+const char* ToString(FbpWindow w) { return NameOf(kFbpWindows, w); }
 
 void FbpOptions::Validate() const {
   if (!(cutoff > 0.0 && cutoff <= 1.0)) {

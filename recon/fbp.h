@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "projectors/arrays.h"
+#include "projectors/enum_table.h"
 #include "projectors/scan_geometry.h"
 
 namespace osmo {
@@ -16,6 +17,13 @@ namespace osmo {
 // ram-lak 1, shepp-logan sinc(f/2f_c), cosine cos(πf/2f_c), hamming 0.54 + 0.46cos(πf/f_c),
 // hann 0.5 + 0.5cos(πf/f_c); all 0 above f_c.
 enum class FbpWindow { kRamLak, kSheppLogan, kCosine, kHamming, kHann };
+inline constexpr EnumTable<FbpWindow, 5> kFbpWindows = {{
+    {FbpWindow::kRamLak, "ram-lak", "no apodisation, sharpest"},
+    {FbpWindow::kSheppLogan, "shepp-logan", "sinc"},
+    {FbpWindow::kCosine, "cosine", "cosine"},
+    {FbpWindow::kHamming, "hamming", "0.54 + 0.46 cos"},
+    {FbpWindow::kHann, "hann", "0.5 + 0.5 cos, smoothest"},
+}};
 FbpWindow ParseFbpWindow(const std::string& text);
 const char* ToString(FbpWindow window);
 

@@ -13,51 +13,19 @@
 namespace osmo {
 
 Algorithm ParseAlgorithm(const std::string& text) {
-  if (text == "sqs") return Algorithm::kSqs;
-  if (text == "os-sqs") return Algorithm::kOsSqs;
-  if (text == "os-nes83") return Algorithm::kOsNes83;
-  if (text == "os-nes05") return Algorithm::kOsNes05;
-  if (text == "os-ogm1") return Algorithm::kOsOgm1;
-  if (text == "os-ogm2") return Algorithm::kOsOgm2;
-  throw InputError("--algorithm", "sqs, os-sqs, os-nes83, os-nes05, os-ogm1 or os-ogm2",
-                   "\"" + text + "\"");
+  return ParseEnum(kAlgorithms, text, "--algorithm");
 }
 
-const char* ToString(Algorithm a) {
-  switch (a) {
-    case Algorithm::kSqs:
-      return "sqs";
-    case Algorithm::kOsSqs:
-      return "os-sqs";
-    case Algorithm::kOsNes83:
-      return "os-nes83";
-    case Algorithm::kOsNes05:
-      return "os-nes05";
-    case Algorithm::kOsOgm1:
-      return "os-ogm1";
-    case Algorithm::kOsOgm2:
-      return "os-ogm2";
-  }
-  return "?";
-}
+const char* ToString(Algorithm a) { return NameOf(kAlgorithms, a); }
 
 RestartRule ParseRestart(const std::string& text) {
-  if (text == "none") return RestartRule::kNone;
-  if (text == "gradient") return RestartRule::kGradient;
-  if (text == "function") return RestartRule::kFunction;
-  throw InputError("--restart", "none, gradient or function", "\"" + text + "\"");
+  return ParseEnum(kRestartRules, text, "--restart");
 }
 
-const char* ToString(RestartRule r) {
-  return r == RestartRule::kGradient   ? "gradient"
-         : r == RestartRule::kFunction ? "function"
-                                       : "none";
-}
+const char* ToString(RestartRule r) { return NameOf(kRestartRules, r); }
 
 CurvatureRule ParseCurvature(const std::string& text) {
-  if (text == "max") return CurvatureRule::kMax;
-  if (text == "huber") return CurvatureRule::kHuber;
-  throw InputError("--curvature", "max or huber", "\"" + text + "\"");
+  return ParseEnum(kCurvatureRules, text, "--curvature");
 }
 
 bool SolverOptions::IsMomentum() const {

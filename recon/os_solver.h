@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "projectors/enum_table.h"
 #include "recon/pwls_problem.h"
 
 namespace osmo {
@@ -19,6 +20,24 @@ enum class Algorithm { kSqs, kOsSqs, kOsNes83, kOsNes05, kOsOgm1, kOsOgm2 };
 enum class RestartRule { kNone, kGradient, kFunction };
 // SQS curvature of the regulariser: the maximum (ω ≡ 1, fixed) or Huber's at the iterate.
 enum class CurvatureRule { kMax, kHuber };
+
+inline constexpr EnumTable<Algorithm, 6> kAlgorithms = {{
+    {Algorithm::kSqs, "sqs", "separable quadratic surrogates, all views at once"},
+    {Algorithm::kOsSqs, "os-sqs", "ordered subsets"},
+    {Algorithm::kOsNes83, "os-nes83", "ordered subsets with Nesterov's 1983 momentum"},
+    {Algorithm::kOsNes05, "os-nes05", "ordered subsets with Nesterov's 2005 momentum"},
+    {Algorithm::kOsOgm1, "os-ogm1", "ordered subsets with optimized momentum OGM1"},
+    {Algorithm::kOsOgm2, "os-ogm2", "ordered subsets with optimized momentum OGM2"},
+}};
+inline constexpr EnumTable<RestartRule, 3> kRestartRules = {{
+    {RestartRule::kNone, "none", "no restart"},
+    {RestartRule::kGradient, "gradient", "when the update opposes the gradient"},
+    {RestartRule::kFunction, "function", "when the cost rises"},
+}};
+inline constexpr EnumTable<CurvatureRule, 2> kCurvatureRules = {{
+    {CurvatureRule::kMax, "max", "the potential's largest curvature, fixed"},
+    {CurvatureRule::kHuber, "huber", "Huber's curvature at the iterate; sqs/os-sqs only"},
+}};
 
 Algorithm ParseAlgorithm(const std::string& text);
 const char* ToString(Algorithm algorithm);

@@ -5,9 +5,18 @@
 #include <cmath>
 #include <string>
 
+#include "projectors/enum_table.h"
+
 namespace osmo {
 
 enum class PotentialKind { kQuadratic, kHuber, kHyperbola, kFair };
+
+inline constexpr EnumTable<PotentialKind, 4> kPotentials = {{
+    {PotentialKind::kQuadratic, "quadratic", "t²/2, no edge preservation"},
+    {PotentialKind::kHuber, "huber", "quadratic below δ, linear above"},
+    {PotentialKind::kHyperbola, "hyperbola", "δ²(√(1 + (t/δ)²) − 1)"},
+    {PotentialKind::kFair, "fair", "δ²(|t|/δ − log(1 + |t|/δ))"},
+}};
 
 // Parses "quadratic" | "huber" | "hyperbola" | "fair"; InputError otherwise.
 PotentialKind ParsePotential(const std::string& text);

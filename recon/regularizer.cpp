@@ -11,33 +11,13 @@
 namespace osmo {
 
 PotentialKind ParsePotential(const std::string& text) {
-  if (text == "quadratic") return PotentialKind::kQuadratic;
-  if (text == "huber") return PotentialKind::kHuber;
-  if (text == "hyperbola") return PotentialKind::kHyperbola;
-  if (text == "fair") return PotentialKind::kFair;
-  throw InputError("--potential", "quadratic, huber, hyperbola or fair", "\"" + text + "\"");
+  return ParseEnum(kPotentials, text, "--potential");
 }
 
-const char* ToString(PotentialKind kind) {
-  switch (kind) {
-    case PotentialKind::kQuadratic:
-      return "quadratic";
-    case PotentialKind::kHuber:
-      return "huber";
-    case PotentialKind::kHyperbola:
-      return "hyperbola";
-    case PotentialKind::kFair:
-      return "fair";
-  }
-  return "?";
-}
+const char* ToString(PotentialKind kind) { return NameOf(kPotentials, kind); }
 
 Neighborhood ParseNeighborhood(const std::string& text) {
-  if (text == "4") return Neighborhood::k4;
-  if (text == "8") return Neighborhood::k8;
-  if (text == "6") return Neighborhood::k6;
-  if (text == "26") return Neighborhood::k26;
-  throw InputError("--neighborhood", "4 or 8 (2D), 6 or 26 (3D)", "\"" + text + "\"");
+  return ParseEnum(kNeighborhoods, text, "--neighborhood");
 }
 
 void RegularizerOptions::Validate() const {

@@ -13,6 +13,12 @@ namespace osmo {
 
 // Neighbourhoods: 4 or 8 neighbours in-plane (2D), 6 or 26 in 3D.
 enum class Neighborhood { k4 = 4, k8 = 8, k6 = 6, k26 = 26 };
+inline constexpr EnumTable<Neighborhood, 4> kNeighborhoods = {{
+    {Neighborhood::k4, "4", "in-plane edges"},
+    {Neighborhood::k8, "8", "in-plane edges and diagonals"},
+    {Neighborhood::k6, "6", "3D faces"},
+    {Neighborhood::k26, "26", "3D faces, edges and corners"},
+}};
 Neighborhood ParseNeighborhood(const std::string& text);
 
 struct RegularizerOptions {

@@ -114,8 +114,7 @@ DxchangeOptions DxchangeCliOptions::Resolve() const {
 }
 
 void UnitsOptions::Add(CLI::App* app) {
-  app->add_option("--units", units,
-                  "Output values: mu (attenuation, 1/mm) or hu (Hounsfield units)")
+  app->add_option("--units", units, "Output values: " + DescribeNames(kVolumeUnits))
       ->check(CLI::IsMember({"mu", "hu"}))
       ->capture_default_str();
   app->add_option("--mu-water-per-mm", mu_water_per_mm, "μ of water for HU, 1/mm")
@@ -184,17 +183,11 @@ Sinogram WeightsOf(const ScanData& scan, bool verbose) {
 }
 
 ProgressMode ParseProgressMode(const std::string& text) {
-  if (text == "auto") return ProgressMode::kAuto;
-  if (text == "bar") return ProgressMode::kBar;
-  if (text == "lines") return ProgressMode::kLines;
-  if (text == "off") return ProgressMode::kOff;
-  throw InputError("--progress", "auto, bar, lines or off", "\"" + text + "\"");
+  return ParseEnum(kProgressModes, text, "--progress");
 }
 
 void ProgressOptions::Add(CLI::App* app) {
-  app->add_option("--progress", mode,
-                  "Progress on stderr: auto (a bar on a terminal, else a line every ~10 s), bar, "
-                  "lines or off")
+  app->add_option("--progress", mode, "Progress on stderr: " + DescribeNames(kProgressModes))
       ->check(CLI::IsMember({"auto", "bar", "lines", "off"}))
       ->capture_default_str();
 }

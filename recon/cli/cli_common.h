@@ -76,6 +76,12 @@ Sinogram WeightsOf(const ScanData& scan, bool verbose);
 // plain line at the first update, then every `line_interval_s` and at the end (log files, Slurm),
 // kAuto picks kBar on a terminal and kLines otherwise, kOff prints nothing.
 enum class ProgressMode { kAuto, kBar, kLines, kOff };
+inline constexpr EnumTable<ProgressMode, 4> kProgressModes = {{
+    {ProgressMode::kAuto, "auto", "a bar on a terminal, else a line every ~10 s"},
+    {ProgressMode::kBar, "bar", "one redrawn line"},
+    {ProgressMode::kLines, "lines", "plain lines, for log files and Slurm"},
+    {ProgressMode::kOff, "off", "nothing"},
+}};
 ProgressMode ParseProgressMode(const std::string& text);
 
 // --progress auto|bar|lines|off.

@@ -417,11 +417,7 @@ void RegisterBatch(CLI::App& app) {
                   "Merge shard summaries (with -o) instead of running");
   sub->add_option("-o,--output", o->merge_output, "Merged summary (with --merge-summaries)");
   sub->add_flag("-v,--verbose", o->verbose, "Report each job start and end on stderr");
-  sub->add_option("--progress", o->progress.mode,
-                  "Progress on stderr: auto (a bar on a terminal, else a line every ~10 s), bar, "
-                  "lines or off")
-      ->check(CLI::IsMember({"auto", "bar", "lines", "off"}))
-      ->capture_default_str();
+  o->progress.Add(sub);
   sub->callback([o] { RunBatch(*o); });
 }
 

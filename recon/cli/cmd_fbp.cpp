@@ -63,7 +63,7 @@ void RegisterFbp(CLI::App& app) {
   sub->add_option("input", o->input, "Scan file (.h5), osmo or DXchange")->required();
   sub->add_option("-o,--output", o->output, "Output volume (.mha .mhd .nrrd .nii .nii.gz)")
       ->required();
-  sub->add_option("--filter", o->filter, "Ramp window: ram-lak, shepp-logan, cosine, hamming, hann")
+  sub->add_option("--filter", o->filter, "Ramp filter window: " + DescribeNames(kFbpWindows))
       ->capture_default_str();
   sub->add_option("--cutoff", o->cutoff,
                   "Filter cutoff as a fraction of the Nyquist frequency (0, 1]")

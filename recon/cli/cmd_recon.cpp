@@ -333,8 +333,7 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
   sub->add_option("input", o->input, "Scan file (.h5), osmo or DXchange")->required();
   sub->add_option("-o,--output", o->output, "Output volume (.mha .mhd .nrrd .nii .nii.gz)")
       ->required();
-  sub->add_option("--algorithm", o->algorithm, "sqs, os-sqs, os-nes83, os-nes05, os-ogm1, os-ogm2")
-      ->capture_default_str();
+  sub->add_option("--algorithm", o->algorithm, DescribeNames(kAlgorithms))->capture_default_str();
   sub->add_option("--subsets", o->subsets,
                   "Ordered subsets M (interleaved views, bit-reversal order)")
       ->capture_default_str();
@@ -348,15 +347,17 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
       ->capture_default_str();
   sub->add_option("--delta", o->delta, "Edge scale δ of the potential, 1/mm (0.0002/mm = 10 HU)")
       ->capture_default_str();
-  sub->add_option("--potential", o->potential, "quadratic, huber, hyperbola or fair")
+  sub->add_option("--potential", o->potential,
+                  "Edge-preserving potential ψ: " + DescribeNames(kPotentials))
       ->capture_default_str();
   sub->add_option("--neighborhood", o->neighborhood,
-                  "4 or 8 (in-plane), 6 or 26 (3D); auto: 26 for cone beam, 8 otherwise")
+                  DescribeNames(kNeighborhoods) + "; auto: 26 for cone beam, 8 otherwise")
       ->capture_default_str();
   sub->add_flag("--kappa", o->kappa, "Resolution-uniformising κ_j = sqrt(Σa_ij w_i / Σa_ij)");
   sub->add_option("--init", o->init, "Initial image: fbp, zero, or a volume file")
       ->capture_default_str();
-  sub->add_option("--restart", o->restart, "Adaptive momentum restart: none, gradient or function")
+  sub->add_option("--restart", o->restart,
+                  "Adaptive momentum restart: " + DescribeNames(kRestartRules))
       ->capture_default_str();
   sub->add_option(
       "--relax", o->relax,
@@ -367,7 +368,7 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
   sub->add_flag("--ogm-last-rule", o->ogm_last_rule,
                 "OGM: last-iteration θ_N = (1 + sqrt(1 + 8θ²))/2, output the momentum point");
   sub->add_option("--curvature", o->curvature,
-                  "Regulariser curvature: max (fixed) or huber (sqs/os-sqs only)")
+                  "Regulariser curvature in the SQS denominator: " + DescribeNames(kCurvatureRules))
       ->capture_default_str();
   sub->add_option("--upper-bound", o->upper_bound, "Upper bound on μ, 1/mm (default: none)");
   sub->add_option("--support", o->support, "Voxels to reconstruct: fov (the scanned circle) or all")

@@ -47,9 +47,7 @@ bool EndsWith(const std::string& text, const std::string& suffix) {
 }  // namespace
 
 VolumeUnits ParseVolumeUnits(const std::string& text) {
-  if (text == "mu") return VolumeUnits::kMuPerMm;
-  if (text == "hu") return VolumeUnits::kHounsfield;
-  throw InputError("--units", "\"mu\" (1/mm) or \"hu\" (Hounsfield units)", "\"" + text + "\"");
+  return ParseEnum(kVolumeUnits, text, "--units");
 }
 
 std::vector<std::string> VolumeExtensions() {

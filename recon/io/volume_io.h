@@ -6,10 +6,15 @@
 #include <vector>
 
 #include "projectors/arrays.h"
+#include "projectors/enum_table.h"
 
 namespace osmo {
 
 enum class VolumeUnits { kMuPerMm, kHounsfield };
+inline constexpr EnumTable<VolumeUnits, 2> kVolumeUnits = {{
+    {VolumeUnits::kMuPerMm, "mu", "attenuation μ, 1/mm"},
+    {VolumeUnits::kHounsfield, "hu", "Hounsfield units"},
+}};
 
 // Parses "mu" | "hu"; InputError otherwise.
 VolumeUnits ParseVolumeUnits(const std::string& text);
