@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <string>
 #include <utility>
 
@@ -23,6 +24,14 @@ inline void RequireRegularFile(const std::string& path, const std::string& what)
   if (!S_ISREG(info.st_mode)) throw InputError(path, what, "a device or socket, not a file");
   if (access(path.c_str(), R_OK) != 0)
     throw InputError(path, what, "a file without read permission");
+}
+
+// Whether inputs may read data from other files than the one named (HDF5 external links and
+// storage, MetaImage data files elsewhere): only with OSMO_ALLOW_EXTERNAL_DATA=1, since such
+// references could expose any file of the machine as data.
+inline bool ExternalDataAllowed() {
+  const char* allow = std::getenv("OSMO_ALLOW_EXTERNAL_DATA");
+  return allow != nullptr && std::string(allow) == "1";
 }
 
 // JSON inputs (manifests, configurations, phantoms, geometries) nest a few levels; deeper input

@@ -108,18 +108,6 @@ Handle CreateFile(const std::string& path) {
   return Handle(id, H5Fclose);
 }
 
-namespace {
-
-// External links, external raw-data files and virtual datasets make HDF5 read other files than
-// the one named; osmo refuses them unless OSMO_ALLOW_EXTERNAL_DATA=1 (they could expose any
-// file on the machine as data, or change between runs).
-bool ExternalDataAllowed() {
-  const char* allow = std::getenv("OSMO_ALLOW_EXTERNAL_DATA");
-  return allow != nullptr && std::string(allow) == "1";
-}
-
-}  // namespace
-
 bool Exists(hid_t file, const std::string& path) {
   std::string partial;
   std::istringstream parts(path);

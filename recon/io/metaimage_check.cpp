@@ -102,8 +102,7 @@ void CheckMetaImageHeader(const std::string& path) {
   if (data_file == "LOCAL") {
     available = FileSize(path) - int64_t(header_bytes);
   } else {
-    const char* allow = std::getenv("OSMO_ALLOW_EXTERNAL_DATA");
-    const bool external_allowed = allow != nullptr && std::string(allow) == "1";
+    const bool external_allowed = ExternalDataAllowed();
     const fs::path data(data_file);
     if (!external_allowed && (data_file == "LIST" || data.is_absolute() || data.has_parent_path() ||
                               data_file.find('%') != std::string::npos)) {

@@ -28,20 +28,30 @@ using Json = nlohmann::json;
 
 std::string Folder() { return testing::FreshTestFolder("osmo_adversarial_"); }
 
-constexpr const char* kSmallGeometry = R"({"kind": "fan", "detector_shape": "arc",
-    "source_to_isocenter_mm": 541, "source_to_detector_mm": 949.075, "channel_spacing_mm": 12.0,
-    "channel_offset": 1.25, "n_channels": 64, "n_views": 90, "angle_start_deg": 0,
-    "angle_span_deg": 360})";
+using testing::kSmallFanGeometryJson;
+using testing::SimulateSmallScan;
+using testing::WriteSmallFanGeometry;
 
 std::string Simulate(const std::string& folder, const std::string& name = "scan.h5",
                      const std::string& seed = "1") {
-  std::ofstream(folder + "/small.json") << kSmallGeometry;
-  const std::string scan = folder + "/" + name;
+  return SimulateSmallScan(folder, name, seed);
+}
+
+// A DXchange file of 10 projections of 2 × 16 pixels (counts 500) with the given flat and dark
+// counts, written by /usr/bin/python3 + h5py.
+void WriteDxchangeWithPython(const std::string& path, int flat, int dark) {
+  const std::string script = path + ".py";
+  std::ofstream(script) << R"(import sys, h5py, numpy as np
+path, flat, dark = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+with h5py.File(path, "w") as f:
+    f.create_dataset("exchange/data", data=np.full((10, 2, 16), 500, np.uint16))
+    f.create_dataset("exchange/data_white", data=np.full((2, 2, 16), flat, np.uint16))
+    f.create_dataset("exchange/data_dark", data=np.full((2, 2, 16), dark, np.uint16))
+    f.create_dataset("exchange/theta", data=np.linspace(0, 180, 10, endpoint=False))
+)";
   const ProcessResult r =
-      Osmo({"simulate", "--geometry", folder + "/small.json", "--incident-counts", "1e4",
-            "--reference-size", "32", "--seed", seed, "-o", scan});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return scan;
+      RunProcess("/usr/bin/python3", {script, path, std::to_string(flat), std::to_string(dark)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
 }
 
 void ExpectError(const ProcessResult& r, const std::string& fragment) {
@@ -129,7 +139,7 @@ TEST(Adversarial, MetaImageHeadersAreCheckedBeforeItkReadsThem) {
 
 TEST(Adversarial, AbsurdSizesAreRefusedBeforeAllocating) {
   const std::string folder = Folder();
-  Json huge = Json::parse(kSmallGeometry);
+  Json huge = Json::parse(kSmallFanGeometryJson);
   huge["n_channels"] = 536870912;
   std::ofstream(folder + "/huge.json") << huge.dump();
   ExpectError(Osmo({"simulate", "--geometry", folder + "/huge.json", "-o", folder + "/s.h5"}),
@@ -179,7 +189,7 @@ TEST(Adversarial, DeeplyNestedJsonIsRefusedNotOverflowingTheStack) {
 
 TEST(Adversarial, AbsurdDosesAndNegativePhantomsEndPromptly) {
   const std::string folder = Folder();
-  std::ofstream(folder + "/small.json") << kSmallGeometry;
+  WriteSmallFanGeometry(folder);
   const auto start = std::chrono::steady_clock::now();
   ExpectError(Osmo({"simulate", "--geometry", folder + "/small.json", "--incident-counts", "1e19",
                     "-o", folder + "/s.h5"}),
@@ -289,7 +299,7 @@ TEST(Adversarial, AFlippedBitInTheDataFailsItsChecksum) {
 
 TEST(Adversarial, AFullDiskNeverLeavesAFileUnderTheFinalName) {
   const std::string folder = Folder();
-  std::ofstream(folder + "/small.json") << kSmallGeometry;
+  WriteSmallFanGeometry(folder);
   const ProcessResult simulate =
       OsmoWithFileLimit(8, {"simulate", "--geometry", folder + "/small.json", "--reference-size",
                             "128", "-o", folder + "/s.h5"});
@@ -317,12 +327,12 @@ TEST(Adversarial, StaleTemporariesOfKilledProcessesAreRemoved) {
 
 TEST(Adversarial, MeaninglessGeometriesAndInputsAreRefused) {
   const std::string folder = Folder();
-  Json offset = Json::parse(kSmallGeometry);
+  Json offset = Json::parse(kSmallFanGeometryJson);
   offset["channel_offset"] = 1e6;
   std::ofstream(folder + "/offset.json") << offset.dump();
   ExpectError(Osmo({"simulate", "--geometry", folder + "/offset.json", "-o", folder + "/s.h5"}),
               "channel_offset: expected cells within ±31.5");
-  Json same = Json::parse(kSmallGeometry);
+  Json same = Json::parse(kSmallFanGeometryJson);
   same["angle_span_deg"] = 0;
   std::ofstream(folder + "/same.json") << same.dump();
   ExpectError(Osmo({"simulate", "--geometry", folder + "/same.json", "-o", folder + "/s.h5"}),
@@ -345,23 +355,14 @@ TEST(Adversarial, MeaninglessGeometriesAndInputsAreRefused) {
 
 TEST(Adversarial, DxchangeFlatsDarkerThanDarksAreRefused) {
   const std::string folder = Folder();
-  const std::string script = R"(import sys, h5py, numpy as np
-with h5py.File(sys.argv[1], "w") as f:
-    f.create_dataset("exchange/data", data=np.full((10, 2, 16), 500, np.uint16))
-    f.create_dataset("exchange/data_white", data=np.full((2, 2, 16), 100, np.uint16))
-    f.create_dataset("exchange/data_dark", data=np.full((2, 2, 16), 1000, np.uint16))
-    f.create_dataset("exchange/theta", data=np.linspace(0, 180, 10, endpoint=False))
-)";
-  std::ofstream(folder + "/writer.py") << script;
-  ASSERT_EQ(
-      RunProcess("/usr/bin/python3", {folder + "/writer.py", folder + "/swapped.h5"}).exit_code, 0);
+  WriteDxchangeWithPython(folder + "/swapped.h5", 100, 1000);
   ExpectError(Osmo({"import", folder + "/swapped.h5", "-o", folder + "/s.h5"}),
               "expected flat fields brighter than the dark fields");
 }
 
 TEST(Adversarial, StudyAndManifestProblemsAreFoundBeforeAnyWork) {
   const std::string folder = Folder();
-  std::ofstream(folder + "/small.json") << kSmallGeometry;
+  WriteSmallFanGeometry(folder);
   Json config = Json::parse(R"({"phantom": "thorax", "geometry": "small.json",
     "doses": [10000], "realisations": 1, "image_size": 32,
     "methods": [{"name": "fbp", "kind": "fbp"}],
@@ -392,16 +393,7 @@ TEST(Adversarial, HugeSpacingsAndAxisOffsetsFromFilesAndOptionsAreRefused) {
       Osmo({"project", folder + "/huge.mhd", "--geometry-from", scan, "-o", folder + "/p.h5"});
   EXPECT_EQ(project.exit_code, 1) << project.err;
   EXPECT_NE(project.err.find("osmo: error: "), std::string::npos) << project.err;
-  const std::string script = R"(import sys, h5py, numpy as np
-with h5py.File(sys.argv[1], "w") as f:
-    f.create_dataset("exchange/data", data=np.full((10, 2, 16), 500, np.uint16))
-    f.create_dataset("exchange/data_white", data=np.full((2, 2, 16), 1000, np.uint16))
-    f.create_dataset("exchange/data_dark", data=np.full((2, 2, 16), 100, np.uint16))
-    f.create_dataset("exchange/theta", data=np.linspace(0, 180, 10, endpoint=False))
-)";
-  std::ofstream(folder + "/writer.py") << script;
-  ASSERT_EQ(RunProcess("/usr/bin/python3", {folder + "/writer.py", folder + "/dx.h5"}).exit_code,
-            0);
+  WriteDxchangeWithPython(folder + "/dx.h5", 1000, 100);
   ExpectError(
       Osmo({"import", folder + "/dx.h5", "-o", folder + "/i.h5", "--center-of-rotation", "1e9"}),
       "channel_offset: expected cells within ±7.5");
@@ -410,7 +402,7 @@ with h5py.File(sys.argv[1], "w") as f:
 // A rerun with another configuration in the same folder reused the old scans and images.
 TEST(Adversarial, StudyRerunWithAChangedConfigurationRecomputes) {
   const std::string folder = Folder();
-  std::ofstream(folder + "/small.json") << kSmallGeometry;
+  WriteSmallFanGeometry(folder);
   Json config = Json::parse(R"({"phantom": "thorax", "geometry": "small.json",
     "doses": [10000], "realisations": 1, "image_size": 32,
     "methods": [{"name": "fbp", "kind": "fbp"}]})");

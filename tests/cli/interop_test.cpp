@@ -23,11 +23,6 @@ constexpr const char* kPython = "/usr/bin/python3";  // Debian's, with python3-h
 
 std::string Folder() { return testing::FreshTestFolder("osmo_interop_"); }
 
-std::string ReadWholeFileText(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
 // Runs a Python script (text) with arguments; fails the test if it does not succeed.
 void RunPython(const std::string& folder, const std::string& script,
                const std::vector<std::string>& args) {
@@ -203,7 +198,7 @@ np.full((1, 32, 32), value, np.float32).tofile(name + ".raw")
             std::string::npos)
       << mu.err;
   // A volume on another grid (here shifted by half the field) was accepted on its size alone.
-  std::string shifted = ReadWholeFileText(folder + "/mu.mhd");
+  std::string shifted = testing::ReadWholeFile(folder + "/mu.mhd");
   shifted.replace(shifted.find("Offset = -46.5 -46.5 0"), 22, "Offset = 0 0 0");
   std::ofstream(folder + "/mu_shifted.mhd") << shifted;
   fs::copy_file(folder + "/mu.raw", folder + "/mu_shifted.raw");

@@ -25,20 +25,10 @@ using Json = nlohmann::json;
 std::string Folder() { return testing::FreshTestFolder("osmo_safety_"); }
 
 std::string SmallGeometry(const std::string& folder) {
-  const std::string path = folder + "/small.json";
-  std::ofstream(path) << R"({"kind": "fan", "detector_shape": "arc", "source_to_isocenter_mm": 541,
-    "source_to_detector_mm": 949.075, "channel_spacing_mm": 12.0, "channel_offset": 1.25,
-    "n_channels": 64, "n_views": 90, "angle_start_deg": 0, "angle_span_deg": 360})";
-  return path;
+  return testing::WriteSmallFanGeometry(folder);
 }
 
-std::string Simulate(const std::string& folder, const std::string& name = "scan.h5") {
-  const std::string scan = folder + "/" + name;
-  const ProcessResult r = Osmo({"simulate", "--geometry", SmallGeometry(folder),
-                                "--incident-counts", "1e4", "--reference-size", "32", "-o", scan});
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return scan;
-}
+std::string Simulate(const std::string& folder) { return testing::SimulateSmallScan(folder); }
 
 void ExpectError(const ProcessResult& r, const std::string& fragment) {
   EXPECT_EQ(r.exit_code, 1) << r.err;
