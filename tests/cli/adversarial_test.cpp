@@ -276,25 +276,34 @@ TEST(Adversarial, FifosAndFoldersAreRefusedNotWaitedOn) {
   ExpectError(Osmo({"info", folder}), "found a folder");
 }
 
+// One flipped bit inside a stored chunk: in the compressed sinogram the decompressor may notice,
+// but in the uncompressed angles only the Fletcher-32 checksum does (without it an angle
+// changed silently).
 TEST(Adversarial, AFlippedBitInTheDataFailsItsChecksum) {
   const std::string folder = Folder();
   const std::string scan = Simulate(folder);
-  haddr_t address = 0;
-  hsize_t size = 0;
-  {
-    h5::Handle file(H5Fopen(scan.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-    h5::Handle dataset(H5Dopen2(file.get(), "/sinogram", H5P_DEFAULT), H5Dclose);
-    hsize_t offset[3];
-    unsigned mask = 0;
-    h5::Handle space(H5Dget_space(dataset.get()), H5Sclose);
-    ASSERT_GE(H5Dget_chunk_info(dataset.get(), space.get(), 45, offset, &mask, &address, &size), 0);
+  const std::string bytes = ReadWholeFile(scan);
+  for (const char* name : {"/sinogram", "/geometry/angles_rad"}) {
+    haddr_t address = 0;
+    hsize_t size = 0;
+    {
+      h5::Handle file(H5Fopen(scan.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+      h5::Handle dataset(H5Dopen2(file.get(), name, H5P_DEFAULT), H5Dclose);
+      hsize_t offset[3];
+      unsigned mask = 0;
+      h5::Handle space(H5Dget_space(dataset.get()), H5Sclose);
+      const hsize_t chunk = std::string(name) == "/sinogram" ? 45 : 0;
+      ASSERT_GE(
+          H5Dget_chunk_info(dataset.get(), space.get(), chunk, offset, &mask, &address, &size), 0)
+          << name;
+    }
+    std::string damaged = bytes;
+    ASSERT_LT(address + size, damaged.size());
+    damaged[size_t(address + size / 2)] ^= 0x10;
+    std::ofstream(folder + "/flipped.h5", std::ios::binary)
+        .write(damaged.data(), std::streamsize(damaged.size()));
+    ExpectError(Osmo({"info", folder + "/flipped.h5"}), "a failed checksum");
   }
-  std::string bytes = ReadWholeFile(scan);
-  ASSERT_LT(address + size, bytes.size());
-  bytes[size_t(address + size / 2)] ^= 0x10;
-  std::ofstream(folder + "/flipped.h5", std::ios::binary)
-      .write(bytes.data(), std::streamsize(bytes.size()));
-  ExpectError(Osmo({"info", folder + "/flipped.h5"}), "a failed checksum");
 }
 
 TEST(Adversarial, AFullDiskNeverLeavesAFileUnderTheFinalName) {
