@@ -12,7 +12,7 @@ namespace osmo {
 
 Sinogram AnalyticSinogram(const Phantom& phantom, const ScanGeometry& scan, int rays_per_cell) {
   if (rays_per_cell < 1 || rays_per_cell > 64) {
-    throw InputError("--rays-per-cell", "1 to 64", ToText(rays_per_cell));
+    throw SettingError("simulation.rays_per_cell", "1 to 64", ToText(rays_per_cell));
   }
   Sinogram sinogram(scan);
   const int n = rays_per_cell;
@@ -43,23 +43,23 @@ Sinogram AnalyticSinogram(const Phantom& phantom, const ScanGeometry& scan, int 
 
 void DoseOptions::Validate() const {
   if (!(incident_counts > 0.0) || !(incident_counts <= kMaxIncidentCounts)) {
-    throw InputError("--incident-counts",
-                     "a positive number of counts up to " + ToText(kMaxIncidentCounts),
-                     ToText(incident_counts));
+    throw SettingError("dose.incident_counts",
+                       "a positive number of counts up to " + ToText(kMaxIncidentCounts),
+                       ToText(incident_counts));
   }
   if (!(electronic_noise_std >= 0.0) || !(electronic_noise_std <= incident_counts)) {
-    throw InputError("--electronic-noise-std",
-                     "a non-negative number of counts, at most --incident-counts",
-                     ToText(electronic_noise_std));
+    throw SettingError("dose.electronic_noise_std",
+                       "a non-negative number of counts, at most the incident counts",
+                       ToText(electronic_noise_std));
   }
   if (!(bowtie_water_mm >= 0.0) || !(bowtie_water_mm <= kMaxBowtieWaterMm)) {
-    throw InputError("--bowtie-mm",
-                     "a thickness from 0 to " + ToText(kMaxBowtieWaterMm) + " mm of water",
-                     ToText(bowtie_water_mm));
+    throw SettingError("dose.bowtie_water_mm",
+                       "a thickness from 0 to " + ToText(kMaxBowtieWaterMm) + " mm of water",
+                       ToText(bowtie_water_mm));
   }
   if (!(min_counts > 0.0) || !(min_counts < incident_counts)) {
-    throw InputError("--min-counts", "a positive number of counts below --incident-counts",
-                     ToText(min_counts));
+    throw SettingError("dose.min_counts", "a positive number of counts below the incident counts",
+                       ToText(min_counts));
   }
 }
 
@@ -113,8 +113,9 @@ ScanData SimulateMeasurement(const ScanGeometry& scan, const Sinogram& line_inte
   data.incident_counts = IncidentCountsPerChannel(scan, dose);
   const float edge_i0 = *std::min_element(data.incident_counts.begin(), data.incident_counts.end());
   if (!(edge_i0 > dose.min_counts)) {
-    throw InputError("--bowtie-mm", "a bowtie that leaves more than --min-counts at the edge",
-                     ToText(dose.bowtie_water_mm) + " mm leaving " + ToText(edge_i0) + " counts");
+    throw SettingError("dose.bowtie_water_mm",
+                       "a bowtie that leaves more than the minimum counts at the edge",
+                       ToText(dose.bowtie_water_mm) + " mm leaving " + ToText(edge_i0) + " counts");
   }
   data.electronic_noise_std = dose.electronic_noise_std;
   const double var_e = dose.electronic_noise_std * dose.electronic_noise_std;

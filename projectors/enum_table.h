@@ -42,14 +42,15 @@ std::string DescribeNames(const EnumTable<E, N>& table) {
   return text;
 }
 
-// The value named `text`; InputError "where: expected <names>, found "text"" otherwise.
+// The value named `text`; SettingError "where: expected <names>, found "text"" otherwise (`where`:
+// the settings field or, in a front end, its own name for it).
 template <class E, std::size_t N>
 E ParseEnum(const EnumTable<E, N>& table, const std::string& text, const std::string& where,
             bool quoted = false) {
   for (const EnumName<E>& entry : table) {
     if (text == entry.name) return entry.value;
   }
-  throw InputError(where, ListNames(table, quoted), "\"" + text + "\"");
+  throw SettingError(where, ListNames(table, quoted), "\"" + text + "\"");
 }
 
 template <class E, std::size_t N>

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace osmo {
 
@@ -16,6 +17,26 @@ class InputError : public std::runtime_error {
   InputError(const std::string& where, const std::string& expected, const std::string& found)
       : std::runtime_error(where + ": expected " + expected + ", found " + found) {}
   explicit InputError(const std::string& message) : std::runtime_error(message) {}
+};
+
+// A setting out of range, thrown by library code, which names the setting by its settings-struct
+// field ("solver.subsets", "prior.delta"), never by a front end's name for it. Front ends reword
+// it in their own terms (osmo's CLI with its flag, `osmo study` with the JSON key): Reworded().
+class SettingError : public InputError {
+ public:
+  SettingError(std::string field, std::string expected, std::string found)
+      : InputError(field, expected, found),
+        field_(std::move(field)),
+        expected_(std::move(expected)),
+        found_(std::move(found)) {}
+  const std::string& field() const { return field_; }
+  const std::string& expected() const { return expected_; }
+  const std::string& found() const { return found_; }
+  // The same error with the field replaced by `name` (a flag, a configuration key).
+  InputError Reworded(const std::string& name) const { return InputError(name, expected_, found_); }
+
+ private:
+  std::string field_, expected_, found_;
 };
 
 // Formats any streamable value for an error message.

@@ -68,17 +68,20 @@ std::string ImageGeometry::Describe() const {
          ToText(center_mm[1]) + ", " + ToText(center_mm[2]) + ") mm";
 }
 
-void CheckSameGrid(const ImageGeometry& expected, const ImageGeometry& found,
-                   const std::string& what) {
+bool SameGrid(const ImageGeometry& expected, const ImageGeometry& found) {
   auto close = [](double a, double b, double tolerance) { return std::abs(a - b) <= tolerance; };
   const double dx = expected.voxel_size_mm, dz = expected.slice_thickness_mm;
-  const bool same = expected.nx == found.nx && expected.ny == found.ny && expected.nz == found.nz &&
-                    close(found.voxel_size_mm, dx, 1e-5 * dx) &&
-                    close(found.slice_thickness_mm, dz, 1e-5 * dz) &&
-                    close(found.center_mm[0], expected.center_mm[0], 1e-3 * dx) &&
-                    close(found.center_mm[1], expected.center_mm[1], 1e-3 * dx) &&
-                    close(found.center_mm[2], expected.center_mm[2], 1e-3 * dz);
-  if (!same) throw InputError(what, expected.Describe(), found.Describe());
+  return expected.nx == found.nx && expected.ny == found.ny && expected.nz == found.nz &&
+         close(found.voxel_size_mm, dx, 1e-5 * dx) &&
+         close(found.slice_thickness_mm, dz, 1e-5 * dz) &&
+         close(found.center_mm[0], expected.center_mm[0], 1e-3 * dx) &&
+         close(found.center_mm[1], expected.center_mm[1], 1e-3 * dx) &&
+         close(found.center_mm[2], expected.center_mm[2], 1e-3 * dz);
+}
+
+void CheckSameGrid(const ImageGeometry& expected, const ImageGeometry& found,
+                   const std::string& what) {
+  if (!SameGrid(expected, found)) throw InputError(what, expected.Describe(), found.Describe());
 }
 
 }  // namespace osmo

@@ -43,7 +43,8 @@ struct ImageGeometry {
 
 // Whether `found` is the grid `expected` read back from a file: equal sizes, spacings within a
 // relative 1e-5 and centres within 1e-3 voxel (float32 headers such as NIfTI's round them).
-// Throws InputError "what: expected <expected grid>, found <found grid>" otherwise.
+bool SameGrid(const ImageGeometry& expected, const ImageGeometry& found);
+// Throws InputError "what: expected <expected grid>, found <found grid>" unless SameGrid.
 void CheckSameGrid(const ImageGeometry& expected, const ImageGeometry& found,
                    const std::string& what);
 

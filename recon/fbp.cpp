@@ -17,15 +17,12 @@
 
 namespace osmo {
 
-FbpWindow ParseFbpWindow(const std::string& text) {
-  return ParseEnum(kFbpWindows, text, "--filter");
-}
-
 const char* ToString(FbpWindow w) { return NameOf(kFbpWindows, w); }
 
 void FbpOptions::Validate() const {
   if (!(cutoff > 0.0 && cutoff <= 1.0)) {
-    throw InputError("--cutoff", "a fraction of the Nyquist frequency in (0, 1]", ToText(cutoff));
+    throw SettingError("fbp.cutoff", "a fraction of the Nyquist frequency in (0, 1]",
+                       ToText(cutoff));
   }
 }
 

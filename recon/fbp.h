@@ -24,7 +24,6 @@ inline constexpr EnumTable<FbpWindow, 5> kFbpWindows = {{
     {FbpWindow::kHamming, "hamming", "0.54 + 0.46 cos"},
     {FbpWindow::kHann, "hann", "0.5 + 0.5 cos, smoothest"},
 }};
-FbpWindow ParseFbpWindow(const std::string& text);
 const char* ToString(FbpWindow window);
 
 struct FbpOptions {

@@ -12,60 +12,63 @@
 
 namespace osmo {
 
-Algorithm ParseAlgorithm(const std::string& text) {
-  return ParseEnum(kAlgorithms, text, "--algorithm");
-}
-
 const char* ToString(Algorithm a) { return NameOf(kAlgorithms, a); }
-
-RestartRule ParseRestart(const std::string& text) {
-  return ParseEnum(kRestartRules, text, "--restart");
-}
 
 const char* ToString(RestartRule r) { return NameOf(kRestartRules, r); }
 
-CurvatureRule ParseCurvature(const std::string& text) {
-  return ParseEnum(kCurvatureRules, text, "--curvature");
+double DefaultRelax(Algorithm algorithm, int64_t subsets) {
+  if (algorithm == Algorithm::kSqs || algorithm == Algorithm::kOsSqs) return 0.0;
+  return kDefaultRelax * std::pow(double(subsets) / 12.0, 1.5);
 }
 
 bool SolverOptions::IsMomentum() const {
   return algorithm != Algorithm::kSqs && algorithm != Algorithm::kOsSqs;
 }
 
-void SolverOptions::Validate(int64_t n_views) const {
-  if (subsets < 1 || subsets > n_views) {
-    throw InputError("--subsets", "1 to the number of views (" + std::to_string(n_views) + ")",
-                     std::to_string(subsets));
+double SolverOptions::EffectiveRelax() const {
+  return relax.value_or(DefaultRelax(algorithm, subsets));
+}
+
+void SolverOptions::Validate(std::optional<int64_t> n_views) const {
+  if (subsets < 1) throw SettingError("solver.subsets", "M ≥ 1", std::to_string(subsets));
+  if (n_views && subsets > *n_views) {
+    throw SettingError("solver.subsets",
+                       "1 to the number of views (" + std::to_string(*n_views) + ")",
+                       std::to_string(subsets));
   }
   if (algorithm == Algorithm::kSqs && subsets != 1) {
-    throw InputError("--subsets", "1 for sqs (use os-sqs for ordered subsets)",
-                     std::to_string(subsets));
+    throw SettingError("solver.subsets", "1 for sqs (use os-sqs for ordered subsets)",
+                       std::to_string(subsets));
   }
-  if (iterations < 0) throw InputError("--iterations", "a count ≥ 0", std::to_string(iterations));
-  if (!(relax >= 0.0) || !std::isfinite(relax)) throw InputError("--relax", "γ ≥ 0", ToText(relax));
-  if (relax > 0.0 && !IsMomentum()) {
-    throw InputError("--relax", "a momentum algorithm (os-nes83/05, os-ogm1/2)",
-                     ToString(algorithm));
+  if (iterations < 0)
+    throw SettingError("solver.iterations", "a count ≥ 0", std::to_string(iterations));
+  const double gamma = EffectiveRelax();
+  if (!(gamma >= 0.0) || !std::isfinite(gamma))
+    throw SettingError("solver.relax", "γ ≥ 0", ToText(gamma));
+  if (gamma > 0.0 && !IsMomentum()) {
+    throw SettingError("solver.relax", "a momentum algorithm (os-nes83/05, os-ogm1/2)",
+                       ToString(algorithm));
   }
   if (!(relax_power > 0.0) || !std::isfinite(relax_power)) {
-    throw InputError("--relax-power", "c > 0", ToText(relax_power));
+    throw SettingError("solver.relax_power", "c > 0", ToText(relax_power));
   }
   if (restart != RestartRule::kNone && !IsMomentum()) {
-    throw InputError("--restart", "a momentum algorithm (restart resets momentum)",
-                     ToString(algorithm));
+    throw SettingError("solver.restart", "a momentum algorithm (restart resets momentum)",
+                       ToString(algorithm));
   }
   if (curvature == CurvatureRule::kHuber && IsMomentum()) {
-    throw InputError("--curvature huber", "sqs or os-sqs (momentum needs a fixed denominator)",
-                     ToString(algorithm));
+    throw SettingError("solver.curvature",
+                       "max with momentum (Huber curvature needs sqs or os-sqs)",
+                       std::string("huber with ") + ToString(algorithm));
   }
   if (!(upper_bound > 0.0))
-    throw InputError("--upper-bound", "a positive μ (1/mm)", ToText(upper_bound));
+    throw SettingError("solver.upper_bound", "a positive μ (1/mm)", ToText(upper_bound));
   if (!(lower_bound < upper_bound) || std::isnan(lower_bound)) {
-    throw InputError("lower bound", "less than the upper bound", ToText(lower_bound));
+    throw SettingError("solver.lower_bound", "less than the upper bound", ToText(lower_bound));
   }
-  if (cost_every < 0) throw InputError("--cost-every", "K ≥ 0", std::to_string(cost_every));
+  if (cost_every < 0) throw SettingError("solver.cost_every", "K ≥ 0", std::to_string(cost_every));
   if (!(tolerance >= 0.0) || !std::isfinite(tolerance)) {
-    throw InputError("--tolerance", "a relative change ≥ 0", ToText(tolerance));
+    throw SettingError("solver.tolerance", "a relative change ≥ 0", ToText(tolerance));
   }
 }
 
@@ -87,9 +90,9 @@ OsSolver::OsSolver(const PwlsProblem& problem, const SolverOptions& options,
     active_[n] = active_[n] && data_curvature_.values[n] > 0.0f;
     max_data_curvature = std::max(max_data_curvature, data_curvature_.values[n]);
   }
-  if (options.relax > 0.0 && max_data_curvature > 0.0f) {
-    relax_lambda_ =
-        options.relax * std::pow(10.0, std::floor(std::log10(double(max_data_curvature))));
+  if (options.EffectiveRelax() > 0.0 && max_data_curvature > 0.0f) {
+    relax_lambda_ = options.EffectiveRelax() *
+                    std::pow(10.0, std::floor(std::log10(double(max_data_curvature))));
   }
   const int64_t m = options.algorithm == Algorithm::kSqs ? 1 : options.subsets;
   subsets_ = OrderedSubsets(problem.NumViews(), m);
@@ -245,7 +248,7 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
     state.previous_cost = state.initial_cost;
   }
   const bool ogm_output_is_z =
-      options_.ogm_last_rule && options_.relax == 0.0 &&
+      options_.ogm_last_rule && relax_lambda_ == 0.0 &&
       (options_.algorithm == Algorithm::kOsOgm1 || options_.algorithm == Algorithm::kOsOgm2);
   Image previous;
   int runaway_count = 0;
@@ -271,7 +274,7 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
       if (!std::isfinite(v)) {
         throw DivergenceError("iteration " + std::to_string(state.iteration) +
                               ": the image became non-finite (diverged); try fewer subsets, "
-                              "--restart gradient or --relax");
+                              "gradient restart or relaxed momentum (docs/RECONSTRUCTION.md)");
       }
     }
     IterationRecord record;
@@ -288,10 +291,10 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
       const bool runaway = std::isfinite(state.initial_cost) &&
                            cost > state.initial_cost + 10.0 * std::abs(state.initial_cost);
       if (!std::isfinite(cost) || (runaway && ++runaway_count > 1)) {
-        throw DivergenceError("iteration " + std::to_string(state.iteration) +
-                              ": the cost ran away (" + ToText(cost) + " from " +
-                              ToText(state.initial_cost) +
-                              "); try fewer subsets, --restart gradient or --relax");
+        throw DivergenceError(
+            "iteration " + std::to_string(state.iteration) + ": the cost ran away (" +
+            ToText(cost) + " from " + ToText(state.initial_cost) +
+            "); try fewer subsets, gradient restart or relaxed momentum (docs/RECONSTRUCTION.md)");
       }
       if (!runaway) runaway_count = 0;
       if (options_.IsMomentum() && (runaway || (function_restart && cost > state.previous_cost))) {

@@ -39,11 +39,15 @@ inline constexpr EnumTable<CurvatureRule, 2> kCurvatureRules = {{
     {CurvatureRule::kHuber, "huber", "Huber's curvature at the iterate; sqs/os-sqs only"},
 }};
 
-Algorithm ParseAlgorithm(const std::string& text);
 const char* ToString(Algorithm algorithm);
-RestartRule ParseRestart(const std::string& text);
 const char* ToString(RestartRule rule);
-CurvatureRule ParseCurvature(const std::string& text);
+
+// γ of relaxed momentum for 12 subsets when none is chosen; other subset counts M scale it by
+// (M/12)^1.5, which follows the best γ of the convergence study (docs/BENCHMARKS.md: 1e-4 at 12
+// subsets, 3e-4 at 24, 1e-3 at 48; relaxation only slows 1-subset runs).
+constexpr double kDefaultRelax = 1e-4;
+// The default relaxation γ: kDefaultRelax·(M/12)^1.5 for momentum algorithms, 0 for sqs/os-sqs.
+double DefaultRelax(Algorithm algorithm, int64_t subsets);
 
 struct SolverOptions {
   Algorithm algorithm = Algorithm::kOsOgm2;
@@ -52,7 +56,8 @@ struct SolverOptions {
   RestartRule restart = RestartRule::kNone;
   // Relaxed momentum (Kim, Ramani & Fessler 2015): γ > 0 switches it on; the denominator grows
   // as D_k = D + (k+2)^relax_power · λ with λ = γ·10^⌊log10 max_j D_L,j⌋, and t_k = (k+2)/2.
-  double relax = 0.0;
+  // Unset: DefaultRelax(algorithm, subsets).
+  std::optional<double> relax;
   double relax_power = 1.5;
   // OGM's last-iteration rule θ_N = (1 + sqrt(1 + 8θ²))/2 with the momentum point as output
   // (Kim & Fessler 2016). Off by default: with the non-negativity bound the clamped momentum
@@ -67,8 +72,11 @@ struct SolverOptions {
   double tolerance = 0.0;  // stop when ‖x_n − x_{n−1}‖ / ‖x_n‖ < tolerance (0: off)
 
   bool IsMomentum() const;
-  // Throws InputError naming the option for inconsistent settings.
-  void Validate(int64_t n_views) const;
+  // γ: `relax`, else DefaultRelax(algorithm, subsets).
+  double EffectiveRelax() const;
+  // Throws SettingError naming the field ("solver.subsets") for inconsistent settings; the subset
+  // count is checked against the number of views when it is known.
+  void Validate(std::optional<int64_t> n_views = std::nullopt) const;
 };
 
 // Everything needed to continue a run exactly: iterates, momentum sequence and counters.

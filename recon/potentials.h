@@ -18,8 +18,6 @@ inline constexpr EnumTable<PotentialKind, 4> kPotentials = {{
     {PotentialKind::kFair, "fair", "δ²(|t|/δ − log(1 + |t|/δ))"},
 }};
 
-// Parses "quadratic" | "huber" | "hyperbola" | "fair"; InputError otherwise.
-PotentialKind ParsePotential(const std::string& text);
 const char* ToString(PotentialKind kind);
 
 // Each potential is a policy class used as a template parameter in the regulariser's loops:

@@ -10,21 +10,13 @@
 
 namespace osmo {
 
-PotentialKind ParsePotential(const std::string& text) {
-  return ParseEnum(kPotentials, text, "--potential");
-}
-
 const char* ToString(PotentialKind kind) { return NameOf(kPotentials, kind); }
-
-Neighborhood ParseNeighborhood(const std::string& text) {
-  return ParseEnum(kNeighborhoods, text, "--neighborhood");
-}
 
 void RegularizerOptions::Validate() const {
   if (!(beta >= 0.0) || !std::isfinite(beta))
-    throw InputError("regulariser β", "β ≥ 0", ToText(beta));
+    throw SettingError("prior.beta", "β ≥ 0", ToText(beta));
   if (potential != PotentialKind::kQuadratic && (!(delta > 0.0) || !std::isfinite(delta))) {
-    throw InputError("--delta", "δ > 0 (1/mm)", ToText(delta));
+    throw SettingError("prior.delta", "δ > 0 (1/mm)", ToText(delta));
   }
 }
 

@@ -19,7 +19,6 @@ inline constexpr EnumTable<Neighborhood, 4> kNeighborhoods = {{
     {Neighborhood::k6, "6", "3D faces"},
     {Neighborhood::k26, "26", "3D faces, edges and corners"},
 }};
-Neighborhood ParseNeighborhood(const std::string& text);
 
 struct RegularizerOptions {
   PotentialKind potential = PotentialKind::kFair;

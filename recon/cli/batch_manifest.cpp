@@ -20,17 +20,6 @@ namespace osmo::cli {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-uint64_t Fnv1aBytes(const void* data, size_t size, uint64_t hash) {
-  const unsigned char* bytes = static_cast<const unsigned char*>(data);
-  for (size_t n = 0; n < size; ++n) {
-    hash ^= bytes[n];
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
-
-uint64_t Fnv1a(const std::string& bytes) { return Fnv1aBytes(bytes.data(), bytes.size()); }
-
 std::string FileChecksum(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return "";

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "projectors/fnv_hash.h"
+
 namespace osmo::cli {
 
 // One reconstruction of a manifest.
@@ -31,11 +33,7 @@ bool InShard(const BatchJob& job, int64_t shard, int64_t shards);
 // Parses "I/N"; InputError otherwise.
 void ParseShard(const std::string& text, int64_t* shard, int64_t* shards);
 
-// FNV-1a 64-bit hash of a string or a file's bytes (hex), for job sharding and output checks.
-uint64_t Fnv1a(const std::string& bytes);
-// FNV-1a 64 over raw bytes, continuing from `hash` (start: kFnv1aOffset), for data fingerprints.
-constexpr uint64_t kFnv1aOffset = 0xcbf29ce484222325ull;
-uint64_t Fnv1aBytes(const void* data, size_t size, uint64_t hash = kFnv1aOffset);
+// FNV-1a 64-bit hash of a file's bytes (hex), for output checks.
 std::string FileChecksum(const std::string& path);
 
 }  // namespace osmo::cli

@@ -126,7 +126,7 @@ VolumeWriteOptions UnitsOptions::Resolve() const {
     throw InputError("--mu-water-per-mm", "a positive μ in 1/mm", ToText(mu_water_per_mm));
   }
   VolumeWriteOptions o;
-  o.units = ParseVolumeUnits(units);
+  o.units = ParseEnum(kVolumeUnits, units, "--units");
   o.mu_water_per_mm = mu_water_per_mm;
   return o;
 }
@@ -163,23 +163,6 @@ Image ReadMuVolume(const std::string& path) {
               << " records no units; its values are taken as μ in 1/mm\n";
   }
   return std::move(file.image);
-}
-
-Sinogram WeightsOf(const ScanData& scan, bool verbose) {
-  if (scan.weights) return *scan.weights;
-  if (scan.counts) {
-    Note(verbose, "weights from /counts: w = z²/(z + σ²)");
-    const double var =
-        scan.electronic_noise_std.value_or(0.0) * scan.electronic_noise_std.value_or(0.0);
-    Sinogram w = *scan.counts;
-    for (float& z : w.values) {
-      const double c = std::max(double(z), 0.0);
-      z = float(c > 0 ? c * c / (c + var) : 0.0);
-    }
-    return w;
-  }
-  Note(verbose, "no /weights or /counts: unweighted least squares (w = 1)");
-  return Sinogram(scan.geometry, 1.0f);
 }
 
 ProgressMode ParseProgressMode(const std::string& text) {

@@ -69,9 +69,6 @@ ScanData LoadScan(const std::string& path, const DxchangeCliOptions& dx);
 // stderr when the file records no units (its values are then taken as μ).
 Image ReadMuVolume(const std::string& path);
 
-// Statistical weights for a scan: /weights, else from /counts (z²/(z + σ²)), else all 1.
-Sinogram WeightsOf(const ScanData& scan, bool verbose);
-
 // How long work reports progress on stderr: kBar redraws one line (a terminal), kLines prints a
 // plain line at the first update, then every `line_interval_s` and at the end (log files, Slurm),
 // kAuto picks kBar on a terminal and kLines otherwise, kOff prints nothing.

@@ -32,7 +32,7 @@ void RunFbp(const FbpCliOptions& o) {
   CheckOutputLocation(o.output);
   CheckNotAnInput(o.output, "--output", {o.input});
   const VolumeWriteOptions write = o.units.Resolve();
-  const FbpOptions fbp{ParseFbpWindow(o.filter), o.cutoff};
+  const FbpOptions fbp{ParseEnum(kFbpWindows, o.filter, "--filter"), o.cutoff};
   fbp.Validate();
   const ScanData scan = LoadScan(o.input, o.dx);
   const ImageGeometry grid = o.grid.Resolve(scan.geometry);

@@ -13,6 +13,7 @@
 #include "projectors/error.h"
 #include "recon/cli/cli_common.h"
 #include "recon/cli/commands.h"
+#include "recon/cli/setting_flags.h"
 #include "recon/os_solver.h"
 
 #ifndef OSMO_VERSION
@@ -59,6 +60,9 @@ int main(int argc, char** argv) {
   } catch (const std::bad_alloc&) {
     std::cerr << "osmo: error: out of memory (the grid, scan or option values ask for more memory "
                  "than this machine has; check sizes such as --image-size and --voxel-size-mm)\n";
+    return cli::kExitFailure;
+  } catch (const SettingError& e) {  // a library setting, named by its flag
+    std::cerr << "osmo: error: " << cli::InFlagTerms(e).what() << "\n";
     return cli::kExitFailure;
   } catch (const std::exception& e) {
     std::cerr << "osmo: error: " << e.what() << "\n";

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "recon/cli/cli_common.h"
+#include "recon/pipeline/recon_settings.h"
 
 namespace osmo::cli {
 
@@ -25,7 +26,7 @@ struct ReconOptions {
   bool kappa = false;
   std::string init = "fbp";
   std::string restart = "none";
-  // Relaxed momentum γ; unset: kDefaultRelax for momentum algorithms, 0 for sqs/os-sqs.
+  // Relaxed momentum γ; unset: DefaultRelax (recon/os_solver.h).
   std::optional<double> relax;
   double relax_power = 1.5;
   bool ogm_last_rule = false;
@@ -47,14 +48,8 @@ struct ReconOptions {
   ProgressOptions progress;
 };
 
-// γ of relaxed momentum used when --relax is not given, for 12 subsets; other subset counts M
-// scale it by (M/12)^1.5, which follows the best γ of the convergence study (docs/BENCHMARKS.md:
-// 1e-4 at 12 subsets, 3e-4 at 24, 1e-3 at 48; relaxation only slows 1-subset runs).
-constexpr double kDefaultRelax = 1e-4;
-
-// The relaxation a run uses: --relax, else kDefaultRelax·(M/12)^1.5 for momentum algorithms,
-// else 0.
-double EffectiveRelax(const ReconOptions& o);
+// The library settings the flags choose (enumeration names checked, with flags in the message).
+ReconSettings SettingsFrom(const ReconOptions& o);
 
 // Adds the recon options and positionals to `sub` (no callback).
 void AddReconOptions(CLI::App* sub, ReconOptions* o);

@@ -186,9 +186,14 @@ StudyConfig ReadStudyConfig(const std::string& path) {
       if (m.contains("options"))
         throw InputError(where + ".options", "filter/cutoff for an FBP method", "options");
       if (m.contains("filter"))
-        method.fbp.window = ParseFbpWindow(Text(m["filter"], where + ".filter"));
+        method.fbp.window = ParseEnum(kFbpWindows, Text(m["filter"], where + ".filter"),
+                                      where + ".filter", /*quoted=*/true);
       if (m.contains("cutoff")) method.fbp.cutoff = Number(m["cutoff"], where + ".cutoff");
-      method.fbp.Validate();
+      try {
+        method.fbp.Validate();
+      } catch (const SettingError& e) {  // in the file's terms: "methods[1].cutoff"
+        throw e.Reworded(where + ".cutoff");
+      }
     } else {
       if (m.contains("filter") || m.contains("cutoff"))
         throw InputError(where, "options for a recon method", "filter/cutoff");

@@ -31,7 +31,7 @@ double ParseNumber(const std::string& text, const std::string& where, const std:
     used = 0;
   }
   if (used == 0 || used != text.size() || !std::isfinite(value)) {
-    throw InputError(where, expected, "\"" + text + "\"");
+    throw SettingError(where, expected, "\"" + text + "\"");
   }
   return value;
 }
@@ -39,26 +39,26 @@ double ParseNumber(const std::string& text, const std::string& where, const std:
 }  // namespace
 
 void ParseAngleRange(const std::string& text, DxchangeOptions* options) {
-  const std::string where = "--angles-deg";
+  const std::string where = "dxchange.angles";
   const auto parts = Split(text, ':');
-  if (parts.size() != 3) throw InputError(where, "START:STOP:COUNT", "\"" + text + "\"");
+  if (parts.size() != 3) throw SettingError(where, "START:STOP:COUNT", "\"" + text + "\"");
   options->angle_start_deg = ParseNumber(parts[0], where, "a START angle in degrees");
   options->angle_stop_deg = ParseNumber(parts[1], where, "a STOP angle in degrees");
   const double count = ParseNumber(parts[2], where, "a COUNT of views");
   if (!(count >= 1 && count <= double(kMaxViews)) || count != std::floor(count)) {
-    throw InputError(where, "a whole COUNT from 1 to " + ToText(kMaxViews), parts[2]);
+    throw SettingError(where, "a whole COUNT from 1 to " + ToText(kMaxViews), parts[2]);
   }
   options->angle_count = int64_t(count);
 }
 
 void ParseRowRange(const std::string& text, DxchangeOptions* options) {
-  const std::string where = "--rows";
+  const std::string where = "dxchange.rows";
   const auto parts = Split(text, ':');
-  if (parts.size() != 2) throw InputError(where, "A:B (rows A to B−1)", "\"" + text + "\"");
+  if (parts.size() != 2) throw SettingError(where, "A:B (rows A to B−1)", "\"" + text + "\"");
   const double a = ParseNumber(parts[0], where, "a first row A"),
                b = ParseNumber(parts[1], where, "an end row B");
   if (a < 0 || b <= a || a != std::floor(a) || b != std::floor(b) || b > double(kMaxRows)) {
-    throw InputError(where, "whole numbers 0 ≤ A < B", "\"" + text + "\"");
+    throw SettingError(where, "whole numbers 0 ≤ A < B", "\"" + text + "\"");
   }
   options->row_begin = int64_t(a);
   options->row_end = int64_t(b);
@@ -155,8 +155,9 @@ ScanData ImportDxchange(const std::string& path, const DxchangeOptions& options)
   const int64_t row_begin = options.row_begin.value_or(0);
   const int64_t row_end = options.row_end.value_or(n_rows_all);
   if (row_begin < 0 || row_end > n_rows_all || row_end <= row_begin) {
-    throw InputError("--rows", "a range within the file's " + std::to_string(n_rows_all) + " rows",
-                     std::to_string(row_begin) + ":" + std::to_string(row_end));
+    throw SettingError("dxchange.rows",
+                       "a range within the file's " + std::to_string(n_rows_all) + " rows",
+                       std::to_string(row_begin) + ":" + std::to_string(row_end));
   }
   const int64_t n_rows = row_end - row_begin;
 
@@ -166,8 +167,9 @@ ScanData ImportDxchange(const std::string& path, const DxchangeOptions& options)
   g.n_rows = n_rows;
   if (options.angle_count) {
     if (*options.angle_count != n_views) {
-      throw InputError("--angles-deg COUNT", std::to_string(n_views) + " (the file's projections)",
-                       std::to_string(*options.angle_count));
+      throw SettingError("dxchange.angle_count",
+                         std::to_string(n_views) + " (the file's projections)",
+                         std::to_string(*options.angle_count));
     }
     const double start = *options.angle_start_deg, stop = *options.angle_stop_deg;
     for (int64_t i = 0; i < n_views; ++i) {
@@ -193,7 +195,7 @@ ScanData ImportDxchange(const std::string& path, const DxchangeOptions& options)
   const double pixel =
       options.pixel_size_mm.value_or(PixelSizeFromFile(file.get(), path).value_or(1.0));
   if (!(pixel > 0) || !std::isfinite(pixel))
-    throw InputError("--pixel-size-mm", "a positive size", ToText(pixel));
+    throw SettingError("dxchange.pixel_size_mm", "a positive size", ToText(pixel));
   g.channel_spacing_mm = pixel;
   g.row_spacing_mm = pixel;
   // Keep the rows where they were on the full detector: v of file row R is (R − (N−1)/2)·Δv.

@@ -132,8 +132,8 @@ ScanGeometry LoadGeometry(const std::string& preset_or_path) {
   if (!in) {
     std::string names;
     for (const auto& n : GeometryPresetNames()) names += (names.empty() ? "" : ", ") + n;
-    throw InputError("--geometry", "a preset (" + names + ") or a readable JSON file",
-                     "\"" + preset_or_path + "\"");
+    throw SettingError("geometry", "a preset (" + names + ") or a readable JSON file",
+                       "\"" + preset_or_path + "\"");
   }
   std::stringstream text;
   text << in.rdbuf();

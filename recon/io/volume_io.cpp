@@ -46,10 +46,6 @@ bool EndsWith(const std::string& text, const std::string& suffix) {
 
 }  // namespace
 
-VolumeUnits ParseVolumeUnits(const std::string& text) {
-  return ParseEnum(kVolumeUnits, text, "--units");
-}
-
 std::vector<std::string> VolumeExtensions() {
   return {".mha", ".mhd", ".nrrd", ".nhdr", ".nii", ".nii.gz"};
 }

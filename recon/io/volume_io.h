@@ -17,7 +17,6 @@ inline constexpr EnumTable<VolumeUnits, 2> kVolumeUnits = {{
 }};
 
 // Parses "mu" | "hu"; InputError otherwise.
-VolumeUnits ParseVolumeUnits(const std::string& text);
 
 // Hounsfield units: HU = 1000·(μ − μ_w)/μ_w.
 inline double MuToHu(double mu, double mu_water) { return 1000.0 * (mu - mu_water) / mu_water; }

@@ -68,6 +68,7 @@ SolverOptions Options(Algorithm a, int64_t subsets, int64_t iterations) {
   o.algorithm = a;
   o.subsets = subsets;
   o.iterations = iterations;
+  o.relax = 0.0;  // the plain methods of ALGORITHMS.md; relaxation is tested on its own below
   return o;
 }
 
@@ -389,16 +390,42 @@ TEST(OsSolver, VoxelsNoRaySeesStayFinite) {
   }
 }
 
-TEST(OsSolver, OptionsAreValidated) {
-  EXPECT_THROW(Options(Algorithm::kSqs, 4, 1).Validate(10), InputError);
-  EXPECT_THROW(Options(Algorithm::kOsSqs, 11, 1).Validate(10), InputError);
+// The field a SolverOptions::Validate error names ("" when it accepts the options).
+std::string RejectedField(const SolverOptions& o, std::optional<int64_t> n_views) {
+  try {
+    o.Validate(n_views);
+  } catch (const SettingError& e) {
+    return e.field();
+  }
+  return "";
+}
+
+TEST(OsSolver, OptionsAreValidatedNamingTheField) {
+  EXPECT_EQ(RejectedField(Options(Algorithm::kOsOgm2, 10, 1), 10), "");
+  EXPECT_EQ(RejectedField(Options(Algorithm::kSqs, 4, 1), 10), "solver.subsets");
+  EXPECT_EQ(RejectedField(Options(Algorithm::kOsSqs, 11, 1), 10), "solver.subsets");
+  EXPECT_EQ(RejectedField(Options(Algorithm::kOsSqs, 11, 1), std::nullopt), "");  // views unknown
+  EXPECT_EQ(RejectedField(Options(Algorithm::kOsSqs, 0, 1), std::nullopt), "solver.subsets");
   SolverOptions o = Options(Algorithm::kOsSqs, 2, 1);
   o.restart = RestartRule::kGradient;
-  EXPECT_THROW(o.Validate(10), InputError);
+  EXPECT_EQ(RejectedField(o, 10), "solver.restart");
   o = Options(Algorithm::kOsOgm2, 2, 1);
   o.curvature = CurvatureRule::kHuber;
-  EXPECT_THROW(o.Validate(10), InputError);
-  EXPECT_THROW(ParseAlgorithm("os-ogm3"), InputError);
+  EXPECT_EQ(RejectedField(o, 10), "solver.curvature");
+  o = Options(Algorithm::kOsSqs, 2, 1);
+  o.relax = 1e-4;
+  EXPECT_EQ(RejectedField(o, 10), "solver.relax");
+}
+
+TEST(OsSolver, DefaultRelaxationFollowsTheSubsetRule) {
+  SolverOptions o;  // os-ogm2, 12 subsets, relax unset
+  EXPECT_DOUBLE_EQ(o.EffectiveRelax(), kDefaultRelax);
+  o.subsets = 48;
+  EXPECT_NEAR(o.EffectiveRelax(), kDefaultRelax * 8.0, 1e-18);  // (48/12)^1.5 = 8
+  o.algorithm = Algorithm::kOsSqs;
+  EXPECT_EQ(o.EffectiveRelax(), 0.0);
+  o.relax = 3e-4;
+  EXPECT_EQ(o.EffectiveRelax(), 3e-4);
 }
 
 }  // namespace

@@ -1,0 +1,51 @@
+// Library setting fields → osmo's command-line flags.
+// SPDX-License-Identifier: Apache-2.0
+#include "recon/cli/setting_flags.h"
+
+#include <map>
+
+namespace osmo::cli {
+
+std::string FlagForSetting(const std::string& field) {
+  static const std::map<std::string, std::string> kFlags = {
+      {"solver.algorithm", "--algorithm"},
+      {"solver.subsets", "--subsets"},
+      {"solver.iterations", "--iterations"},
+      {"solver.relax", "--relax"},
+      {"solver.relax_power", "--relax-power"},
+      {"solver.restart", "--restart"},
+      {"solver.curvature", "--curvature"},
+      {"solver.upper_bound", "--upper-bound"},
+      {"solver.cost_every", "--cost-every"},
+      {"solver.tolerance", "--tolerance"},
+      {"prior.potential", "--potential"},
+      {"prior.delta", "--delta"},
+      {"prior.neighborhood", "--neighborhood"},
+      {"prior.beta", "--beta"},
+      {"prior.beta_relative", "--beta-relative"},
+      {"support", "--support"},
+      {"start", "--init"},
+      {"mu_water_per_mm", "--mu-water-per-mm"},
+      {"fbp.window", "--filter"},
+      {"fbp.cutoff", "--cutoff"},
+      {"simulation.rays_per_cell", "--rays-per-cell"},
+      {"dose.incident_counts", "--incident-counts"},
+      {"dose.electronic_noise_std", "--electronic-noise-std"},
+      {"dose.bowtie_water_mm", "--bowtie-mm"},
+      {"dose.min_counts", "--min-counts"},
+      {"dxchange.angles", "--angles-deg"},
+      {"dxchange.angle_count", "--angles-deg COUNT"},
+      {"dxchange.rows", "--rows"},
+      {"dxchange.pixel_size_mm", "--pixel-size-mm"},
+      {"geometry", "--geometry"},
+  };
+  const auto it = kFlags.find(field);
+  return it == kFlags.end() ? "" : it->second;
+}
+
+InputError InFlagTerms(const SettingError& error) {
+  const std::string flag = FlagForSetting(error.field());
+  return flag.empty() ? InputError(error.what()) : error.Reworded(flag);
+}
+
+}  // namespace osmo::cli
