@@ -83,9 +83,10 @@ std::string Resolve(const fs::path& folder, const std::string& path) {
   return p.is_absolute() ? p.string() : (folder / p).lexically_normal().string();
 }
 
-// The command-line words of one option; InputError for values that are not scalars.
-std::vector<std::string> Words(const std::string& key, const Json& value,
-                               const std::string& where) {
+}  // namespace
+
+std::vector<std::string> OptionWords(const std::string& key, const Json& value,
+                                     const std::string& where) {
   if (value.is_boolean()) {
     if (value.get<bool>()) return {"--" + key};
     return {};
@@ -101,14 +102,11 @@ std::vector<std::string> Words(const std::string& key, const Json& value,
   throw InputError(where + ": field \"" + key + "\"", "a number, string or boolean", value.dump());
 }
 
+namespace {
+
 // Parses recon arguments as `osmo recon` would, without running anything.
 void ParseReconArguments(std::vector<std::string> words) {
-  CLI::App app;
-  ReconOptions options;
-  AddReconOptions(&app, &options);
-  std::reverse(words.begin(), words.end());  // CLI11 parses a reversed vector of arguments
-  app.parse(words);
-  CheckReconOptions(options);
+  CheckReconOptions(ParseReconWords(std::move(words)));
 }
 
 }  // namespace
@@ -191,7 +189,7 @@ std::vector<BatchJob> ReadManifest(const std::string& path, bool require_inputs)
           !(key == "init" && (value == "fbp" || value == "zero"))) {
         value = Resolve(folder, value.get<std::string>());
       }
-      const std::vector<std::string> words = Words(key, value, where);
+      const std::vector<std::string> words = OptionWords(key, value, where);
       std::vector<std::string> single(base.begin() + 1, base.end());
       single.insert(single.end(), words.begin(), words.end());
       try {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,11 @@ std::vector<BatchJob> ReadManifest(const std::string& path, bool require_inputs 
 bool InShard(const BatchJob& job, int64_t shard, int64_t shards);
 // Parses "I/N"; InputError otherwise.
 void ParseShard(const std::string& text, int64_t* shard, int64_t* shards);
+
+// The command-line words of one JSON option ("subsets": 12 → --subsets 12; true → the flag;
+// false → nothing); InputError naming `where` and the key for values that are not scalars.
+std::vector<std::string> OptionWords(const std::string& key, const nlohmann::json& value,
+                                     const std::string& where);
 
 // FNV-1a 64-bit hash of a file's bytes (hex), for output checks.
 std::string FileChecksum(const std::string& path);

@@ -289,7 +289,6 @@ void RunBatch(const BatchOptions& o) {
   std::reverse(pending.begin(), pending.end());  // pop_back takes them in manifest order
   WriteSummary(summary_path, o.manifest, o.shard, records);
 
-  const auto batch_start = Clock::now();
   std::vector<Running> running;
   int64_t done = 0, failed = 0, interrupted = 0;
   const int64_t total = int64_t(pending.size());

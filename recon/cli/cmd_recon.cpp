@@ -2,6 +2,7 @@
 // The pipeline is the library's (recon/pipeline/reconstruction.h); this file maps the flags onto
 // its settings and connects files, progress, log and checkpoints to its hooks.
 // SPDX-License-Identifier: Apache-2.0
+#include <algorithm>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -71,30 +72,39 @@ std::string IterationText(const IterationRecord& r) {
 
 ReconSettings SettingsFrom(const ReconOptions& o) {
   ReconSettings s;
-  s.solver.algorithm = ParseEnum(kAlgorithms, o.algorithm, "--algorithm");
+  s.solver.algorithm = ParseEnum(kAlgorithms, o.algorithm, "solver.algorithm");
   s.solver.subsets = s.solver.algorithm == Algorithm::kSqs ? 1 : o.subsets;
   s.solver.iterations = o.iterations;
-  s.solver.restart = ParseEnum(kRestartRules, o.restart, "--restart");
+  s.solver.restart = ParseEnum(kRestartRules, o.restart, "solver.restart");
   s.solver.relax = o.relax;
   s.solver.relax_power = o.relax_power;
   s.solver.ogm_last_rule = o.ogm_last_rule;
-  s.solver.curvature = ParseEnum(kCurvatureRules, o.curvature, "--curvature");
+  s.solver.curvature = ParseEnum(kCurvatureRules, o.curvature, "solver.curvature");
   if (o.upper_bound) s.solver.upper_bound = *o.upper_bound;
   s.solver.cost_every = o.cost_every;
   s.solver.tolerance = o.tolerance;
-  s.prior.potential = ParseEnum(kPotentials, o.potential, "--potential");
+  s.prior.potential = ParseEnum(kPotentials, o.potential, "prior.potential");
   s.prior.delta = o.delta;
   if (o.neighborhood != "auto")
-    s.prior.neighborhood = ParseEnum(kNeighborhoods, o.neighborhood, "--neighborhood");
+    s.prior.neighborhood = ParseEnum(kNeighborhoods, o.neighborhood, "prior.neighborhood");
   s.prior.beta = o.beta;
   s.prior.beta_relative = o.beta_relative;
   s.prior.kappa = o.kappa;
-  s.support = ParseEnum(kSupportKinds, o.support, "--support");
+  s.support = ParseEnum(kSupportKinds, o.support, "support");
   s.start = o.init == "fbp"    ? StartKind::kFbp
             : o.init == "zero" ? StartKind::kZero
                                : StartKind::kImage;
   s.mu_water_per_mm = o.units.mu_water_per_mm;
   return s;
+}
+
+ReconOptions ParseReconWords(std::vector<std::string> words) {
+  CLI::App app;
+  ReconOptions options;
+  AddReconOptions(&app, &options);
+  std::reverse(words.begin(), words.end());  // CLI11 parses a reversed vector of arguments
+  app.parse(words);
+  return options;
 }
 
 void CheckReconOptions(const ReconOptions& o) {

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "recon/cli/cli_common.h"
 #include "recon/pipeline/recon_settings.h"
@@ -48,8 +49,11 @@ struct ReconOptions {
   ProgressOptions progress;
 };
 
-// The library settings the flags choose (enumeration names checked, with flags in the message).
+// The library settings the flags choose (enumeration names checked; SettingError names the field).
 ReconSettings SettingsFrom(const ReconOptions& o);
+// The options that command-line `words` give, as `osmo recon` parses them (the input and
+// --output included); CLI::ParseError for words it does not accept.
+ReconOptions ParseReconWords(std::vector<std::string> words);
 
 // Adds the recon options and positionals to `sub` (no callback).
 void AddReconOptions(CLI::App* sub, ReconOptions* o);

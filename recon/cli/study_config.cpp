@@ -10,6 +10,9 @@
 #include "phantoms/scan_simulation.h"
 #include "projectors/error.h"
 #include "projectors/input_file.h"
+#include "recon/cli/batch_manifest.h"
+#include "recon/cli/recon_command.h"
+#include "recon/cli/setting_flags.h"
 
 namespace osmo::cli {
 
@@ -57,9 +60,15 @@ void CheckKeys(const Json& object, const std::set<std::string>& known, const std
   }
 }
 
-}  // namespace
+// Study recon options: the keys that choose reconstruction settings (files, grid, threads and
+// outputs are the study's own).
+const std::set<std::string> kStudyReconKeys = {
+    "algorithm",   "subsets",   "iterations",   "beta",          "beta-relative",
+    "delta",       "potential", "neighborhood", "kappa",         "init",
+    "restart",     "relax",     "relax-power",  "ogm-last-rule", "curvature",
+    "upper-bound", "support",   "cost-every",   "tolerance"};
 
-StudyConfig ReadStudyConfig(const std::string& path) {
+Json ReadRoot(const std::string& path) {
   RequireRegularFile(path, "a study configuration (JSON)");
   std::ifstream in(path);
   if (!in)
@@ -76,16 +85,37 @@ StudyConfig ReadStudyConfig(const std::string& path) {
              "rays_per_cell", "bowtie_mm", "image_size", "voxel_size_mm", "methods", "rois",
              "contrasts", "window_hu", "mu_water_per_mm"},
             path);
-  StudyConfig c;
-  // Phantom and geometry files (not built-in names) are relative to the configuration's folder.
-  const fs::path folder = fs::absolute(fs::path(path)).parent_path();
-  auto resolve = [&](const std::string& name) {
-    return name.find('.') == std::string::npos || fs::path(name).is_absolute()
-               ? name
-               : (folder / name).string();
-  };
-  if (root.contains("phantom")) c.phantom = resolve(Text(root["phantom"], path + ": phantom"));
-  if (root.contains("geometry")) c.geometry = resolve(Text(root["geometry"], path + ": geometry"));
+  return root;
+}
+
+Dose ReadDose(const Json& d, const std::string& where, double default_sigma) {
+  Dose dose;
+  dose.electronic_noise_std = default_sigma;
+  if (d.is_number()) {
+    dose.incident_counts = Number(d, where);
+  } else if (d.is_object()) {
+    CheckKeys(d, {"incident_counts", "electronic_noise_std"}, where);
+    if (!d.contains("incident_counts"))
+      throw InputError(where + ".incident_counts", "a number", "nothing");
+    dose.incident_counts = Number(d["incident_counts"], where + ".incident_counts");
+    if (d.contains("electronic_noise_std"))
+      dose.electronic_noise_std =
+          Number(d["electronic_noise_std"], where + ".electronic_noise_std");
+  } else {
+    throw InputError(where, "a number of counts or {\"incident_counts\": …}", d.dump());
+  }
+  DoseOptions check;
+  check.incident_counts = dose.incident_counts;
+  check.electronic_noise_std = dose.electronic_noise_std;
+  try {
+    check.Validate();
+  } catch (const SettingError& e) {  // "dose.incident_counts" → "doses[0].incident_counts"
+    throw e.Reworded(where + e.field().substr(e.field().find('.')));
+  }
+  return dose;
+}
+
+void ReadDoses(const Json& root, const std::string& path, StudyConfig* c) {
   const double sigma = root.contains("electronic_noise_std")
                            ? Number(root["electronic_noise_std"], path + ": electronic_noise_std")
                            : 0.0;
@@ -94,38 +124,18 @@ StudyConfig ReadStudyConfig(const std::string& path) {
                      root.value("doses", Json()).dump());
   }
   for (size_t n = 0; n < root["doses"].size(); ++n) {
-    const Json& d = root["doses"][n];
-    const std::string where = path + ": doses[" + std::to_string(n) + "]";
-    Dose dose;
-    dose.electronic_noise_std = sigma;
-    if (d.is_number()) {
-      dose.incident_counts = Number(d, where);
-    } else if (d.is_object()) {
-      CheckKeys(d, {"incident_counts", "electronic_noise_std"}, where);
-      if (!d.contains("incident_counts"))
-        throw InputError(where + ".incident_counts", "a number", "nothing");
-      dose.incident_counts = Number(d["incident_counts"], where + ".incident_counts");
-      if (d.contains("electronic_noise_std"))
-        dose.electronic_noise_std =
-            Number(d["electronic_noise_std"], where + ".electronic_noise_std");
-    } else {
-      throw InputError(where, "a number of counts or {\"incident_counts\": …}", d.dump());
-    }
-    DoseOptions check;
-    check.incident_counts = dose.incident_counts;
-    check.electronic_noise_std = dose.electronic_noise_std;
-    try {
-      check.Validate();
-    } catch (const InputError& e) {
-      throw InputError(where + ": " + e.what());
-    }
-    c.doses.push_back(dose);
+    c->doses.push_back(
+        ReadDose(root["doses"][n], path + ": doses[" + std::to_string(n) + "]", sigma));
   }
+}
+
+// realisations, seed, sampling, grid, units and display window.
+void ReadScalars(const Json& root, const std::string& path, StudyConfig* c) {
   if (root.contains("realisations")) {
     const double r = Number(root["realisations"], path + ": realisations");
     if (r < 1 || r != std::floor(r) || r > 1000)
       throw InputError(path + ": realisations", "a whole number 1–1000", ToText(r));
-    c.realisations = int64_t(r);
+    c->realisations = int64_t(r);
   }
   // Range checks before every float-to-integer conversion (out-of-range casts are undefined).
   auto whole = [&](const char* key, double lo, double hi) {
@@ -136,33 +146,90 @@ StudyConfig ReadStudyConfig(const std::string& path) {
     }
     return v;
   };
-  if (root.contains("seed")) c.seed = uint64_t(whole("seed", 0, 9007199254740992.0));
-  if (root.contains("rays_per_cell")) c.rays_per_cell = int(whole("rays_per_cell", 1, 64));
-  if (root.contains("bowtie_mm")) c.bowtie_mm = Number(root["bowtie_mm"], path + ": bowtie_mm");
+  if (root.contains("seed")) c->seed = uint64_t(whole("seed", 0, 9007199254740992.0));
+  if (root.contains("rays_per_cell")) c->rays_per_cell = int(whole("rays_per_cell", 1, 64));
+  if (root.contains("bowtie_mm")) c->bowtie_mm = Number(root["bowtie_mm"], path + ": bowtie_mm");
   if (root.contains("image_size")) {
-    c.image_size =
+    c->image_size =
         SizeList(root["image_size"], path + ": image_size", 1, 3, "a size NX or [NX, NY, NZ]");
   }
   if (root.contains("voxel_size_mm")) {
-    c.voxel_size_mm = SizeList(root["voxel_size_mm"], path + ": voxel_size_mm", 1, 2,
-                               "a size DX or [DX, DZ] in mm");
+    c->voxel_size_mm = SizeList(root["voxel_size_mm"], path + ": voxel_size_mm", 1, 2,
+                                "a size DX or [DX, DZ] in mm");
   }
   if (root.contains("mu_water_per_mm")) {
-    c.mu_water = Number(root["mu_water_per_mm"], path + ": mu_water_per_mm");
-    if (!(c.mu_water > 0.0)) {
+    c->mu_water = Number(root["mu_water_per_mm"], path + ": mu_water_per_mm");
+    if (!(c->mu_water > 0.0)) {
       throw InputError(path + ": mu_water_per_mm", "a positive μ of water (1/mm)",
-                       ToText(c.mu_water));
+                       ToText(c->mu_water));
     }
   }
   if (root.contains("window_hu")) {
     const Json& w = root["window_hu"];
     if (!w.is_array() || w.size() != 2)
       throw InputError(path + ": window_hu", "[low, high] in HU", w.dump());
-    c.window_lo = Number(w[0], path + ": window_hu[0]");
-    c.window_hi = Number(w[1], path + ": window_hu[1]");
-    if (!(c.window_hi > c.window_lo))
+    c->window_lo = Number(w[0], path + ": window_hu[0]");
+    c->window_hi = Number(w[1], path + ": window_hu[1]");
+    if (!(c->window_hi > c->window_lo))
       throw InputError(path + ": window_hu", "low < high", w.dump());
   }
+}
+
+void ReadFbpMethod(const Json& m, const std::string& where, Method* method) {
+  if (m.contains("options"))
+    throw InputError(where + ".options", "filter/cutoff for an FBP method", "options");
+  if (m.contains("filter")) {
+    method->fbp.window = ParseEnum(kFbpWindows, Text(m["filter"], where + ".filter"),
+                                   where + ".filter", /*quoted=*/true);
+  }
+  if (m.contains("cutoff")) method->fbp.cutoff = Number(m["cutoff"], where + ".cutoff");
+  try {
+    method->fbp.Validate();
+  } catch (const SettingError& e) {  // in the file's terms: "methods[1].cutoff"
+    throw e.Reworded(where + ".cutoff");
+  }
+}
+
+// The options of a recon method, parsed and checked as `osmo recon` does, errors in the file's
+// terms ("methods[2].options.subsets").
+void ReadReconMethod(const Json& m, const std::string& where, Method* method) {
+  if (m.contains("filter") || m.contains("cutoff"))
+    throw InputError(where, "options for a recon method", "filter/cutoff");
+  if (!m.contains("options")) return;
+  const Json& options = m["options"];
+  if (!options.is_object())
+    throw InputError(where + ".options", "an object of osmo recon options", options.dump());
+  method->recon_options = options;
+  std::vector<std::string> words = {"scan.h5", "-o", "image.mha"};
+  for (const auto& item : options.items()) {
+    const std::string key_where = where + ".options." + item.key();
+    if (!kStudyReconKeys.count(item.key())) {
+      std::string keys;
+      for (const std::string& k : kStudyReconKeys) keys += (keys.empty() ? "" : ", ") + k;
+      throw InputError(key_where, "a reconstruction setting (" + keys + ")", "an unknown key");
+    }
+    if (item.key() == "init" && item.value() != "fbp" && item.value() != "zero")
+      throw InputError(key_where, "\"fbp\" or \"zero\"", item.value().dump());
+    const std::vector<std::string> option = OptionWords(item.key(), item.value(), key_where);
+    words.insert(words.end(), option.begin(), option.end());
+    std::vector<std::string> alone = {words.begin(), words.begin() + 3};  // to blame this key
+    alone.insert(alone.end(), option.begin(), option.end());
+    try {
+      ParseReconWords(alone);
+    } catch (const CLI::ParseError& e) {
+      throw InputError(key_where, "a valid value", std::string(e.what()));
+    }
+  }
+  try {
+    method->recon = SettingsFrom(ParseReconWords(words));
+    method->recon.Validate();
+  } catch (const SettingError& e) {  // the field's flag without "--" is the JSON key
+    const std::string flag = FlagForSetting(e.field());
+    throw e.Reworded(where + ".options." + (flag.empty() ? e.field() : flag.substr(2)));
+  }
+}
+
+void ReadMethods(const Json& root, const std::string& path, StudyConfig* c) {
   if (!root.contains("methods") || !root["methods"].is_array() || root["methods"].empty()) {
     throw InputError(path + ": methods", "a non-empty array of methods", "nothing");
   }
@@ -182,30 +249,15 @@ StudyConfig ReadStudyConfig(const std::string& path) {
       throw InputError(where + ".name", "a unique name without spaces or slashes",
                        "\"" + method.name + "\"");
     }
-    if (method.kind == "fbp") {
-      if (m.contains("options"))
-        throw InputError(where + ".options", "filter/cutoff for an FBP method", "options");
-      if (m.contains("filter"))
-        method.fbp.window = ParseEnum(kFbpWindows, Text(m["filter"], where + ".filter"),
-                                      where + ".filter", /*quoted=*/true);
-      if (m.contains("cutoff")) method.fbp.cutoff = Number(m["cutoff"], where + ".cutoff");
-      try {
-        method.fbp.Validate();
-      } catch (const SettingError& e) {  // in the file's terms: "methods[1].cutoff"
-        throw e.Reworded(where + ".cutoff");
-      }
-    } else {
-      if (m.contains("filter") || m.contains("cutoff"))
-        throw InputError(where, "options for a recon method", "filter/cutoff");
-      if (m.contains("options")) {
-        if (!m["options"].is_object())
-          throw InputError(where + ".options", "an object of osmo recon options",
-                           m["options"].dump());
-        method.recon_options = m["options"];
-      }
-    }
-    c.methods.push_back(method);
+    if (method.kind == "fbp")
+      ReadFbpMethod(m, where, &method);
+    else
+      ReadReconMethod(m, where, &method);
+    c->methods.push_back(method);
   }
+}
+
+void ReadRois(const Json& root, const std::string& path, StudyConfig* c) {
   std::set<std::string> roi_names;
   for (size_t n = 0; n < root.value("rois", Json::array()).size(); ++n) {
     const Json& r = root["rois"][n];
@@ -224,8 +276,13 @@ StudyConfig ReadStudyConfig(const std::string& path) {
     roi.radius_mm = r.contains("radius_mm") ? Number(r["radius_mm"], where + ".radius_mm") : 0.0;
     if (!(roi.radius_mm > 0))
       throw InputError(where + ".radius_mm", "a positive radius", ToText(roi.radius_mm));
-    c.rois.push_back(roi);
+    c->rois.push_back(roi);
   }
+}
+
+void ReadContrasts(const Json& root, const std::string& path, StudyConfig* c) {
+  std::set<std::string> roi_names;
+  for (const Roi& roi : c->rois) roi_names.insert(roi.name);
   for (size_t n = 0; n < root.value("contrasts", Json::array()).size(); ++n) {
     const Json& k = root["contrasts"][n];
     const std::string where = path + ": contrasts[" + std::to_string(n) + "]";
@@ -238,8 +295,29 @@ StudyConfig ReadStudyConfig(const std::string& path) {
     if (!roi_names.count(contrast.background))
       throw InputError(where + ".background", "the name of a ROI",
                        "\"" + contrast.background + "\"");
-    c.contrasts.push_back(contrast);
+    c->contrasts.push_back(contrast);
   }
+}
+
+}  // namespace
+
+StudyConfig ReadStudyConfig(const std::string& path) {
+  const Json root = ReadRoot(path);
+  StudyConfig c;
+  // Phantom and geometry files (not built-in names) are relative to the configuration's folder.
+  const fs::path folder = fs::absolute(fs::path(path)).parent_path();
+  auto resolve = [&](const std::string& name) {
+    return name.find('.') == std::string::npos || fs::path(name).is_absolute()
+               ? name
+               : (folder / name).string();
+  };
+  if (root.contains("phantom")) c.phantom = resolve(Text(root["phantom"], path + ": phantom"));
+  if (root.contains("geometry")) c.geometry = resolve(Text(root["geometry"], path + ": geometry"));
+  ReadDoses(root, path, &c);
+  ReadScalars(root, path, &c);
+  ReadMethods(root, path, &c);
+  ReadRois(root, path, &c);
+  ReadContrasts(root, path, &c);
   return c;
 }
 

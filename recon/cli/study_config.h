@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "recon/fbp.h"
+#include "recon/pipeline/recon_settings.h"
 
 namespace osmo::cli {
 
@@ -19,7 +20,8 @@ struct Dose {
 struct Method {
   std::string name, kind;  // kind: "fbp" or "recon"
   FbpOptions fbp;
-  nlohmann::json recon_options = nlohmann::json::object();
+  nlohmann::json recon_options = nlohmann::json::object();  // as written (the study's state key)
+  ReconSettings recon;                                      // what they choose
 };
 
 struct Roi {
@@ -47,8 +49,8 @@ struct StudyConfig {
   double mu_water = 0.02;
 };
 
-// Reads and validates a configuration: every key, value and method is checked (recon options
-// later, with the batch manifest); InputError names the file and the key.
+// Reads and validates a configuration: every key, value and method (recon options included) is
+// checked; InputError names the file and the key ("c.json: methods[2].options.subsets").
 StudyConfig ReadStudyConfig(const std::string& path);
 
 // The reproducible seed of scan (dose d, realisation r): a SplitMix64 mix of the study seed

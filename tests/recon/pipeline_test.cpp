@@ -27,8 +27,8 @@ ScanData DiscScan(double span_deg = 360.0, int64_t views = 48) {
   for (int64_t j = 0; j < grid.ny; ++j) {
     for (int64_t i = 0; i < grid.nx; ++i) {
       const double x = grid.X(double(i)), y = grid.Y(double(j));
-      truth.at(i, j, 0) = float((std::hypot(x, y) < 18 ? 0.02 : 0.0) +
-                                (std::hypot(x - 5, y + 3) < 5 ? 0.01 : 0.0));
+      truth.at(i, j, 0) =
+          float((std::hypot(x, y) < 18 ? 0.02 : 0.0) + (std::hypot(x - 5, y + 3) < 5 ? 0.01 : 0.0));
     }
   }
   ScanData scan;
@@ -39,8 +39,8 @@ ScanData DiscScan(double span_deg = 360.0, int64_t views = 48) {
   std::mt19937 rng(3);
   for (int64_t n = 0; n < scan.sinogram.size(); ++n) {
     const double mean = 1e4 * std::exp(-scan.sinogram.values[size_t(n)]);
-    const double z = std::max(1.0, mean + std::normal_distribution<double>(0.0, 1.0)(rng) *
-                                              std::sqrt(mean));
+    const double z =
+        std::max(1.0, mean + std::normal_distribution<double>(0.0, 1.0)(rng) * std::sqrt(mean));
     scan.counts->values[size_t(n)] = float(z);
     scan.sinogram.values[size_t(n)] = float(std::log(1e4 / z));
   }
