@@ -13,29 +13,24 @@
 #include <string>
 
 #include "projectors/geometry_presets.h"
-#include "projectors/projector.h"
-#include "recon/default_beta.h"
-#include "recon/fbp.h"
 #include "recon/io/scan_file.h"
 #include "recon/metrics.h"
 #include "recon/os_solver.h"
+#include "recon/pipeline/reconstruction.h"
 
 namespace osmo {
 namespace {
 
-// Fair potential, δ = 10 HU, β from the data with r = 4 (the osmo defaults).
-constexpr double kDelta = 0.0002;
-constexpr double kBetaRelative = 4.0;
-
+// The problem of `osmo recon` with its defaults (fair potential, δ = 10 HU, β from the data with
+// r = 4), built by the same library call, so the study measures what users run.
 struct Setup {
   ScanData scan;
-  ImageGeometry grid;
-  std::unique_ptr<Projector> projector;
-  Sinogram weights;
-  std::unique_ptr<Regularizer> regularizer;
-  std::unique_ptr<PwlsProblem> problem;
-  std::vector<uint8_t> support, mask;
+  std::unique_ptr<PreparedReconstruction> prepared;
+  std::vector<uint8_t> mask;  // the object: support ∧ reference > 0
   Image fbp;
+  const ImageGeometry& grid() const { return prepared->grid(); }
+  const PwlsProblem& problem() const { return prepared->problem(); }
+  const std::vector<uint8_t>& support() const { return prepared->support(); }
 };
 
 double RmsHu(const Image& a, const Image& b, const std::vector<uint8_t>& mask) {
@@ -45,12 +40,12 @@ double RmsHu(const Image& a, const Image& b, const std::vector<uint8_t>& mask) {
 // Norm of the projected gradient over the support: ∇Ψ_j where x_j > 0, min(∇Ψ_j, 0) on the bound
 // (zero exactly at a minimiser of Ψ over x ≥ 0).
 double ProjectedGradientNorm(const Setup& s, const Image& x) {
-  Image gradient(s.grid);
-  s.problem->DataGradient(x, AllViews(s.scan.geometry.NumViews()), 1.0, gradient);
-  s.regularizer->AddGradient(x, gradient);
+  Image gradient(s.grid());
+  s.problem().DataGradient(x, AllViews(s.scan.geometry.NumViews()), 1.0, gradient);
+  s.prepared->regularizer().AddGradient(x, gradient);
   double sum = 0.0;
   for (size_t j = 0; j < x.values.size(); ++j) {
-    if (!s.support[j]) continue;
+    if (!s.support()[j]) continue;
     const double g = x.values[j] > 0.0f ? gradient.values[j] : std::min(gradient.values[j], 0.0f);
     sum += g * g;
   }
@@ -59,7 +54,7 @@ double ProjectedGradientNorm(const Setup& s, const Image& x) {
 
 Image Run(const Setup& s, const SolverOptions& options, const Image& x0, const Image* reference,
           std::ofstream* out, const std::string& name) {
-  OsSolver solver(*s.problem, options, s.support);
+  OsSolver solver(s.problem(), options, s.support());
   SolverState state = solver.Start(x0);
   auto record = [&](int64_t iteration, double time_s, double rmsd) {
     if (!out) return;
@@ -93,29 +88,19 @@ int Main(int argc, char** argv) {
   std::filesystem::create_directories(out_dir);
   Setup s;
   s.scan = ReadScanFile(argv[1]);
-  s.grid = DefaultImageGeometry(s.scan.geometry);
-  s.projector = MakeProjector(s.grid, s.scan.geometry);
-  s.weights = *s.scan.weights;
-  s.support = CircularMask(s.grid, s.scan.geometry.FieldOfViewRadiusMm());
-  Image atw(s.grid);
-  s.projector->Back(s.weights, atw);
-  RegularizerOptions reg{PotentialKind::kFair, 0.0, kDelta, Neighborhood::k8};
-  reg.beta = DataScaledBeta(kBetaRelative, atw, {}, s.support,
-                            Regularizer(s.grid, reg).InteriorKappaSum());
-  s.regularizer = std::make_unique<Regularizer>(s.grid, reg);
-  s.problem =
-      std::make_unique<PwlsProblem>(*s.projector, s.scan.sinogram, s.weights, *s.regularizer);
-  s.mask = s.support;
-  for (size_t j = 0; j < s.mask.size(); ++j)
-    s.mask[j] = s.mask[j] && s.scan.reference->values[j] > 0.0f;
-  s.fbp = FilteredBackprojection(s.scan.geometry, s.scan.sinogram, s.grid);
-  std::printf("grid %ldx%ld, beta %.6g, delta %g, %zu voxels in the object mask\n", s.grid.nx,
-              s.grid.ny, reg.beta, kDelta, size_t(std::count(s.mask.begin(), s.mask.end(), 1)));
+  if (!s.scan.reference) throw InputError(argv[1], "a scan with /reference", "none");
+  s.prepared = std::make_unique<PreparedReconstruction>(
+      s.scan, DefaultImageGeometry(s.scan.geometry), ReconSettings());
+  s.mask = s.prepared->ObjectMask(*s.scan.reference);
+  s.fbp = s.prepared->StartImage(nullptr);
+  std::printf("grid %ldx%ld, beta %.6g, delta %g, %zu voxels in the object mask\n", s.grid().nx,
+              s.grid().ny, s.prepared->beta(), s.prepared->regularizer().options().delta,
+              size_t(std::count(s.mask.begin(), s.mask.end(), 1)));
 
   // x̂: 10 iterations of os-nes05 with 12 subsets from FBP, then 1-subset Nes83 with gradient
   // restart; every 100 iterations, the change since the last report and the SQS step size.
   const std::string xhat_path = out_dir + "/xhat.f32";
-  Image xhat(s.grid);
+  Image xhat(s.grid());
   if (std::ifstream in{xhat_path, std::ios::binary}) {
     in.read(reinterpret_cast<char*>(xhat.data()), std::streamsize(xhat.size() * 4));
     std::printf("reference loaded from %s: projected gradient %.3g of FBP's\n", xhat_path.c_str(),
@@ -125,13 +110,15 @@ int Main(int argc, char** argv) {
     warm.algorithm = Algorithm::kOsNes05;
     warm.subsets = 12;
     warm.iterations = 10;
+    warm.relax = 0.0;
     Image x = Run(s, warm, s.fbp, nullptr, nullptr, "");
     SolverOptions long_run;
     long_run.algorithm = Algorithm::kOsNes83;
     long_run.subsets = 1;
     long_run.iterations = reference_iterations;
     long_run.restart = RestartRule::kGradient;
-    OsSolver solver(*s.problem, long_run, s.support);
+    long_run.relax = 0.0;
+    OsSolver solver(s.problem(), long_run, s.support());
     SolverState state = solver.Start(x);
     Image last = state.x;
     const double initial_gradient = ProjectedGradientNorm(s, s.fbp);
@@ -143,7 +130,7 @@ int Main(int argc, char** argv) {
                       "iteration %ld: change since last report %.4f HU, projected gradient %.3g of "
                       "FBP's, cost %.10g, %.0f s\n",
                       r.iteration, RmsHu(st.x, last, s.mask),
-                      ProjectedGradientNorm(s, st.x) / initial_gradient, s.problem->Cost(st.x),
+                      ProjectedGradientNorm(s, st.x) / initial_gradient, s.problem().Cost(st.x),
                       r.time_s);
         std::fputs(line, stdout);
         report << line;
