@@ -105,6 +105,197 @@ double ParkerWeight(double beta, double gamma, double half_fan) {
   return 0.0;
 }
 
+namespace {
+
+// The ramp kernel of the detector's sampling variable and its sample spacing (step 1 below).
+struct RampSampling {
+  double sample;
+  std::function<double(int64_t)> kernel;
+};
+
+//  parallel: the ramp in u.
+//  arc (equiangular): g(nα) = ½ (nα/sin nα)² h(nα) in angle α = Δu/D (Kak & Slaney eq. 3.90).
+//  flat: ½h on the virtual detector at the isocentre, s = u·R/D (Kak & Slaney eq. 3.113; FDK).
+RampSampling RampSamplingFor(const ScanGeometry& scan) {
+  const double R = scan.source_to_isocenter_mm, D = scan.source_to_detector_mm;
+  if (scan.kind == ScanKind::kParallel) return {scan.channel_spacing_mm, RampKernel};
+  if (scan.detector_shape == DetectorShape::kArc) {
+    const double alpha = scan.channel_spacing_mm / D;
+    return {alpha, [alpha](int64_t m) {
+              if (m == 0) return 0.5 * RampKernel(0);
+              const double a = double(m) * alpha;
+              return 0.5 * (a / std::sin(a)) * (a / std::sin(a)) * RampKernel(m);
+            }};
+  }
+  return {scan.channel_spacing_mm * R / D, [](int64_t m) { return 0.5 * RampKernel(m); }};
+}
+
+// Step 1: every detector row pre-weighted — arc p·R·cos γ [·D/sqrt(D² + v²) for cone], flat
+// p·R/sqrt(R² + s² [+ v_s²]), short scans times their Parker weights — and ramp-filtered.
+Sinogram WeightedFilteredRows(const ScanGeometry& scan, const Sinogram& sinogram,
+                              const AngularWeights& angular, const FbpOptions& options) {
+  const int64_t nc = scan.n_channels, nr = scan.n_rows, nv = scan.NumViews();
+  const double R = scan.source_to_isocenter_mm, D = scan.source_to_detector_mm;
+  const bool parallel = scan.kind == ScanKind::kParallel;
+  const bool cone = scan.kind == ScanKind::kCone;
+  const bool arc = !parallel && scan.detector_shape == DetectorShape::kArc;
+  const RampSampling ramp = RampSamplingFor(scan);
+  const RowFilter filter(nc, 1.0 / ramp.sample, ramp.kernel, options);
+  Sinogram filtered = sinogram;
+#pragma omp parallel for schedule(dynamic, 4)
+  for (int64_t line = 0; line < nv * nr; ++line) {
+    const int64_t v = line / nr, r = line % nr;
+    float* row = filtered.View(v) + r * nc;
+    const double beta_rel = scan.angles_rad[size_t(v)] - angular.start_rad;
+    const double v_mm = cone ? scan.RowV(double(r)) : 0.0;
+    for (int64_t c = 0; c < nc && !parallel; ++c) {
+      const double u = scan.ChannelU(double(c));
+      double weight;
+      if (arc) {
+        weight = R * std::cos(u / D) * D / std::sqrt(D * D + v_mm * v_mm);
+      } else {
+        const double s = u * R / D, vs = v_mm * R / D;
+        weight = R / std::sqrt(R * R + s * s + vs * vs);
+      }
+      if (angular.short_scan)
+        weight *= ParkerWeight(beta_rel, scan.FanAngle(u), angular.parker_half_fan_rad);
+      row[c] = float(row[c] * weight);
+    }
+    filter.Apply(row);
+  }
+  return filtered;
+}
+
+// The filtered views in a zero-padded layout — 2 channels and 1–2 rows of zeros around each
+// view — so that interpolation needs no branches: positions are clamped into the padding, where
+// the signal fades to zero.
+struct PaddedViews {
+  int64_t stride = 0, view_size = 0;
+  std::vector<float> values;
+  const float* View(int64_t v) const { return values.data() + v * view_size; }
+};
+
+PaddedViews PadViews(const Sinogram& filtered) {
+  const int64_t nc = filtered.n_channels, nr = filtered.n_rows, nv = filtered.n_views;
+  PaddedViews p;
+  p.stride = nc + 4;
+  p.view_size = p.stride * (nr + 3);
+  p.values.assign(static_cast<size_t>(nv * p.view_size), 0.0f);
+#pragma omp parallel for schedule(static)
+  for (int64_t v = 0; v < nv; ++v) {
+    for (int64_t r = 0; r < nr; ++r) {
+      std::copy_n(filtered.View(v) + r * nc, nc,
+                  p.values.data() + v * p.view_size + (r + 1) * p.stride + 2);
+    }
+  }
+  return p;
+}
+
+// Where the voxels of an image row fall on one view: channel position (clamped into the
+// padding), backprojection weight and axial magnification (detector rows per mm of z):
+//  parallel u = p·e_u; arc γ = atan(s/t), weight 1/L² (Kak & Slaney eq. 3.88), v = z·D/L_xy;
+//  flat u = D·s/t, weight 1/U² = R²/t², v = z·D/t.
+// Single precision is plenty here: positions to 1e-4 channel, weights to 1e-7.
+struct ViewSampler {
+  bool parallel, arc;
+  float x0, dx, channel_origin, channels_per_mm, rows_per_mm, R, D, channel_max;
+
+  ViewSampler(const ScanGeometry& scan, const ImageGeometry& grid)
+      : parallel(scan.kind == ScanKind::kParallel),
+        arc(!parallel && scan.detector_shape == DetectorShape::kArc),
+        x0(float(grid.X(0.0))),
+        dx(float(grid.voxel_size_mm)),
+        channel_origin(float(0.5 * double(scan.n_channels - 1) - scan.channel_offset)),
+        channels_per_mm(float(1.0 / scan.channel_spacing_mm)),
+        rows_per_mm(float(1.0 / scan.row_spacing_mm)),
+        R(float(scan.source_to_isocenter_mm)),
+        D(float(scan.source_to_detector_mm)),
+        channel_max(float(scan.n_channels)) {}
+
+  void Sample(double beta, double y, double view_weight, int64_t nx, float* ch, float* wt,
+              float* mg) const {
+    const float cf = float(std::cos(beta)), sf = float(std::sin(beta)), yf = float(y);
+    const float vw = float(view_weight), below = -1.0f;
+    if (parallel) {
+#pragma omp simd
+      for (int64_t i = 0; i < nx; ++i) {
+        const float x = x0 + float(i) * dx;
+        ch[i] =
+            fast::Clamp((x * cf + yf * sf) * channels_per_mm + channel_origin, below, channel_max);
+        wt[i] = vw;
+        mg[i] = 0.0f;
+      }
+    } else if (arc) {
+#pragma omp simd
+      for (int64_t i = 0; i < nx; ++i) {
+        const float x = x0 + float(i) * dx;
+        const float s = x * cf + yf * sf, t = R - x * sf + yf * cf;
+        const float l2 = s * s + t * t;
+        ch[i] = fast::Clamp(D * fast::AtanF(s / t) * channels_per_mm + channel_origin, below,
+                            channel_max);
+        wt[i] = vw / l2;
+        mg[i] = D / std::sqrt(l2) * rows_per_mm;
+      }
+    } else {
+#pragma omp simd
+      for (int64_t i = 0; i < nx; ++i) {
+        const float x = x0 + float(i) * dx;
+        const float s = x * cf + yf * sf, t = R - x * sf + yf * cf;
+        ch[i] = fast::Clamp(D * s / t * channels_per_mm + channel_origin, below, channel_max);
+        wt[i] = vw * R * R / (t * t);
+        mg[i] = D / t * rows_per_mm;
+      }
+    }
+  }
+};
+
+// out[i] += wt[i] · the view interpolated at (row p, channel ch[i]): slice stacks, where every
+// voxel of the row reads the same detector row position p (one-row scans: row 0).
+void AddSliceRow(const float* view, int64_t stride, int64_t n_rows, float p, int64_t nx,
+                 const float* ch, const float* wt, float* out) {
+  const float r_floor = std::floor(p);
+  const float fr = p - r_floor;
+  const float* row0 = view + (int64_t(r_floor) + 1) * stride + 2;
+  const float* row1 = row0 + stride;
+  if (n_rows == 1) {
+#pragma omp simd
+    for (int64_t i = 0; i < nx; ++i) {
+      const float c_floor = std::floor(ch[i]);
+      const int32_t c0 = int32_t(c_floor);
+      out[i] += wt[i] * (row0[c0] + (ch[i] - c_floor) * (row0[c0 + 1] - row0[c0]));
+    }
+    return;
+  }
+#pragma omp simd
+  for (int64_t i = 0; i < nx; ++i) {
+    const float c_floor = std::floor(ch[i]);
+    const int32_t c0 = int32_t(c_floor);
+    const float fc = ch[i] - c_floor;
+    const float a = row0[c0] + fc * (row0[c0 + 1] - row0[c0]);
+    const float b = row1[c0] + fc * (row1[c0 + 1] - row1[c0]);
+    out[i] += wt[i] * (a + fr * (b - a));
+  }
+}
+
+// The same for cone beam (FDK): voxel i reads detector row z·mg[i] + row_origin.
+void AddConeRow(const float* view, int64_t stride, float z, float row_origin, float row_max,
+                int64_t nx, const float* ch, const float* wt, const float* mg, float* out) {
+#pragma omp simd
+  for (int64_t i = 0; i < nx; ++i) {
+    const float p = fast::Clamp(z * mg[i] + row_origin, -1.0f, row_max);
+    const float r_floor = std::floor(p), c_floor = std::floor(ch[i]);
+    const float fr = p - r_floor, fc = ch[i] - c_floor;
+    // One int32 index into the padded view (gathers vectorise; per-lane pointers do not).
+    const int32_t at = (int32_t(r_floor) + 1) * int32_t(stride) + 2 + int32_t(c_floor);
+    const float a = view[at] + fc * (view[at + 1] - view[at]);
+    const int32_t below_at = at + int32_t(stride);
+    const float b = view[below_at] + fc * (view[below_at + 1] - view[below_at]);
+    out[i] += wt[i] * (a + fr * (b - a));
+  }
+}
+
+}  // namespace
+
 Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
                              const ImageGeometry& grid, const FbpOptions& options,
                              const FbpProgress& progress) {
@@ -115,179 +306,38 @@ Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
     throw std::invalid_argument("FilteredBackprojection: sinogram does not match the geometry");
   }
   const AngularWeights angular = ComputeAngularWeights(scan);
-  const int64_t nc = scan.n_channels, nr = scan.n_rows, nv = scan.NumViews();
-  const double R = scan.source_to_isocenter_mm, D = scan.source_to_detector_mm;
-  const bool parallel = scan.kind == ScanKind::kParallel;
-  const bool cone = scan.kind == ScanKind::kCone;
-  const bool arc = !parallel && scan.detector_shape == DetectorShape::kArc;
+  const PaddedViews views = PadViews(WeightedFilteredRows(scan, sinogram, angular, options));
 
-  // 1. Pre-weighting and filtering of every detector row.
-  //  parallel: q = p ⊛ h (ramp in u).
-  //  arc (equiangular): p·R·cos γ [·D/sqrt(D² + v²) for cone], filtered with
-  //    g(nα) = ½ (nα/sin nα)² h(nα) in angle α = Δu/D (Kak & Slaney eq. 3.90).
-  //  flat: virtual detector at the isocentre, s = u·R/D: p·R/sqrt(R² + s² [+ v_s²]),
-  //    filtered with ½h in s (Kak & Slaney eq. 3.113; FDK).
-  //  Short scans multiply by Parker weights first.
-  double sample = scan.channel_spacing_mm;
-  std::function<double(int64_t)> kernel = RampKernel;
-  if (arc) {
-    const double alpha = scan.channel_spacing_mm / D;
-    sample = alpha;
-    kernel = [alpha](int64_t m) {
-      if (m == 0) return 0.5 * RampKernel(0);
-      const double a = double(m) * alpha;
-      return 0.5 * (a / std::sin(a)) * (a / std::sin(a)) * RampKernel(m);
-    };
-  } else if (!parallel) {
-    sample = scan.channel_spacing_mm * R / D;
-    kernel = [](int64_t m) { return 0.5 * RampKernel(m); };
-  }
-  const RowFilter filter(nc, 1.0 / sample, kernel, options);
-  Sinogram filtered = sinogram;
-#pragma omp parallel for schedule(dynamic, 4)
-  for (int64_t line = 0; line < nv * nr; ++line) {
-    const int64_t v = line / nr, r = line % nr;
-    float* row = filtered.View(v) + r * nc;
-    const double beta_rel = scan.angles_rad[size_t(v)] - angular.start_rad;
-    const double v_mm = cone ? scan.RowV(double(r)) : 0.0;
-    for (int64_t c = 0; c < nc; ++c) {
-      double weight = 1.0;
-      if (!parallel) {
-        const double u = scan.ChannelU(double(c));
-        if (arc) {
-          const double gamma = u / D;
-          weight = R * std::cos(gamma) * D / std::sqrt(D * D + v_mm * v_mm);
-        } else {
-          const double s = u * R / D, vs = v_mm * R / D;
-          weight = R / std::sqrt(R * R + s * s + vs * vs);
-        }
-        if (angular.short_scan) {
-          weight *= ParkerWeight(beta_rel, scan.FanAngle(u), angular.parker_half_fan_rad);
-        }
-      }
-      row[c] = float(row[c] * weight);
-    }
-    filter.Apply(row);
-  }
-
-  // 2. Voxel-driven backprojection, threaded over image rows y (each voxel sums its views in
-  //    order: thread-count invariant). The filtered rows are copied into a zero-padded layout
-  //    (2 channels and 1–2 rows of zeros around each view) so that interpolation needs no
-  //    branches: positions are clamped into the padding, where the signal fades to zero.
-  const int64_t stride = nc + 4, view_rows = nr + 3, view_size = stride * view_rows;
-  std::vector<float> padded(static_cast<size_t>(nv * view_size), 0.0f);
-#pragma omp parallel for schedule(static)
-  for (int64_t v = 0; v < nv; ++v) {
-    for (int64_t r = 0; r < nr; ++r) {
-      std::copy_n(filtered.View(v) + r * nc, nc,
-                  padded.data() + v * view_size + (r + 1) * stride + 2);
-    }
-  }
-  filtered = Sinogram();
+  // Step 2: voxel-driven backprojection, threaded over image rows y (each voxel sums its views in
+  // order: thread-count invariant).
   Image image(grid);
-  const int64_t nx = grid.nx, ny = grid.ny, nz = grid.nz;
-  const double inv_du = 1.0 / scan.channel_spacing_mm, inv_dv = 1.0 / scan.row_spacing_mm;
-  const double channel_origin = 0.5 * double(nc - 1) - scan.channel_offset;
+  const int64_t nx = grid.nx, ny = grid.ny, nz = grid.nz, nr = scan.n_rows, nv = scan.NumViews();
+  const bool cone = scan.kind == ScanKind::kCone;
+  const ViewSampler sampler(scan, grid);
   const double row_origin = 0.5 * double(nr - 1) - scan.row_offset;
-  const float channel_max = float(nc), row_max = float(nr), below = -1.0f;
+  const double rows_per_mm = 1.0 / scan.row_spacing_mm;
+  const float row_max = float(nr);
   std::atomic<int64_t> rows_done{0};
 #pragma omp parallel
   {
     std::vector<float> channel(static_cast<size_t>(nx)), weight(static_cast<size_t>(nx)),
-        magnification(static_cast<size_t>(nx)), xs(static_cast<size_t>(nx));
-    for (int64_t i = 0; i < nx; ++i) xs[size_t(i)] = float(grid.X(double(i)));
+        magnification(static_cast<size_t>(nx));
 #pragma omp for schedule(dynamic, 1)
     for (int64_t j = 0; j < ny; ++j) {
-      const double y = grid.Y(double(j));
-      float* ch = channel.data();
-      float* wt = weight.data();
-      float* mg = magnification.data();
       for (int64_t v = 0; v < nv; ++v) {
-        const double beta = scan.angles_rad[size_t(v)];
-        const double cb = std::cos(beta), sb = std::sin(beta);
-        const double view_weight = angular.weights[size_t(v)];
-        // Channel position, weight and axial magnification of every voxel of the row:
-        //  parallel u = p·e_u; arc γ = atan(s/t), weight 1/L² (Kak & Slaney eq. 3.88),
-        //  v = z·D/L_xy; flat u = D·s/t, weight 1/U² = R²/t², v = z·D/t.
-        // Single precision is plenty here: positions to 1e-4 channel, weights to 1e-7.
-        const float x0 = float(grid.X(0.0)), dx = float(grid.voxel_size_mm);
-        const float c_origin = float(channel_origin), c_scale = float(inv_du),
-                    m_scale = float(inv_dv);
-        const float cf = float(cb), sf = float(sb), yf = float(y), Rf = float(R), Df = float(D);
-        const float vw = float(view_weight);
-        if (parallel) {
-#pragma omp simd
-          for (int64_t i = 0; i < nx; ++i) {
-            const float x = x0 + float(i) * dx;
-            ch[i] = fast::Clamp((x * cf + yf * sf) * c_scale + c_origin, below, channel_max);
-            wt[i] = vw;
-            mg[i] = 0.0f;
-          }
-        } else if (arc) {
-#pragma omp simd
-          for (int64_t i = 0; i < nx; ++i) {
-            const float x = x0 + float(i) * dx;
-            const float s = x * cf + yf * sf, t = Rf - x * sf + yf * cf;
-            const float l2 = s * s + t * t;
-            ch[i] = fast::Clamp(Df * fast::AtanF(s / t) * c_scale + c_origin, below, channel_max);
-            wt[i] = vw / l2;
-            mg[i] = Df / std::sqrt(l2) * m_scale;
-          }
-        } else {
-#pragma omp simd
-          for (int64_t i = 0; i < nx; ++i) {
-            const float x = x0 + float(i) * dx;
-            const float s = x * cf + yf * sf, t = Rf - x * sf + yf * cf;
-            ch[i] = fast::Clamp(Df * s / t * c_scale + c_origin, below, channel_max);
-            wt[i] = vw * Rf * Rf / (t * t);
-            mg[i] = Df / t * m_scale;
-          }
-        }
-        const float* view_values = padded.data() + v * view_size;
+        sampler.Sample(scan.angles_rad[size_t(v)], grid.Y(double(j)), angular.weights[size_t(v)],
+                       nx, channel.data(), weight.data(), magnification.data());
         for (int64_t k = 0; k < nz; ++k) {
           float* out = image.data() + grid.Index(0, j, k);
           const float z = float(grid.Z(double(k)));
-          if (!cone) {
+          if (cone) {
+            AddConeRow(views.View(v), views.stride, z, float(row_origin), row_max, nx,
+                       channel.data(), weight.data(), magnification.data(), out);
+          } else {
             // Slice stacks: the rows at z_k (one row: that row for every slice).
             const float p =
-                nr == 1 ? 0.0f : fast::Clamp(float(z * inv_dv + row_origin), below, row_max);
-            const float r_floor = std::floor(p);
-            const float fr = p - r_floor;
-            const float* row0 = view_values + (int64_t(r_floor) + 1) * stride + 2;
-            const float* row1 = row0 + stride;
-            if (nr == 1) {
-#pragma omp simd
-              for (int64_t i = 0; i < nx; ++i) {
-                const float c_floor = std::floor(ch[i]);
-                const int32_t c0 = int32_t(c_floor);
-                out[i] += wt[i] * (row0[c0] + (ch[i] - c_floor) * (row0[c0 + 1] - row0[c0]));
-              }
-              continue;
-            }
-#pragma omp simd
-            for (int64_t i = 0; i < nx; ++i) {
-              const float c_floor = std::floor(ch[i]);
-              const int32_t c0 = int32_t(c_floor);
-              const float fc = ch[i] - c_floor;
-              const float a = row0[c0] + fc * (row0[c0 + 1] - row0[c0]);
-              const float b = row1[c0] + fc * (row1[c0 + 1] - row1[c0]);
-              out[i] += wt[i] * (a + fr * (b - a));
-            }
-            continue;
-          }
-          const float z_rows = z, origin = float(row_origin);
-#pragma omp simd
-          for (int64_t i = 0; i < nx; ++i) {
-            const float p = fast::Clamp(z_rows * mg[i] + origin, below, row_max);
-            const float r_floor = std::floor(p), c_floor = std::floor(ch[i]);
-            const float fr = p - r_floor, fc = ch[i] - c_floor;
-            // One int32 index into the padded view (gathers vectorise; per-lane pointers do not).
-            const int32_t at = (int32_t(r_floor) + 1) * int32_t(stride) + 2 + int32_t(c_floor);
-            const float a = view_values[at] + fc * (view_values[at + 1] - view_values[at]);
-            const int32_t below_at = at + int32_t(stride);
-            const float b =
-                view_values[below_at] + fc * (view_values[below_at + 1] - view_values[below_at]);
-            out[i] += wt[i] * (a + fr * (b - a));
+                nr == 1 ? 0.0f : fast::Clamp(float(z * rows_per_mm + row_origin), -1.0f, row_max);
+            AddSliceRow(views.View(v), views.stride, nr, p, nx, channel.data(), weight.data(), out);
           }
         }
       }

@@ -6,7 +6,7 @@
 #include <functional>
 #include <vector>
 
-#include "recon/fbp.h"
+#include "recon/fbp_options.h"
 
 namespace osmo {
 

@@ -16,7 +16,8 @@
 namespace osmo::cli {
 
 Concurrency ResolveConcurrency(int jobs, int threads) {
-  if (jobs < 0 || threads < 0) throw InputError("--jobs/--threads", "counts ≥ 1", "a negative count");
+  if (jobs < 0 || threads < 0)
+    throw InputError("--jobs/--threads", "counts ≥ 1", "a negative count");
   const int cores = std::max(1, omp_get_num_procs());
   Concurrency c;
   c.threads = threads > 0 ? threads : (jobs > 0 ? std::max(1, cores / jobs) : 1);

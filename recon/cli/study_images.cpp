@@ -35,8 +35,7 @@ std::string StudyFolder::Scan(size_t dose, int64_t realisation) const {
   return (root / "scans" / (ScanName(dose, realisation) + ".h5")).string();
 }
 
-std::string StudyFolder::Image(const std::string& method, size_t dose,
-                               int64_t realisation) const {
+std::string StudyFolder::Image(const std::string& method, size_t dose, int64_t realisation) const {
   return (root / "images" / method / (ScanName(dose, realisation) + ".mha")).string();
 }
 

@@ -67,8 +67,8 @@ std::string RoiTables(const StudyConfig& c, const std::vector<MetricRow>& rows) 
 
 // The truth in HU and where images are scored.
 struct Truth {
-  Image hu, clipped;               // HU, and clipped to the display window (for SSIM)
-  std::vector<uint8_t> object;     // phantom > 0 within the field of view
+  Image hu, clipped;            // HU, and clipped to the display window (for SSIM)
+  std::vector<uint8_t> object;  // phantom > 0 within the field of view
   std::map<std::string, std::vector<uint8_t>> rois;
 };
 
@@ -92,7 +92,8 @@ Truth LoadTruth(const StudyConfig& c, const ScanGeometry& geometry, const ImageG
   for (size_t j = 0; j < t.object.size(); ++j) t.object[j] = t.object[j] && mu.values[j] > 0.0f;
   t.hu = ToHu(mu, c.mu_water);
   t.clipped = Clip(t.hu, c);
-  for (const Roi& roi : c.rois) t.rois[roi.name] = DiscMask(grid, roi.x_mm, roi.y_mm, roi.radius_mm);
+  for (const Roi& roi : c.rois)
+    t.rois[roi.name] = DiscMask(grid, roi.x_mm, roi.y_mm, roi.radius_mm);
   return t;
 }
 
@@ -178,8 +179,8 @@ void ScoreEnsemble(const StudyConfig& c, const Method& m, size_t d, const Truth&
 
 }  // namespace
 
-StudyScores ScoreStudy(const StudyConfig& c, const ScanGeometry& geometry, const ImageGeometry& grid,
-                       const StudyFolder& folder) {
+StudyScores ScoreStudy(const StudyConfig& c, const ScanGeometry& geometry,
+                       const ImageGeometry& grid, const StudyFolder& folder) {
   const Truth truth = LoadTruth(c, geometry, grid, folder);
   StudyScores scores;
   std::ostringstream per_image;
@@ -220,7 +221,6 @@ void WriteStudyMetrics(const StudyConfig& c, const StudyScores& scores, const fs
   WriteTextAtomically((out / "metrics.csv").string(), csv.str());
   WriteTextAtomically((out / "metrics.json").string(), metrics.dump(2) + "\n");
   WriteTextAtomically((out / "metrics_per_image.csv").string(), scores.per_image_csv);
-
 }
 
 std::string StudyReport(const StudyConfig& c, const std::string& phantom_name,

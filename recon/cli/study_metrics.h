@@ -28,8 +28,8 @@ struct StudyScores {
 };
 
 // Scores every image of the study inside the object (phantom > 0 within the field of view).
-StudyScores ScoreStudy(const StudyConfig& c, const ScanGeometry& geometry, const ImageGeometry& grid,
-                       const StudyFolder& folder);
+StudyScores ScoreStudy(const StudyConfig& c, const ScanGeometry& geometry,
+                       const ImageGeometry& grid, const StudyFolder& folder);
 
 // metrics.csv, metrics.json and metrics_per_image.csv in `out`.
 void WriteStudyMetrics(const StudyConfig& c, const StudyScores& scores,
