@@ -27,6 +27,34 @@ inline float TrapezoidCdf(float t, float t0, float t1, float t2, float t3, float
   return a * a * half_inverse_rise + b + c - c * c * half_inverse_fall;
 }
 
+// A footprint's trapezoid from the projections of its four corners (cell coordinates, any order),
+// placed on the cell grid: `base` is the cell of the lowest corner, `width` the number of cells
+// it touches, t0 ≤ t1 ≤ t2 ≤ t3 its corners relative to `base` (a sorting network, branch-free)
+// and the half inverse edge widths, 0 for vertical edges. Shared by the transaxial (fan, cone)
+// and the axial (cone SF-TT) footprints.
+struct PlacedTrapezoid {
+  double base, width;
+  float t0, t1, t2, t3, half_inverse_rise, half_inverse_fall;
+};
+
+inline PlacedTrapezoid PlaceTrapezoid(double a, double b, double c, double d) {
+  const double low_ab = std::min(a, b), high_ab = std::max(a, b);
+  const double low_cd = std::min(c, d), high_cd = std::max(c, d);
+  const double q0 = std::min(low_ab, low_cd), q3 = std::max(high_ab, high_cd);
+  const double m1 = std::max(low_ab, low_cd), m2 = std::min(high_ab, high_cd);
+  const double q1 = std::min(m1, m2), q2 = std::max(m1, m2);
+  PlacedTrapezoid p;
+  p.base = std::floor(q0);
+  p.width = std::ceil(q3) - p.base;
+  p.t0 = float(q0 - p.base);
+  p.t1 = float(q1 - p.base);
+  p.t2 = float(q2 - p.base);
+  p.t3 = float(q3 - p.base);
+  p.half_inverse_rise = p.t1 > p.t0 ? 0.5f / (p.t1 - p.t0) : 0.0f;
+  p.half_inverse_fall = p.t3 > p.t2 ? 0.5f / (p.t3 - p.t2) : 0.0f;
+  return p;
+}
+
 // Cell weights of n trapezoids given as arrays (local coordinates, t0 ≥ 0, their half inverse
 // edge widths and amplitudes): weights[m·n + i] = amplitude_i·(G_i(m + 1) − G_i(m)) for the cells
 // m = 0 … span − 1, stored m-major so that each m is one vectorised pass. `previous` is scratch
@@ -49,19 +77,25 @@ inline void CellWeights(int64_t n, int32_t span, const float* t0, const float* t
   }
 }
 
-// A trapezoid prepared for repeated evaluation of its cumulative integral, in local coordinates.
-struct Trapezoid {
-  float t0, t1, t2, t3;
-  float half_inverse_rise;  // 1/(2(t1 − t0)), 0 for a vertical edge
-  float half_inverse_fall;  // 1/(2(t3 − t2)), 0 for a vertical edge
-
-  static Trapezoid FromSorted(float t0, float t1, float t2, float t3) {
-    return {t0, t1, t2, t3, t1 > t0 ? 0.5f / (t1 - t0) : 0.0f, t3 > t2 ? 0.5f / (t3 - t2) : 0.0f};
+// The same for n copies of one trapezoid shape shifted to t0[i] (parallel beam: every voxel of a
+// view has the same footprint), edges at t0[i] + {0, rise, rise + plateau, full}. Kept apart from
+// CellWeights because one shape needs two loads per voxel and cell instead of seven.
+inline void ShiftedCellWeights(int64_t n, int32_t span, const float* t0, float rise, float plateau,
+                               float full, const float* amplitude, float* previous,
+                               float* weights) {
+  const float half_inverse_edge = rise > 0.0f ? 0.5f / rise : 0.0f;
+  for (int64_t i = 0; i < n; ++i) previous[i] = 0.0f;
+  for (int32_t m = 0; m < span; ++m) {
+    float* w = weights + int64_t(m) * n;
+    const float boundary = float(m + 1);
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) {
+      const float next = TrapezoidCdf(boundary, t0[i], t0[i] + rise, t0[i] + rise + plateau,
+                                      t0[i] + full, half_inverse_edge, half_inverse_edge);
+      w[i] = amplitude[i] * (next - previous[i]);
+      previous[i] = next;
+    }
   }
-
-  float Cdf(float t) const {
-    return TrapezoidCdf(t, t0, t1, t2, t3, half_inverse_rise, half_inverse_fall);
-  }
-};
+}
 
 }  // namespace osmo::footprint

@@ -95,23 +95,19 @@ bool SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column*
       const double lo = z_first + double(k) * dz, hi = z_first + double(k + 1) * dz;
       const double a0 = lo * near + origin, a1 = lo * far + origin;
       const double a2 = hi * near + origin, a3 = hi * far + origin;
-      const double b0 = std::min(a0, a1), b3 = std::max(a2, a3);
-      const double c1 = std::max(a0, a1), c2 = std::min(a2, a3);
-      const double b1 = std::min(c1, c2), b2 = std::max(c1, c2);
-      const double base = std::floor(b0);
-      const double width = std::ceil(b3) - base;
+      const footprint::PlacedTrapezoid p = footprint::PlaceTrapezoid(a0, a1, a2, a3);
       const bool touches =
-          (base < double(rows)) & (base + width > 0.0) & (width <= double(max_span));
-      t0[k] = float(b0 - base);
-      t1[k] = float(b1 - base);
-      t2[k] = float(b2 - base);
-      t3[k] = float(b3 - base);
-      rise[k] = t1[k] > t0[k] ? 0.5f / (t1[k] - t0[k]) : 0.0f;
-      fall[k] = t3[k] > t2[k] ? 0.5f / (t3[k] - t2[k]) : 0.0f;
-      first[k] = touches ? int32_t(base) : 0;
+          (p.base < double(rows)) & (p.base + p.width > 0.0) & (p.width <= double(max_span));
+      t0[k] = p.t0;
+      t1[k] = p.t1;
+      t2[k] = p.t2;
+      t3[k] = p.t3;
+      rise[k] = p.half_inverse_rise;
+      fall[k] = p.half_inverse_fall;
+      first[k] = touches ? int32_t(p.base) : 0;
       const float z = float(0.5 * (lo + hi));
       amplitude[k] = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
-      span = std::max(span, touches ? int32_t(width) : 1);
+      span = std::max(span, touches ? int32_t(p.width) : 1);
     }
     col->weights.resize(size_t(span * nz));
     footprint::CellWeights(nz, span, t0, t1, t2, t3, rise, fall, amplitude, previous,

@@ -25,6 +25,32 @@ TransaxialFootprints::TransaxialFootprints(const ImageGeometry& image, const Sca
   max_span_ = int32_t(std::ceil(scan.MaxTransaxialFootprintCells(image))) + 2;
 }
 
+namespace {
+
+// Scratch for the per-voxel trapezoids of one row (local coordinates relative to each voxel's
+// first cell, half inverse edge widths, amplitudes), reused by each thread.
+struct RowScratch {
+  float *t0, *t1, *t2, *t3, *rise, *fall, *amplitude, *previous;
+  explicit RowScratch(int64_t nx) {
+    thread_local std::vector<float> scratch;
+    scratch.resize(size_t(8 * nx));
+    float* p = scratch.data();
+    for (float** array : {&t0, &t1, &t2, &t3, &rise, &fall, &amplitude, &previous}) {
+      *array = p;
+      p += nx;
+    }
+  }
+};
+
+// The row's span: its widest footprint.
+int32_t RowSpan(const RowFootprints& row) {
+  int32_t span = 1;
+  for (int32_t count : row.count) span = std::max(span, count);
+  return span;
+}
+
+}  // namespace
+
 // Parallel beam: every voxel of a view has the same trapezoid — half-widths
 // (|cos β| ± |sin β|)·dx/2 around the centre's projection x·cos β + y·sin β, height
 // dx / max(|cos β|, |sin β|) — so only its position changes from voxel to voxel (no corners,
@@ -38,14 +64,10 @@ void TransaxialFootprints::ComputeParallelRow(int64_t view, int64_t j, RowFootpr
   const double outer = 0.5 * dx * (ac + as) * inv_du, inner = 0.5 * dx * std::abs(ac - as) * inv_du;
   const float rise_width = float(outer - inner), plateau = float(2.0 * inner),
               full = float(2.0 * outer);
-  const float half_inverse_edge = rise_width > 0.0f ? 0.5f / rise_width : 0.0f;
   const float amplitude = float(dx / std::max(ac, as));
   const double q_first = (image_.X(0.0) * c + image_.Y(double(j)) * s) * inv_du + cell_origin_;
   const double q_step = dx * c * inv_du;
-  thread_local std::vector<float> local;
-  local.resize(size_t(2 * nx));
-  float* t0 = local.data();
-  float* previous = t0 + nx;
+  const RowScratch t(nx);
   out->first.resize(size_t(nx));
   out->count.resize(size_t(nx));
   int32_t* first = out->first.data();
@@ -57,32 +79,37 @@ void TransaxialFootprints::ComputeParallelRow(int64_t view, int64_t j, RowFootpr
     const double lo = std::floor(b0);
     const double width = std::ceil(b0 + 2.0 * outer) - lo;
     const bool touches = (lo < n_channels) & (lo + width > 0.0) & (width <= max_span);
-    t0[i] = float(b0 - lo);
+    t.t0[i] = float(b0 - lo);
+    t.amplitude[i] = touches ? amplitude : 0.0f;  // footprints off the detector weigh nothing
     first[i] = touches ? int32_t(lo) : 0;
     count[i] = touches ? int32_t(width) : 0;
-    previous[i] = touches ? 0.0f : 1e30f;  // G(0) = 0; untouched voxels get zero weights below
   }
-  int32_t row_span = 1;
-  for (int64_t i = 0; i < nx; ++i) row_span = std::max(row_span, count[i]);
-  out->span = row_span;
-  out->weights.resize(size_t(row_span * nx));
-  for (int32_t m = 0; m < row_span; ++m) {
-    float* w = out->weights.data() + int64_t(m) * nx;
-    const float boundary = float(m + 1);
-#pragma omp simd
-    for (int64_t i = 0; i < nx; ++i) {
-      const float next =
-          footprint::TrapezoidCdf(boundary, t0[i], t0[i] + rise_width, t0[i] + rise_width + plateau,
-                                  t0[i] + full, half_inverse_edge, half_inverse_edge);
-      const bool touches = previous[i] < 1e29f;
-      w[i] = touches ? amplitude * (next - previous[i]) : 0.0f;
-      previous[i] = touches ? next : previous[i];
-    }
-  }
+  out->span = RowSpan(*out);
+  out->weights.resize(size_t(out->span * nx));
+  footprint::ShiftedCellWeights(nx, out->span, t.t0, rise_width, plateau, full, t.amplitude,
+                                t.previous, out->weights.data());
   out->cached_view = -1;  // no corner line cached
 }
 
 void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* out) const {
+  if (scan_.kind == ScanKind::kParallel) return ComputeParallelRow(view, j, out);
+  const int64_t nx = image_.nx;
+  ProjectCornerLines(view, j, out);
+  const RowScratch t(nx);
+  SortCorners(view, j, out->corners.data(), t.t0, t.t1, t.t2, t.t3, t.rise, t.fall, t.amplitude,
+              out);
+  out->span = RowSpan(*out);
+  out->weights.resize(size_t(out->span * nx));
+  footprint::CellWeights(nx, out->span, t.t0, t.t1, t.t2, t.t3, t.rise, t.fall, t.amplitude,
+                         t.previous, out->weights.data());
+  if (with_depths_) ComputeDepths(view, j, out);
+}
+
+// Fan and cone beam: the cell coordinate q of every voxel corner on the row's two boundary lines,
+// q = D·s/t/Δu (flat) or D·atan(s/t)/Δu (arc), with s = p·e_u and t = R + p·e_r > 0 the distance
+// from the source along the central ray. The lower line of row j is the upper line of row j − 1:
+// reused when rows come in order.
+void TransaxialFootprints::ProjectCornerLines(int64_t view, int64_t j, RowFootprints* out) const {
   const int64_t nx = image_.nx;
   const double dx = image_.voxel_size_mm;
   const double c = cos_[size_t(view)], s = sin_[size_t(view)];
@@ -91,13 +118,6 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
   const bool arc = scan_.detector_shape == DetectorShape::kArc;
   const double y_c = image_.Y(double(j));
   const double origin = cell_origin_;
-
-  if (scan_.kind == ScanKind::kParallel) return ComputeParallelRow(view, j, out);
-
-  // 1. Cell coordinate q of every voxel corner on the row's two boundary lines (fan beam; parallel
-  //    beam took its own path above): q = D·s/t/Δu (flat) or D·atan(s/t)/Δu (arc), with s = p·e_u
-  //    and t = R + p·e_r > 0 the distance from the source along the central ray. The lower line of
-  //    row j is the upper line of row j − 1: reused when rows come in order.
   out->corners.resize(size_t(2 * (nx + 1)));
   double* q = out->corners.data();
   const double* xe = x_edges_.data();
@@ -122,18 +142,19 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
   }
   out->cached_view = view;
   out->cached_row = j;
+}
 
-  // 2. Per voxel: sorted corners relative to the first cell, amplitude.
-  thread_local std::vector<float> scratch;
-  scratch.resize(size_t(8 * nx));
-  float* t0 = scratch.data();
-  float* t1 = t0 + nx;
-  float* t2 = t1 + nx;
-  float* t3 = t2 + nx;
-  float* rise = t3 + nx;  // 1/(2(t1 − t0)), 0 for a vertical edge
-  float* fall = rise + nx;
-  float* amplitude = fall + nx;
-  float* previous = amplitude + nx;
+// Per voxel: its four corner positions sorted (a sorting network), relative to its first cell,
+// and the chord amplitude along the ray through its centre.
+void TransaxialFootprints::SortCorners(int64_t view, int64_t j, const double* q, float* t0,
+                                       float* t1, float* t2, float* t3, float* rise, float* fall,
+                                       float* amplitude, RowFootprints* out) const {
+  const int64_t nx = image_.nx;
+  const double dx = image_.voxel_size_mm;
+  const double c = cos_[size_t(view)], s = sin_[size_t(view)];
+  const double R = scan_.source_to_isocenter_mm;
+  const double y_c = image_.Y(double(j));
+  const double* xe = x_edges_.data();
   out->first.resize(size_t(nx));
   out->count.resize(size_t(nx));
   int32_t* first = out->first.data();
@@ -144,25 +165,19 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
   const double max_span = double(max_span_);
 #pragma omp simd
   for (int64_t i = 0; i < nx; ++i) {
-    // Sorting network on the four corner positions.
-    const double a0 = std::min(qlo[i], qlo[i + 1]), a1 = std::max(qlo[i], qlo[i + 1]);
-    const double a2 = std::min(qhi[i], qhi[i + 1]), a3 = std::max(qhi[i], qhi[i + 1]);
-    const double b0 = std::min(a0, a2), b3 = std::max(a1, a3);
-    const double m1 = std::max(a0, a2), m2 = std::min(a1, a3);
-    const double b1 = std::min(m1, m2), b2 = std::max(m1, m2);
-    const double lo = std::floor(b0);
-    const double width = std::ceil(b3) - lo;
+    const footprint::PlacedTrapezoid p =
+        footprint::PlaceTrapezoid(qlo[i], qlo[i + 1], qhi[i], qhi[i + 1]);
     // Footprints entirely off the detector (or absurdly wide) contribute nothing.
     // (& rather than &&: no branches, so the loop vectorises.)
-    const bool touches = (lo < n_channels) & (lo + width > 0.0) & (width <= max_span);
-    t0[i] = float(b0 - lo);
-    t1[i] = float(b1 - lo);
-    t2[i] = float(b2 - lo);
-    t3[i] = float(b3 - lo);
-    rise[i] = t1[i] > t0[i] ? 0.5f / (t1[i] - t0[i]) : 0.0f;
-    fall[i] = t3[i] > t2[i] ? 0.5f / (t3[i] - t2[i]) : 0.0f;
-    first[i] = touches ? int32_t(lo) : 0;
-    span[i] = touches ? int32_t(width) : 0;
+    const bool touches = (p.base < n_channels) & (p.base + p.width > 0.0) & (p.width <= max_span);
+    t0[i] = p.t0;
+    t1[i] = p.t1;
+    t2[i] = p.t2;
+    t3[i] = p.t3;
+    rise[i] = p.half_inverse_rise;
+    fall[i] = p.half_inverse_fall;
+    first[i] = touches ? int32_t(p.base) : 0;
+    span[i] = touches ? int32_t(p.width) : 0;
     // The ray from the source S = −R·e_r = (R sin β, −R cos β) through the voxel centre.
     const double x_c = 0.5 * (xe[i] + xe[i + 1]);
     const float ray_x = float(x_c - R * s), ray_y = float(y_c + R * c);
@@ -170,17 +185,18 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
                     std::max(std::abs(ray_x), std::abs(ray_y));
     amplitude[i] = touches ? a : 0.0f;
   }
-  int32_t row_span = 1;
-  for (int64_t i = 0; i < nx; ++i) row_span = std::max(row_span, span[i]);
+}
 
-  // 3. Weights amplitude·(G(m + 1) − G(m)) for m = 0 … span − 1, stored m-major.
-  out->span = row_span;
-  out->weights.resize(size_t(row_span * nx));
-  footprint::CellWeights(nx, row_span, t0, t1, t2, t3, rise, fall, amplitude, previous,
-                         out->weights.data());
-
-  if (!with_depths_) return;
-  // 4. Cone beam: axial magnifications (rows per mm of z) and the polar amplitude term.
+// Cone beam: per voxel column, the axial magnifications (detector rows per mm of z) at its centre
+// and at its nearest and farthest corner, and 1/r_xy² for the polar amplitude.
+void TransaxialFootprints::ComputeDepths(int64_t view, int64_t j, RowFootprints* out) const {
+  const int64_t nx = image_.nx;
+  const double dx = image_.voxel_size_mm;
+  const double c = cos_[size_t(view)], s = sin_[size_t(view)];
+  const double R = scan_.source_to_isocenter_mm, D = scan_.source_to_detector_mm;
+  const bool arc = scan_.detector_shape == DetectorShape::kArc;
+  const double y_c = image_.Y(double(j));
+  const double* xe = x_edges_.data();
   out->rows_per_mm.resize(size_t(nx));
   out->rows_per_mm_near.resize(size_t(nx));
   out->rows_per_mm_far.resize(size_t(nx));

@@ -52,6 +52,12 @@ class TransaxialFootprints {
 
  private:
   void ComputeParallelRow(int64_t view, int64_t j, RowFootprints* out) const;
+  void ProjectCornerLines(int64_t view, int64_t j, RowFootprints* out) const;
+  // Per voxel: sorted corners relative to its first cell (t0 … t3), half inverse edge widths,
+  // amplitude; first cell and count into `out`.
+  void SortCorners(int64_t view, int64_t j, const double* corners, float* t0, float* t1, float* t2,
+                   float* t3, float* rise, float* fall, float* amplitude, RowFootprints* out) const;
+  void ComputeDepths(int64_t view, int64_t j, RowFootprints* out) const;
 
   ImageGeometry image_;
   ScanGeometry scan_;
