@@ -30,89 +30,110 @@ SfConeProjector::SfConeProjector(const ImageGeometry& image, const ScanGeometry&
   max_axial_span_ = int32_t(std::ceil(scan.MaxAxialFootprintRows(image))) + 2;
 }
 
+// SF-TR axial footprints of column i (the scratch arrays sized); returns the span.
+int32_t SfConeProjector::AxialRectangles(const RowFootprints& row, int64_t i, Column* col) const {
+  const int64_t nz = image_.nz;
+  const double dz = image_.slice_thickness_mm;
+  const double z_first = image_.Z(0.0) - 0.5 * dz;
+  const float inv_r2 = row.inverse_radial_sq[size_t(i)];
+  float *t0 = col->t0.data(), *t3 = col->t3.data(), *amplitude = col->amplitude.data();
+  int32_t* first = col->first_row.data();
+  const double origin = row_origin_;
+  const float max_span = float(max_axial_span_), rows = float(scan_.n_rows);
+  int32_t span = 1;
+  const double m = row.rows_per_mm[size_t(i)];
+  // SF-TR: face k (the bottom of voxel k, the top of voxel k − 1) projects to b_first + k·step
+  // (the magnification at the voxel centre): both neighbours read the same float, so the
+  // voxels tile the detector column exactly. The cell-averaged rectangle over row n of the
+  // voxel's local interval [t0, t3] is clamp(t3 − n, 0, 1) − clamp(t0 − n, 0, 1).
+  const float step = float(dz * m), b_first = float(z_first * m + origin);
+  thread_local std::vector<int32_t> widths;
+  widths.resize(size_t(nz));
+  int32_t* width_of = widths.data();
+#pragma omp simd
+  for (int64_t k = 0; k < nz; ++k) {
+    const float lo = b_first + float(k) * step, hi = b_first + float(k + 1) * step;
+    const float base = std::floor(lo);
+    const float width = std::ceil(hi) - base;
+    const bool touches = (base < rows) & (base + width > 0.0f) & (width <= max_span);
+    t0[k] = lo - base;
+    t3[k] = hi - base;
+    first[k] = touches ? int32_t(base) : 0;
+    const float z = float(z_first + (double(k) + 0.5) * dz);
+    amplitude[k] = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
+    width_of[k] = touches ? int32_t(width) : 1;
+  }
+  // (The maximum in its own loop: a max-reduction inside the loop above stops it vectorising.)
+  for (int64_t k = 0; k < nz; ++k) span = std::max(span, width_of[k]);
+  col->weights.resize(size_t(span * nz));
+  for (int32_t n = 0; n < span; ++n) {
+    float* w = col->weights.data() + int64_t(n) * nz;
+    const float cell = float(n);
+#pragma omp simd
+    for (int64_t k = 0; k < nz; ++k) {
+      const float top = std::min(std::max(t3[k] - cell, 0.0f), 1.0f);
+      const float bottom = std::min(std::max(t0[k] - cell, 0.0f), 1.0f);
+      w[k] = amplitude[k] * (top - bottom);
+    }
+  }
+  return span;
+}
+
+// SF-TT axial footprints of column i (the scratch arrays sized); returns the span.
+int32_t SfConeProjector::AxialTrapezoids(const RowFootprints& row, int64_t i, Column* col) const {
+  const int64_t nz = image_.nz;
+  const double dz = image_.slice_thickness_mm;
+  const double z_first = image_.Z(0.0) - 0.5 * dz;
+  const float inv_r2 = row.inverse_radial_sq[size_t(i)];
+  float *t0 = col->t0.data(), *t1 = col->t1.data(), *t2 = col->t2.data(), *t3 = col->t3.data();
+  float *rise = col->rise.data(), *fall = col->fall.data(), *amplitude = col->amplitude.data();
+  float* previous = col->previous.data();
+  int32_t* first = col->first_row.data();
+  const double origin = row_origin_;
+  const float max_span = float(max_axial_span_), rows = float(scan_.n_rows);
+  int32_t span = 1;
+  const double near = row.rows_per_mm_near[size_t(i)], far = row.rows_per_mm_far[size_t(i)];
+  // SF-TT: each face projects to z·m_near + o and z·m_far + o; the four values bound the
+  // trapezoid (faces below z = 0 magnify downwards, hence the sort).
+#pragma omp simd reduction(max : span)
+  for (int64_t k = 0; k < nz; ++k) {
+    const double lo = z_first + double(k) * dz, hi = z_first + double(k + 1) * dz;
+    const double a0 = lo * near + origin, a1 = lo * far + origin;
+    const double a2 = hi * near + origin, a3 = hi * far + origin;
+    const footprint::PlacedTrapezoid p = footprint::PlaceTrapezoid(a0, a1, a2, a3);
+    const bool touches =
+        (p.base < double(rows)) & (p.base + p.width > 0.0) & (p.width <= double(max_span));
+    t0[k] = p.t0;
+    t1[k] = p.t1;
+    t2[k] = p.t2;
+    t3[k] = p.t3;
+    rise[k] = p.half_inverse_rise;
+    fall[k] = p.half_inverse_fall;
+    first[k] = touches ? int32_t(p.base) : 0;
+    const float z = float(0.5 * (lo + hi));
+    amplitude[k] = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
+    span = std::max(span, touches ? int32_t(p.width) : 1);
+  }
+  col->weights.resize(size_t(span * nz));
+  footprint::CellWeights(nz, span, t0, t1, t2, t3, rise, fall, amplitude, previous,
+                         col->weights.data());
+  return span;
+}
+
 bool SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column* col) const {
   const int64_t nz = image_.nz, nr = scan_.n_rows, nx = image_.nx;
   bool seen = false;  // a column whose transaxial footprint misses the detector is skipped
   for (int32_t m = 0; m < row.span; ++m) seen = seen || row.weights[size_t(m * nx + i)] != 0.0f;
   if (!seen) return false;
-  const double dz = image_.slice_thickness_mm;
-  const double z_first = image_.Z(0.0) - 0.5 * dz;
-  const float inv_r2 = row.inverse_radial_sq[size_t(i)];
   for (auto* v : {&col->t0, &col->t1, &col->t2, &col->t3, &col->rise, &col->fall, &col->amplitude,
                   &col->previous}) {
     v->resize(size_t(nz));
   }
   col->first_row.resize(size_t(nz));
-  float *t0 = col->t0.data(), *t1 = col->t1.data(), *t2 = col->t2.data(), *t3 = col->t3.data();
-  float *rise = col->rise.data(), *fall = col->fall.data(), *amplitude = col->amplitude.data();
-  float* previous = col->previous.data();
-  int32_t* first = col->first_row.data();
-  const double m = row.rows_per_mm[size_t(i)];
-  const double near = row.rows_per_mm_near[size_t(i)], far = row.rows_per_mm_far[size_t(i)];
-  const double origin = row_origin_;
-  const float max_span = float(max_axial_span_), rows = float(nr);
-  int32_t span = 1;
-  if (axial_ == AxialFootprint::kRectangle) {
-    // SF-TR: face k (the bottom of voxel k, the top of voxel k − 1) projects to b_first + k·step
-    // (the magnification at the voxel centre): both neighbours read the same float, so the
-    // voxels tile the detector column exactly. The cell-averaged rectangle over row n of the
-    // voxel's local interval [t0, t3] is clamp(t3 − n, 0, 1) − clamp(t0 − n, 0, 1).
-    const float step = float(dz * m), b_first = float(z_first * m + origin);
-    thread_local std::vector<int32_t> widths;
-    widths.resize(size_t(nz));
-    int32_t* width_of = widths.data();
-#pragma omp simd
-    for (int64_t k = 0; k < nz; ++k) {
-      const float lo = b_first + float(k) * step, hi = b_first + float(k + 1) * step;
-      const float base = std::floor(lo);
-      const float width = std::ceil(hi) - base;
-      const bool touches = (base < rows) & (base + width > 0.0f) & (width <= max_span);
-      t0[k] = lo - base;
-      t3[k] = hi - base;
-      first[k] = touches ? int32_t(base) : 0;
-      const float z = float(z_first + (double(k) + 0.5) * dz);
-      amplitude[k] = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
-      width_of[k] = touches ? int32_t(width) : 1;
-    }
-    // (The maximum in its own loop: a max-reduction inside the loop above stops it vectorising.)
-    for (int64_t k = 0; k < nz; ++k) span = std::max(span, width_of[k]);
-    col->weights.resize(size_t(span * nz));
-    for (int32_t n = 0; n < span; ++n) {
-      float* w = col->weights.data() + int64_t(n) * nz;
-      const float cell = float(n);
-#pragma omp simd
-      for (int64_t k = 0; k < nz; ++k) {
-        const float top = std::min(std::max(t3[k] - cell, 0.0f), 1.0f);
-        const float bottom = std::min(std::max(t0[k] - cell, 0.0f), 1.0f);
-        w[k] = amplitude[k] * (top - bottom);
-      }
-    }
-  } else {
-    // SF-TT: each face projects to z·m_near + o and z·m_far + o; the four values bound the
-    // trapezoid (faces below z = 0 magnify downwards, hence the sort).
-#pragma omp simd reduction(max : span)
-    for (int64_t k = 0; k < nz; ++k) {
-      const double lo = z_first + double(k) * dz, hi = z_first + double(k + 1) * dz;
-      const double a0 = lo * near + origin, a1 = lo * far + origin;
-      const double a2 = hi * near + origin, a3 = hi * far + origin;
-      const footprint::PlacedTrapezoid p = footprint::PlaceTrapezoid(a0, a1, a2, a3);
-      const bool touches =
-          (p.base < double(rows)) & (p.base + p.width > 0.0) & (p.width <= double(max_span));
-      t0[k] = p.t0;
-      t1[k] = p.t1;
-      t2[k] = p.t2;
-      t3[k] = p.t3;
-      rise[k] = p.half_inverse_rise;
-      fall[k] = p.half_inverse_fall;
-      first[k] = touches ? int32_t(p.base) : 0;
-      const float z = float(0.5 * (lo + hi));
-      amplitude[k] = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
-      span = std::max(span, touches ? int32_t(p.width) : 1);
-    }
-    col->weights.resize(size_t(span * nz));
-    footprint::CellWeights(nz, span, t0, t1, t2, t3, rise, fall, amplitude, previous,
-                           col->weights.data());
-  }
+  const int32_t span = axial_ == AxialFootprint::kRectangle ? AxialRectangles(row, i, col)
+                                                            : AxialTrapezoids(row, i, col);
+  const float* amplitude = col->amplitude.data();
+  const int32_t* first = col->first_row.data();
   int32_t lowest = int32_t(nr), highest = -1;
 #pragma omp simd reduction(min : lowest) reduction(max : highest)
   for (int64_t k = 0; k < nz; ++k) {

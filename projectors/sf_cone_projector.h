@@ -37,6 +37,8 @@ class SfConeProjector final : public Projector {
   struct Column;  // axial geometry of one voxel column in one view
   // Fills `column` for voxel column i of `row`; false if the column misses the detector.
   bool PrepareColumn(const RowFootprints& row, int64_t i, Column* column) const;
+  int32_t AxialRectangles(const RowFootprints& row, int64_t i, Column* column) const;
+  int32_t AxialTrapezoids(const RowFootprints& row, int64_t i, Column* column) const;
   void ColumnForward(const Column& column, const float* x, float* rows) const;
   void ColumnBack(const Column& column, const float* rows, float* x) const;
 
