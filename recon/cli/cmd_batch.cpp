@@ -1,4 +1,8 @@
 // `osmo batch`: many reconstructions from a manifest, concurrently, isolated, resumable, sharded.
+// Unlike `osmo study`, whose images are made in-process, a batch runs each job as an `osmo recon`
+// child process: user data needs the isolation (a crash, an out-of-memory kill or a diverging job
+// cannot take the other jobs down), each job keeps its own stderr, log and checkpoint, and jobs
+// can be stopped and resumed one by one.
 // SPDX-License-Identifier: Apache-2.0
 #include <fcntl.h>
 #include <signal.h>
@@ -27,6 +31,7 @@
 #include "recon/cli/child_process.h"
 #include "recon/cli/cli_common.h"
 #include "recon/cli/commands.h"
+#include "recon/cli/job_pool.h"
 #include "recon/io/atomic_output.h"
 
 namespace osmo::cli {
@@ -208,64 +213,50 @@ void Merge(const BatchOptions& o) {
             << " summaries into " << o.merge_output << "\n";
 }
 
-}  // namespace
-
-void RunBatch(const BatchOptions& o) {
-  if (!o.merge.empty()) return Merge(o);
-  if (o.manifest.empty())
-    throw InputError("osmo batch", "a MANIFEST (or --merge-summaries)", "none");
-  InstallStopHandlers();
-  std::vector<BatchJob> jobs = ReadManifest(o.manifest);  // every job checked before anything runs
-  int64_t shard = 0, shards = 1;
-  if (!o.shard.empty()) ParseShard(o.shard, &shard, &shards);
-  jobs.erase(std::remove_if(jobs.begin(), jobs.end(),
-                            [&](const BatchJob& j) { return !InShard(j, shard, shards); }),
-             jobs.end());
-  const int cores = int(std::max(1u, std::thread::hardware_concurrency()));
-  if (o.jobs < 0 || o.threads < 0)
-    throw InputError("--jobs/--threads", "counts ≥ 1", "a negative count");
-  // Default: fill the cores without oversubscribing (many small scans: one thread per job).
-  const int threads = o.threads > 0 ? o.threads : (o.jobs > 0 ? std::max(1, cores / o.jobs) : 1);
-  const int concurrent = o.jobs > 0 ? o.jobs : std::max(1, cores / threads);
-  const fs::path manifest_path(o.manifest);
-  const std::string stem = manifest_path.stem().string();
-  const std::string shard_tag =
-      o.shard.empty() ? "" : ".shard-" + std::to_string(shard) + "-of-" + std::to_string(shards);
-  const std::string summary_path =
-      !o.summary.empty()
-          ? o.summary
-          : (manifest_path.parent_path() / (stem + shard_tag + ".summary.json")).string();
-  CheckOutputLocation(summary_path);
-  std::vector<std::string> inputs = {o.manifest};
-  for (const BatchJob& job : jobs) inputs.push_back(job.input);
-  CheckNotAnInput(summary_path, "--summary", inputs);
-  CheckNotAnInput(fs::path(summary_path).replace_extension(".csv").string(), "--summary (CSV)",
-                  inputs);
-  const fs::path work = manifest_path.parent_path() / (stem + ".osmo-batch");
-  fs::create_directories(work);
-  const FolderLock lock(work);
-  const ProgressMode progress_mode = o.progress.Resolve();
-
-  // Previous results: complete outputs (same command, same size and checksum) are skipped.
-  std::map<std::string, Record> previous;
-  if (fs::exists(summary_path)) {
-    for (Record& r : ReadSummary(summary_path)) previous[r.name] = r;
-  }
-  const std::string self = SelfExecutable();
-  std::vector<Record> records(jobs.size());
-  std::vector<std::vector<std::string>> argvs(jobs.size());
+// What a batch run works through: every job of its shard, its summary record and command line,
+// and the jobs still to run (back() next).
+struct BatchPlan {
+  std::vector<BatchJob> jobs;
+  std::vector<Record> records;
+  std::vector<std::vector<std::string>> argvs;
   std::vector<size_t> pending;
-  for (size_t n = 0; n < jobs.size(); ++n) {
-    const BatchJob& job = jobs[n];
-    const std::string checkpoint = (work / (job.name + ".checkpoint.h5")).string();
+  fs::path work;  // <manifest>.osmo-batch: logs, checkpoints, job output, the lock
+  std::string summary_path;
+};
+
+struct Tally {
+  int64_t done = 0, failed = 0, interrupted = 0;
+};
+
+std::string SummaryPath(const BatchOptions& o, int64_t shard, int64_t shards) {
+  if (!o.summary.empty()) return o.summary;
+  const fs::path manifest(o.manifest);
+  const std::string tag =
+      o.shard.empty() ? "" : ".shard-" + std::to_string(shard) + "-of-" + std::to_string(shards);
+  return (manifest.parent_path() / (manifest.stem().string() + tag + ".summary.json")).string();
+}
+
+// Each job's record and command line; complete outputs of a previous run (same command, same
+// size and checksum) are skipped, checkpoints of the same command resumed.
+void PlanJobs(const BatchOptions& o, int threads, BatchPlan* plan) {
+  std::map<std::string, Record> previous;
+  if (fs::exists(plan->summary_path)) {
+    for (Record& r : ReadSummary(plan->summary_path)) previous[r.name] = r;
+  }
+  plan->records.resize(plan->jobs.size());
+  plan->argvs.resize(plan->jobs.size());
+  for (size_t n = 0; n < plan->jobs.size(); ++n) {
+    const BatchJob& job = plan->jobs[n];
+    const std::string checkpoint = (plan->work / (job.name + ".checkpoint.h5")).string();
     std::vector<std::string> argv = {"recon", job.input, "-o", job.output};
     argv.insert(argv.end(), job.args.begin(), job.args.end());
     std::string command;
     for (const std::string& a : argv) command += (command.empty() ? "" : " ") + a;
-    argv.insert(argv.end(), {"--log", (work / (job.name + ".log.jsonl")).string(), "--checkpoint",
-                             checkpoint, "--checkpoint-every", std::to_string(o.checkpoint_every),
-                             "--threads", std::to_string(threads), "--progress", "off"});
-    Record& r = records[n];
+    argv.insert(argv.end(),
+                {"--log", (plan->work / (job.name + ".log.jsonl")).string(), "--checkpoint",
+                 checkpoint, "--checkpoint-every", std::to_string(o.checkpoint_every), "--threads",
+                 std::to_string(threads), "--progress", "off"});
+    Record& r = plan->records[n];
     r.index = job.index;
     r.name = job.name;
     r.output = job.output;
@@ -283,116 +274,171 @@ void RunBatch(const BatchOptions& o) {
     }
     if (!same_command) fs::remove(checkpoint);  // a checkpoint of other options cannot be resumed
     if (fs::exists(checkpoint)) argv.push_back("--resume");
-    argvs[n] = argv;
-    pending.push_back(n);
+    plan->argvs[n] = argv;
+    plan->pending.push_back(n);
   }
-  std::reverse(pending.begin(), pending.end());  // pop_back takes them in manifest order
-  WriteSummary(summary_path, o.manifest, o.shard, records);
+  std::reverse(plan->pending.begin(), plan->pending.end());  // manifest order
+}
 
+// Starts job n as a child process (its own process group, output in the work folder); false
+// (and the record failed) when its output folder cannot be made.
+bool StartJob(const BatchPlan& plan, size_t n, const std::string& self,
+              std::vector<Running>* running, Record* r) {
+  const BatchJob& job = plan.jobs[n];
+  r->status = "running";
+  std::error_code folder_error;
+  fs::create_directories(fs::path(job.output).parent_path(), folder_error);
+  if (folder_error) {
+    r->status = "failed";
+    r->message = "cannot create the output folder " + fs::path(job.output).parent_path().string() +
+                 ": " + folder_error.message();
+    return false;
+  }
+  const std::string base = (plan.work / job.name).string();
+  ChildOptions child;
+  child.stdout_path = base + ".stdout";
+  child.stderr_path = base + ".stderr";
+  child.own_process_group = true;
+  running->push_back({StartChild(self, plan.argvs[n], child), n, Clock::now()});
+  return true;
+}
+
+// A finished job's record from its exit status and the last line of its convergence log.
+void RecordOutcome(const BatchPlan& plan, size_t n, int status, Record* r, Tally* tally) {
+  const std::string base = (plan.work / plan.jobs[n].name).string();
+  const std::string log_line = LastLine(base + ".log.jsonl");
+  if (!log_line.empty()) {
+    try {
+      const Json last = Json::parse(log_line);
+      r->iterations = last.value("iteration", int64_t(0));
+      if (last["cost"].is_number()) r->final_cost = last["cost"].get<double>();
+      if (last["rmsd_hu"].is_number()) r->final_rmsd_hu = last["rmsd_hu"].get<double>();
+    } catch (const std::exception&) {
+    }
+  }
+  const int code = ExitCodeOf(status);
+  if (code == 0) {
+    r->status = "done";
+    r->message = "";
+    r->output_bytes = int64_t(fs::file_size(r->output));
+    r->checksum = FileChecksum(r->output);
+    ++tally->done;
+  } else if (code == kExitInterrupted) {
+    r->status = "interrupted";
+    r->message = "stopped; rerun the manifest to resume from the checkpoint";
+    ++tally->interrupted;
+  } else {
+    r->status = "failed";
+    std::string message = FailureReason(base + ".stderr");
+    if (!WIFEXITED(status)) message = "killed by signal " + std::to_string(WTERMSIG(status));
+    r->message = message.empty() ? "exit code " + std::to_string(code) : message;
+    ++tally->failed;
+  }
+}
+
+// Runs the pending jobs, `concurrent` at a time, until all finished or a stop request: then the
+// running jobs get SIGTERM (they checkpoint and exit) and no new one starts.
+Tally RunJobs(const BatchOptions& o, int concurrent, BatchPlan* plan) {
+  const std::string self = SelfExecutable();
   std::vector<Running> running;
-  int64_t done = 0, failed = 0, interrupted = 0;
-  const int64_t total = int64_t(pending.size());
+  Tally tally;
+  const int64_t total = int64_t(plan->pending.size());
   bool stop_sent = false;
-  Progress progress("osmo batch", progress_mode);
+  Progress progress("osmo batch", o.progress.Resolve());
   // Jobs stop (SIGTERM: checkpoint, exit) when the batch dies, even by SIGKILL (see main.cpp).
   setenv("OSMO_PARENT_PID", std::to_string(getpid()).c_str(), 1);
-  while (!pending.empty() || !running.empty()) {
+  while (!plan->pending.empty() || !running.empty()) {
     const bool stopping = StopRequested();
     if (stopping && !stop_sent) {
-      for (const Running& job : running) kill(job.pid, SIGTERM);  // they checkpoint and exit
-      pending.clear();  // recorded as "interrupted: not started" below
+      for (const Running& job : running) kill(job.pid, SIGTERM);
+      plan->pending.clear();  // recorded as "interrupted: not started" below
       stop_sent = true;
     }
-    while (!stopping && !pending.empty() && int(running.size()) < concurrent) {
-      const size_t n = pending.back();
-      pending.pop_back();
-      records[n].status = "running";
-      const std::string base = (work / jobs[n].name).string();
-      std::error_code folder_error;
-      fs::create_directories(fs::path(jobs[n].output).parent_path(), folder_error);
-      if (folder_error) {
-        records[n].status = "failed";
-        records[n].message = "cannot create the output folder " +
-                             fs::path(jobs[n].output).parent_path().string() + ": " +
-                             folder_error.message();
-        ++failed;
-        continue;
-      }
-      ChildOptions child;
-      child.stdout_path = base + ".stdout";
-      child.stderr_path = base + ".stderr";
-      child.own_process_group = true;
-      running.push_back({StartChild(self, argvs[n], child), n, Clock::now()});
-      Note(o.verbose, "started " + jobs[n].name);
+    while (!stopping && !plan->pending.empty() && int(running.size()) < concurrent) {
+      const size_t n = plan->pending.back();
+      plan->pending.pop_back();
+      if (StartJob(*plan, n, self, &running, &plan->records[n]))
+        Note(o.verbose, "started " + plan->jobs[n].name);
+      else
+        ++tally.failed;
     }
     int status = 0;
     const pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid <= 0) {
-      const int64_t finished = done + failed;
       progress.Update(
-          finished, total,
-          std::to_string(failed) + " failed, " + std::to_string(running.size()) + " running");
+          tally.done + tally.failed, total,
+          std::to_string(tally.failed) + " failed, " + std::to_string(running.size()) + " running");
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
       continue;
     }
     const auto it = std::find_if(running.begin(), running.end(),
                                  [&](const Running& r) { return r.pid == pid; });
     if (it == running.end()) continue;
-    Record& r = records[it->record];
+    Record& r = plan->records[it->record];
     r.wall_s += std::chrono::duration<double>(Clock::now() - it->start).count();
-    const std::string base = (work / jobs[it->record].name).string();
-    const std::string log_line = LastLine(base + ".log.jsonl");
-    if (!log_line.empty()) {
-      try {
-        const Json last = Json::parse(log_line);
-        r.iterations = last.value("iteration", int64_t(0));
-        if (last["cost"].is_number()) r.final_cost = last["cost"].get<double>();
-        if (last["rmsd_hu"].is_number()) r.final_rmsd_hu = last["rmsd_hu"].get<double>();
-      } catch (const std::exception&) {
-      }
-    }
-    const int code = ExitCodeOf(status);
-    if (code == 0) {
-      r.status = "done";
-      r.message = "";
-      r.output_bytes = int64_t(fs::file_size(r.output));
-      r.checksum = FileChecksum(r.output);
-      ++done;
-    } else if (code == kExitInterrupted) {
-      r.status = "interrupted";
-      r.message = "stopped; rerun the manifest to resume from the checkpoint";
-      ++interrupted;
-    } else {
-      r.status = "failed";
-      std::string message = FailureReason(base + ".stderr");
-      if (!WIFEXITED(status)) message = "killed by signal " + std::to_string(WTERMSIG(status));
-      r.message = message.empty() ? "exit code " + std::to_string(code) : message;
-      ++failed;
-    }
+    RecordOutcome(*plan, it->record, status, &r, &tally);
     Note(o.verbose, r.name + ": " + r.status + (r.message.empty() ? "" : " (" + r.message + ")"));
     running.erase(it);
-    WriteSummary(summary_path, o.manifest, o.shard, records);
+    WriteSummary(plan->summary_path, o.manifest, o.shard, plan->records);
   }
-  for (Record& r : records) {
+  for (Record& r : plan->records) {
     if (r.status == "pending") {
       r.status = "interrupted";
       r.message = "not started";
-      ++interrupted;
+      ++tally.interrupted;
     }
   }
-  WriteSummary(summary_path, o.manifest, o.shard, records);
   progress.Finish();
+  return tally;
+}
+
+}  // namespace
+
+void RunBatch(const BatchOptions& o) {
+  if (!o.merge.empty()) return Merge(o);
+  if (o.manifest.empty())
+    throw InputError("osmo batch", "a MANIFEST (or --merge-summaries)", "none");
+  InstallStopHandlers();
+  BatchPlan plan;
+  plan.jobs = ReadManifest(o.manifest);  // every job checked before anything runs
+  int64_t shard = 0, shards = 1;
+  if (!o.shard.empty()) ParseShard(o.shard, &shard, &shards);
+  plan.jobs.erase(std::remove_if(plan.jobs.begin(), plan.jobs.end(),
+                                 [&](const BatchJob& j) { return !InShard(j, shard, shards); }),
+                  plan.jobs.end());
+  // Default: fill the cores without oversubscribing (many small scans: one thread per job).
+  const Concurrency concurrency = ResolveConcurrency(o.jobs, o.threads);
+  plan.summary_path = SummaryPath(o, shard, shards);
+  CheckOutputLocation(plan.summary_path);
+  std::vector<std::string> inputs = {o.manifest};
+  for (const BatchJob& job : plan.jobs) inputs.push_back(job.input);
+  CheckNotAnInput(plan.summary_path, "--summary", inputs);
+  CheckNotAnInput(fs::path(plan.summary_path).replace_extension(".csv").string(), "--summary (CSV)",
+                  inputs);
+  const fs::path manifest_path(o.manifest);
+  plan.work = manifest_path.parent_path() / (manifest_path.stem().string() + ".osmo-batch");
+  fs::create_directories(plan.work);
+  const FolderLock lock(plan.work);
+
+  PlanJobs(o, concurrency.threads, &plan);
+  WriteSummary(plan.summary_path, o.manifest, o.shard, plan.records);
+  const Tally tally = RunJobs(o, concurrency.jobs, &plan);
+  WriteSummary(plan.summary_path, o.manifest, o.shard, plan.records);
+
   int64_t skipped = 0;
-  for (const Record& r : records) skipped += r.status == "skipped";
-  std::cout << "osmo batch: " << done << " done, " << skipped << " skipped, " << failed
-            << " failed, " << interrupted << " interrupted; summary " << summary_path << "\n";
-  for (const Record& r : records) {
+  for (const Record& r : plan.records) skipped += r.status == "skipped";
+  std::cout << "osmo batch: " << tally.done << " done, " << skipped << " skipped, " << tally.failed
+            << " failed, " << tally.interrupted << " interrupted; summary " << plan.summary_path
+            << "\n";
+  for (const Record& r : plan.records) {
     if (r.status == "failed") std::cout << "  failed: " << r.name << ": " << r.message << "\n";
   }
-  if (interrupted > 0 && StopRequested())
+  if (tally.interrupted > 0 && StopRequested())
     throw Interrupted("batch interrupted; rerun it to continue");
-  if (failed > 0)
-    throw InputError(summary_path, "every job done", std::to_string(failed) + " failed job(s)");
+  if (tally.failed > 0) {
+    throw InputError(plan.summary_path, "every job done",
+                     std::to_string(tally.failed) + " failed job(s)");
+  }
 }
 
 void RegisterBatch(CLI::App& app) {
