@@ -111,7 +111,10 @@ void ParseReconArguments(std::vector<std::string> words) {
 
 }  // namespace
 
-std::vector<BatchJob> ReadManifest(const std::string& path, bool require_inputs) {
+namespace {
+
+// The manifest's JSON: an object of "defaults" (optional) and a non-empty "jobs" array.
+Json ReadManifestRoot(const std::string& path) {
   RequireRegularFile(path, "a batch manifest (JSON)");
   std::ifstream in(path);
   if (!in) throw InputError(path, "a readable manifest", "no such file (or no permission)");
@@ -135,88 +138,106 @@ std::vector<BatchJob> ReadManifest(const std::string& path, bool require_inputs)
     throw InputError(path + ": jobs", "a non-empty array of jobs",
                      root.contains("jobs") ? root["jobs"].dump() : "nothing");
   }
+  return root;
+}
+
+// One job (`merged`: its fields over the defaults): paths resolved against the manifest's folder,
+// a safe name, every option parsed and checked as `osmo recon` would.
+BatchJob ReadJob(const Json& merged, int64_t index, const std::string& path, const fs::path& folder,
+                 bool require_inputs) {
+  std::string where = path + ": job " + std::to_string(index);
+  BatchJob job;
+  job.index = index;
+  for (const char* key : {"input", "output"}) {
+    if (!merged.contains(key) || !merged[key].is_string() ||
+        merged[key].get<std::string>().empty()) {
+      throw InputError(where + ": field \"" + key + "\"", "a file path",
+                       merged.contains(key) ? merged[key].dump() : "nothing");
+    }
+  }
+  job.input = Resolve(folder, merged["input"].get<std::string>());
+  job.output = Resolve(folder, merged["output"].get<std::string>());
+  try {  // a missing input is a manifest error, found before any job runs
+    if (require_inputs) RequireRegularFile(job.input, "a readable scan file");
+  } catch (const InputError& e) {
+    throw InputError(where + ": field \"input\": " + e.what());
+  }
+  job.name = SafeNameFromStem(fs::path(job.input).stem().string());
+  if (merged.contains("name")) {
+    if (!merged["name"].is_string() || !IsSafeJobName(merged["name"].get<std::string>())) {
+      throw InputError(where + ": field \"name\"",
+                       "a safe file name (letters, digits, '.', '_', '-'; not starting with "
+                       "'.'; at most 128 characters)",
+                       merged["name"].dump());
+    }
+    job.name = merged["name"].get<std::string>();
+  }
+  where += " (\"" + job.name + "\")";
+  const std::vector<std::string> base = {"recon", job.input, "-o", job.output};
+  try {  // input and output alone first, so their errors do not blame another field
+    ParseReconArguments({base.begin() + 1, base.end()});
+  } catch (const std::exception& e) {
+    throw InputError(where + ": field \"output\": " + e.what());
+  }
+  for (const auto& item : merged.items()) {
+    const std::string& key = item.key();
+    if (key == "input" || key == "output" || key == "name") continue;
+    if (kReservedKeys.count(key)) {
+      throw InputError(where + ": field \"" + key + "\"",
+                       "an option osmo batch does not set itself", "\"" + key + "\"");
+    }
+    Json value = item.value();
+    if (kPathKeys.count(key) && value.is_string() &&
+        !(key == "init" && (value == "fbp" || value == "zero"))) {
+      value = Resolve(folder, value.get<std::string>());
+    }
+    const std::vector<std::string> words = OptionWords(key, value, where);
+    std::vector<std::string> single(base.begin() + 1, base.end());
+    single.insert(single.end(), words.begin(), words.end());
+    try {
+      ParseReconArguments(single);
+    } catch (const CLI::ParseError& e) {
+      throw InputError(where + ": field \"" + key + "\"", "a valid osmo recon option", e.what());
+    } catch (const InputError& e) {
+      throw InputError(where + ": field \"" + key + "\": " + e.what());
+    }
+    job.args.insert(job.args.end(), words.begin(), words.end());
+  }
+  std::vector<std::string> all(base.begin() + 1, base.end());
+  all.insert(all.end(), job.args.begin(), job.args.end());
+  try {
+    ParseReconArguments(all);
+  } catch (const std::exception& e) {
+    throw InputError(where + ": " + e.what());
+  }
+  try {
+    CheckNotAnInput(job.output, "field \"output\"", {job.input, path});
+  } catch (const InputError& e) {
+    throw InputError(where + ": " + e.what());
+  }
+  return job;
+}
+
+}  // namespace
+
+std::vector<BatchJob> ReadManifest(const std::string& path, bool require_inputs) {
+  const Json root = ReadManifestRoot(path);
+  const Json defaults = root.value("defaults", Json::object());
   const fs::path folder = fs::absolute(fs::path(path)).parent_path();
   std::vector<BatchJob> jobs;
   std::set<std::string> names, outputs;
   for (size_t n = 0; n < root["jobs"].size(); ++n) {
     const Json& entry = root["jobs"][n];
-    std::string where = path + ": job " + std::to_string(n);
+    const std::string where = path + ": job " + std::to_string(n);
     if (!entry.is_object()) throw InputError(where, "an object", entry.type_name());
     Json merged = defaults;
     for (const auto& item : entry.items()) merged[item.key()] = item.value();
-    BatchJob job;
-    job.index = int64_t(n);
-    for (const char* key : {"input", "output"}) {
-      if (!merged.contains(key) || !merged[key].is_string() ||
-          merged[key].get<std::string>().empty()) {
-        throw InputError(where + ": field \"" + key + "\"", "a file path",
-                         merged.contains(key) ? merged[key].dump() : "nothing");
-      }
-    }
-    job.input = Resolve(folder, merged["input"].get<std::string>());
-    job.output = Resolve(folder, merged["output"].get<std::string>());
-    try {  // a missing input is a manifest error, found before any job runs
-      if (require_inputs) RequireRegularFile(job.input, "a readable scan file");
-    } catch (const InputError& e) {
-      throw InputError(where + ": field \"input\": " + e.what());
-    }
-    job.name = SafeNameFromStem(fs::path(job.input).stem().string());
-    if (merged.contains("name")) {
-      if (!merged["name"].is_string() || !IsSafeJobName(merged["name"].get<std::string>())) {
-        throw InputError(where + ": field \"name\"",
-                         "a safe file name (letters, digits, '.', '_', '-'; not starting with "
-                         "'.'; at most 128 characters)",
-                         merged["name"].dump());
-      }
-      job.name = merged["name"].get<std::string>();
-    }
-    where += " (\"" + job.name + "\")";
-    const std::vector<std::string> base = {"recon", job.input, "-o", job.output};
-    try {  // input and output alone first, so their errors do not blame another field
-      ParseReconArguments({base.begin() + 1, base.end()});
-    } catch (const std::exception& e) {
-      throw InputError(where + ": field \"output\": " + e.what());
-    }
-    for (const auto& item : merged.items()) {
-      const std::string& key = item.key();
-      if (key == "input" || key == "output" || key == "name") continue;
-      if (kReservedKeys.count(key)) {
-        throw InputError(where + ": field \"" + key + "\"",
-                         "an option osmo batch does not set itself", "\"" + key + "\"");
-      }
-      Json value = item.value();
-      if (kPathKeys.count(key) && value.is_string() &&
-          !(key == "init" && (value == "fbp" || value == "zero"))) {
-        value = Resolve(folder, value.get<std::string>());
-      }
-      const std::vector<std::string> words = OptionWords(key, value, where);
-      std::vector<std::string> single(base.begin() + 1, base.end());
-      single.insert(single.end(), words.begin(), words.end());
-      try {
-        ParseReconArguments(single);
-      } catch (const CLI::ParseError& e) {
-        throw InputError(where + ": field \"" + key + "\"", "a valid osmo recon option", e.what());
-      } catch (const InputError& e) {
-        throw InputError(where + ": field \"" + key + "\": " + e.what());
-      }
-      job.args.insert(job.args.end(), words.begin(), words.end());
-    }
-    std::vector<std::string> all(base.begin() + 1, base.end());
-    all.insert(all.end(), job.args.begin(), job.args.end());
-    try {
-      ParseReconArguments(all);
-    } catch (const std::exception& e) {
-      throw InputError(where + ": " + e.what());
-    }
-    try {
-      CheckNotAnInput(job.output, "field \"output\"", {job.input, path});
-    } catch (const InputError& e) {
-      throw InputError(where + ": " + e.what());
-    }
+    BatchJob job = ReadJob(merged, int64_t(n), path, folder, require_inputs);
+    const std::string named = where + " (\"" + job.name + "\")";
     if (!names.insert(job.name).second)
-      throw InputError(where + ": field \"name\"", "a unique job name", "a duplicate");
+      throw InputError(named + ": field \"name\"", "a unique job name", "a duplicate");
     if (!outputs.insert(fs::absolute(job.output).lexically_normal().string()).second) {
-      throw InputError(where + ": field \"output\"", "an output no other job writes",
+      throw InputError(named + ": field \"output\"", "an output no other job writes",
                        "a duplicate: " + job.output);
     }
     jobs.push_back(std::move(job));
