@@ -141,6 +141,87 @@ std::vector<double> MeanFrame(hid_t file, const std::string& name, const std::st
 
 }  // namespace
 
+namespace {
+
+// The projection angles (radians): COUNT values from START to STOP inclusive when given, else
+// /exchange/theta (degrees).
+std::vector<double> DxchangeAngles(hid_t file, const std::string& path, int64_t n_views,
+                                   const DxchangeOptions& options) {
+  std::vector<double> angles;
+  if (options.angle_count) {
+    if (*options.angle_count != n_views) {
+      throw SettingError("dxchange.angle_count",
+                         std::to_string(n_views) + " (the file's projections)",
+                         std::to_string(*options.angle_count));
+    }
+    const double start = *options.angle_start_deg, stop = *options.angle_stop_deg;
+    for (int64_t i = 0; i < n_views; ++i) {
+      const double f = n_views > 1 ? double(i) / double(n_views - 1) : 0.0;
+      angles.push_back((start + f * (stop - start)) * M_PI / 180.0);
+    }
+  } else {
+    h5::Handle theta = h5::OpenDataset(file, "/exchange/theta", path);
+    const auto theta_shape = h5::Shape(theta.get());
+    if (theta_shape.size() != 1 || int64_t(theta_shape[0]) != n_views) {
+      throw InputError(path + ": /exchange/theta",
+                       std::to_string(n_views) + " angles (one per projection)",
+                       theta_shape.size() == 1 ? std::to_string(theta_shape[0]) : "another shape");
+    }
+    angles.resize(size_t(n_views));
+    h5::ReadDoubles(theta.get(), angles.data(), path + ": /exchange/theta");
+    for (double& a : angles) {
+      if (!std::isfinite(a))
+        throw InputError(path + ": /exchange/theta", "finite angles", ToText(a));
+      a *= M_PI / 180.0;
+    }
+  }
+  return angles;
+}
+
+// Flats darker than darks (swapped datasets, or a dead detector) would make every line integral
+// meaningless: refused when that holds for most pixels, naming the counts.
+void CheckFlatsAboveDarks(const std::vector<double>& flat, const std::vector<double>& dark,
+                          const std::string& path) {
+  size_t inverted = 0;
+  double flat_sum = 0.0, dark_sum = 0.0;
+  for (size_t p = 0; p < flat.size(); ++p) {
+    inverted += flat[p] <= dark[p];
+    flat_sum += flat[p];
+    dark_sum += dark[p];
+  }
+  if (2 * inverted > flat.size()) {
+    throw InputError(path + ": /exchange/data_white", "flat fields brighter than the dark fields",
+                     "flats not above darks in " + std::to_string(inverted) + " of " +
+                         std::to_string(flat.size()) + " pixels (mean flat " +
+                         ToText(flat_sum / double(flat.size())) + ", mean dark " +
+                         ToText(dark_sum / double(flat.size())) + "; swapped datasets?)");
+  }
+}
+
+// y = −log(max(c − dark, ε) / max(flat − dark, ε)) in place, weights w = max(c − dark, ε).
+void LogNormalise(const std::vector<double>& flat, const std::vector<double>& dark, double eps,
+                  const std::string& path, ScanData* scan) {
+  const ScanGeometry& g = scan->geometry;
+  scan->weights = Sinogram(g);
+  const size_t per_view = size_t(g.n_rows * g.n_channels);
+  for (int64_t v = 0; v < g.NumViews(); ++v) {
+    float* y = scan->sinogram.View(v);
+    float* w = scan->weights->View(v);
+    for (size_t p = 0; p < per_view; ++p) {
+      if (!std::isfinite(y[p])) {
+        throw InputError(path + ": /exchange/data", "finite values",
+                         ToText(y[p]) + " in projection " + std::to_string(v));
+      }
+      const double counts = std::max(double(y[p]) - dark[p], eps);
+      const double open = std::max(flat[p] - dark[p], eps);
+      y[p] = float(-std::log(counts / open));
+      w[p] = float(counts);
+    }
+  }
+}
+
+}  // namespace
+
 ScanData ImportDxchange(const std::string& path, const DxchangeOptions& options) {
   h5::Handle file = h5::OpenFileReadOnly(path);
   h5::Handle data = h5::OpenDataset(file.get(), "/exchange/data", path);
@@ -165,33 +246,7 @@ ScanData ImportDxchange(const std::string& path, const DxchangeOptions& options)
   g.kind = ScanKind::kParallel;
   g.n_channels = n_channels;
   g.n_rows = n_rows;
-  if (options.angle_count) {
-    if (*options.angle_count != n_views) {
-      throw SettingError("dxchange.angle_count",
-                         std::to_string(n_views) + " (the file's projections)",
-                         std::to_string(*options.angle_count));
-    }
-    const double start = *options.angle_start_deg, stop = *options.angle_stop_deg;
-    for (int64_t i = 0; i < n_views; ++i) {
-      const double f = n_views > 1 ? double(i) / double(n_views - 1) : 0.0;
-      g.angles_rad.push_back((start + f * (stop - start)) * M_PI / 180.0);
-    }
-  } else {
-    h5::Handle theta = h5::OpenDataset(file.get(), "/exchange/theta", path);
-    const auto theta_shape = h5::Shape(theta.get());
-    if (theta_shape.size() != 1 || int64_t(theta_shape[0]) != n_views) {
-      throw InputError(path + ": /exchange/theta",
-                       std::to_string(n_views) + " angles (one per projection)",
-                       theta_shape.size() == 1 ? std::to_string(theta_shape[0]) : "another shape");
-    }
-    g.angles_rad.resize(size_t(n_views));
-    h5::ReadDoubles(theta.get(), g.angles_rad.data(), path + ": /exchange/theta");
-    for (double& a : g.angles_rad) {
-      if (!std::isfinite(a))
-        throw InputError(path + ": /exchange/theta", "finite angles", ToText(a));
-      a *= M_PI / 180.0;
-    }
-  }
+  g.angles_rad = DxchangeAngles(file.get(), path, n_views, options);
   const double pixel =
       options.pixel_size_mm.value_or(PixelSizeFromFile(file.get(), path).value_or(1.0));
   if (!(pixel > 0) || !std::isfinite(pixel))
@@ -209,44 +264,13 @@ ScanData ImportDxchange(const std::string& path, const DxchangeOptions& options)
   const std::vector<double> dark =
       MeanFrame(file.get(), "/exchange/data_dark", path, row_begin, row_end, n_channels);
 
-  // Flats darker than darks (swapped datasets, or a dead detector) would make every line
-  // integral meaningless: refuse when that holds for most pixels, naming the counts.
-  size_t inverted = 0;
-  double flat_sum = 0.0, dark_sum = 0.0;
-  for (size_t p = 0; p < flat.size(); ++p) {
-    inverted += flat[p] <= dark[p];
-    flat_sum += flat[p];
-    dark_sum += dark[p];
-  }
-  if (2 * inverted > flat.size()) {
-    throw InputError(path + ": /exchange/data_white", "flat fields brighter than the dark fields",
-                     "flats not above darks in " + std::to_string(inverted) + " of " +
-                         std::to_string(flat.size()) + " pixels (mean flat " +
-                         ToText(flat_sum / double(flat.size())) + ", mean dark " +
-                         ToText(dark_sum / double(flat.size())) + "; swapped datasets?)");
-  }
+  CheckFlatsAboveDarks(flat, dark, path);
   ScanData scan;
   scan.geometry = g;
   scan.sinogram = Sinogram(g);
   h5::ReadFloatSlab(data.get(), row_begin, row_end, scan.sinogram.values.data(),
                     path + ": /exchange/data");
-  scan.weights = Sinogram(g);
-  const double eps = options.min_counts;
-  const size_t per_view = size_t(n_rows * n_channels);
-  for (int64_t v = 0; v < n_views; ++v) {
-    float* y = scan.sinogram.View(v);
-    float* w = scan.weights->View(v);
-    for (size_t p = 0; p < per_view; ++p) {
-      if (!std::isfinite(y[p])) {
-        throw InputError(path + ": /exchange/data", "finite values",
-                         ToText(y[p]) + " in projection " + std::to_string(v));
-      }
-      const double counts = std::max(double(y[p]) - dark[p], eps);
-      const double open = std::max(flat[p] - dark[p], eps);
-      y[p] = float(-std::log(counts / open));
-      w[p] = float(counts);
-    }
-  }
+  LogNormalise(flat, dark, options.min_counts, path, &scan);
   return scan;
 }
 
