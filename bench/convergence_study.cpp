@@ -77,28 +77,10 @@ Image Run(const Setup& s, const SolverOptions& options, const Image& x0, const I
   return state.x;
 }
 
-int Main(int argc, char** argv) {
-  if (argc < 3) {
-    std::cerr << "usage: convergence_study SCAN.h5 OUT_DIR [REFERENCE_ITERATIONS] [ITERATIONS]\n";
-    return 2;
-  }
-  const std::string out_dir = argv[2];
-  const int64_t reference_iterations = argc > 3 ? std::stoll(argv[3]) : 1000;
-  const int64_t iterations = argc > 4 ? std::stoll(argv[4]) : 30;
-  std::filesystem::create_directories(out_dir);
-  Setup s;
-  s.scan = ReadScanFile(argv[1]);
-  if (!s.scan.reference) throw InputError(argv[1], "a scan with /reference", "none");
-  s.prepared = std::make_unique<PreparedReconstruction>(
-      s.scan, DefaultImageGeometry(s.scan.geometry), ReconSettings());
-  s.mask = s.prepared->ObjectMask(*s.scan.reference);
-  s.fbp = s.prepared->StartImage(nullptr);
-  std::printf("grid %ldx%ld, beta %.6g, delta %g, %zu voxels in the object mask\n", s.grid().nx,
-              s.grid().ny, s.prepared->beta(), s.prepared->regularizer().options().delta,
-              size_t(std::count(s.mask.begin(), s.mask.end(), 1)));
-
-  // x̂: 10 iterations of os-nes05 with 12 subsets from FBP, then 1-subset Nes83 with gradient
-  // restart; every 100 iterations, the change since the last report and the SQS step size.
+// The converged reference x̂ (cached in OUT_DIR/xhat.f32): 10 iterations of os-nes05 with 12
+// subsets from FBP, then 1-subset Nes83 with gradient restart; every 100 iterations, the change
+// since the last report and the projected gradient.
+Image ConvergedReference(const Setup& s, const std::string& out_dir, int64_t reference_iterations) {
   const std::string xhat_path = out_dir + "/xhat.f32";
   Image xhat(s.grid());
   if (std::ifstream in{xhat_path, std::ios::binary}) {
@@ -144,47 +126,52 @@ int Main(int argc, char** argv) {
         .write(reinterpret_cast<const char*>(xhat.data()), std::streamsize(xhat.size() * 4));
   }
 
-  if (argc > 5 && std::string(argv[5]) == "--sweep-relax") {
-    // Tuning aid: RMSD after `iterations` for relaxed Nes05/OGM2 over γ and M.
-    for (int64_t m : {12, 24, 48}) {
-      for (Algorithm a : {Algorithm::kOsNes05, Algorithm::kOsOgm2}) {
-        for (double gamma : {1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3}) {
+  return xhat;
+}
+
+// Tuning aid: RMSD after `iterations` for relaxed Nes05/OGM2 over γ and M.
+void SweepRelaxation(const Setup& s, const Image& xhat, int64_t iterations) {
+  for (int64_t m : {12, 24, 48}) {
+    for (Algorithm a : {Algorithm::kOsNes05, Algorithm::kOsOgm2}) {
+      for (double gamma : {1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3}) {
+        SolverOptions o;
+        o.algorithm = a;
+        o.subsets = m;
+        o.iterations = iterations;
+        o.relax = gamma;
+        const Image x = Run(s, o, s.fbp, nullptr, nullptr, "");
+        std::printf("%s M=%ld relax %g: %.3f HU\n", ToString(a), m, gamma, RmsHu(x, xhat, s.mask));
+        std::fflush(stdout);
+      }
+    }
+  }
+}
+
+// Tuning aid: the relaxation exponent c at 12 and 24 subsets.
+void SweepRelaxationPower(const Setup& s, const Image& xhat, int64_t iterations) {
+  for (int64_t m : {12, 24}) {
+    for (Algorithm a : {Algorithm::kOsNes05, Algorithm::kOsOgm2}) {
+      for (double power : {1.0, 2.0}) {
+        for (double gamma : {3e-5, 1e-4, 3e-4, 1e-3}) {
           SolverOptions o;
           o.algorithm = a;
           o.subsets = m;
           o.iterations = iterations;
           o.relax = gamma;
+          o.relax_power = power;
           const Image x = Run(s, o, s.fbp, nullptr, nullptr, "");
-          std::printf("%s M=%ld relax %g: %.3f HU\n", ToString(a), m, gamma,
+          std::printf("%s M=%ld c=%g relax %g: %.3f HU\n", ToString(a), m, power, gamma,
                       RmsHu(x, xhat, s.mask));
           std::fflush(stdout);
         }
       }
     }
-    return 0;
   }
-  if (argc > 5 && std::string(argv[5]) == "--sweep-power") {
-    // Tuning aid: the relaxation exponent c at 12 and 24 subsets.
-    for (int64_t m : {12, 24}) {
-      for (Algorithm a : {Algorithm::kOsNes05, Algorithm::kOsOgm2}) {
-        for (double power : {1.0, 2.0}) {
-          for (double gamma : {3e-5, 1e-4, 3e-4, 1e-3}) {
-            SolverOptions o;
-            o.algorithm = a;
-            o.subsets = m;
-            o.iterations = iterations;
-            o.relax = gamma;
-            o.relax_power = power;
-            const Image x = Run(s, o, s.fbp, nullptr, nullptr, "");
-            std::printf("%s M=%ld c=%g relax %g: %.3f HU\n", ToString(a), m, power, gamma,
-                        RmsHu(x, xhat, s.mask));
-            std::fflush(stdout);
-          }
-        }
-      }
-    }
-    return 0;
-  }
+}
+
+// The study itself: RMSD to x̂ per iteration for each method and subset count (results.jsonl).
+void CompareMethods(const Setup& s, const Image& xhat, const std::string& out_dir,
+                    int64_t iterations) {
   std::ofstream results(out_dir + "/results.jsonl");
   struct Method {
     std::string name;
@@ -214,6 +201,36 @@ int Main(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
+}
+
+int Main(int argc, char** argv) {
+  if (argc < 3) {
+    std::cerr << "usage: convergence_study SCAN.h5 OUT_DIR [REFERENCE_ITERATIONS] [ITERATIONS]\n";
+    return 2;
+  }
+  const std::string out_dir = argv[2];
+  const int64_t reference_iterations = argc > 3 ? std::stoll(argv[3]) : 1000;
+  const int64_t iterations = argc > 4 ? std::stoll(argv[4]) : 30;
+  std::filesystem::create_directories(out_dir);
+  Setup s;
+  s.scan = ReadScanFile(argv[1]);
+  if (!s.scan.reference) throw InputError(argv[1], "a scan with /reference", "none");
+  s.prepared = std::make_unique<PreparedReconstruction>(
+      s.scan, DefaultImageGeometry(s.scan.geometry), ReconSettings());
+  s.mask = s.prepared->ObjectMask(*s.scan.reference);
+  s.fbp = s.prepared->StartImage(nullptr);
+  std::printf("grid %ldx%ld, beta %.6g, delta %g, %zu voxels in the object mask\n", s.grid().nx,
+              s.grid().ny, s.prepared->beta(), s.prepared->regularizer().options().delta,
+              size_t(std::count(s.mask.begin(), s.mask.end(), 1)));
+
+  const Image xhat = ConvergedReference(s, out_dir, reference_iterations);
+  const std::string mode = argc > 5 ? argv[5] : "";
+  if (mode == "--sweep-relax")
+    SweepRelaxation(s, xhat, iterations);
+  else if (mode == "--sweep-power")
+    SweepRelaxationPower(s, xhat, iterations);
+  else
+    CompareMethods(s, xhat, out_dir, iterations);
   return 0;
 }
 

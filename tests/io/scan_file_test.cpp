@@ -117,6 +117,8 @@ void ReplaceSinogramLike(hid_t file, const char* name, const std::vector<hsize_t
   h5::WriteFloatDataset(file, name, dims, values.data());
 }
 
+// One case per kind of damage, each a mutation of a valid file and the message it must give: a
+// table, long by nature (each case reads on its own).
 TEST(ScanFile, RejectsEachKindOfBadContentWithAClearMessage) {
   const std::vector<hsize_t> dims = {10, 1, 12};
   ExpectRejected(
