@@ -144,22 +144,34 @@ void OsSolver::ResetMomentum(SolverState& s) const {
   }
 }
 
+// ∇_m(z) = M·A_mᵀW_m(A_m z − y_m) + ∇R(z) (ALGORITHMS.md §3) into gradient_; returns the SQS
+// denominator: the fixed one, or Huber's curvature at z for CurvatureRule::kHuber.
+const float* OsSolver::SubsetGradient(const Image& point, const ViewList& views) const {
+  problem_.DataGradient(point, views, double(subsets_.size()), gradient_);
+  problem_.regularizer().AddGradient(point, gradient_);
+  if (options_.curvature != CurvatureRule::kHuber) return denominator_.data();
+  huber_denominator_.values = data_curvature_.values;  // reuses the buffer: no allocation
+  huber_denominator_.geometry = data_curvature_.geometry;
+  problem_.regularizer().AddHuberCurvature(point, huber_denominator_);
+  return huber_denominator_.data();
+}
+
+// The momentum weights (t_k, t_{k+1}): t' = (1 + sqrt(1 + 4t²))/2, OGM's last step
+// (1 + sqrt(1 + 8t²))/2, relaxed momentum t_k = (k + 2)/2.
+std::pair<double, double> OsSolver::MomentumWeights(const SolverState& s, bool last) const {
+  const bool ogm =
+      options_.algorithm == Algorithm::kOsOgm1 || options_.algorithm == Algorithm::kOsOgm2;
+  const double k = double(s.momentum_k), t = s.t;
+  if (relax_lambda_ > 0.0) return {(k + 2.0) / 2.0, (k + 3.0) / 2.0};
+  if (last && ogm && options_.ogm_last_rule) return {t, 0.5 * (1.0 + std::sqrt(1.0 + 8.0 * t * t))};
+  return {t, 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t))};
+}
+
 void OsSolver::SubIteration(SolverState& s, const ViewList& views, bool last,
                             bool* restarted) const {
   const Algorithm a = options_.algorithm;
   const bool momentum = options_.IsMomentum();
-  Image& point = momentum ? s.z : s.x;
-  const double scale = double(subsets_.size());
-  // ∇_m(z) = M·A_mᵀW_m(A_m z − y_m) + ∇R(z)  (ALGORITHMS.md §3).
-  problem_.DataGradient(point, views, scale, gradient_);
-  problem_.regularizer().AddGradient(point, gradient_);
-  const float* den = denominator_.data();
-  if (options_.curvature == CurvatureRule::kHuber) {
-    huber_denominator_.values = data_curvature_.values;  // reuses the buffer: no allocation
-    huber_denominator_.geometry = data_curvature_.geometry;
-    problem_.regularizer().AddHuberCurvature(point, huber_denominator_);
-    den = huber_denominator_.data();
-  }
+  const float* den = SubsetGradient(momentum ? s.z : s.x, views);
   const float shift = float(RelaxationShift(s.subiteration));
   const float lower = float(std::max(options_.lower_bound, -1e30));
   const float upper = float(std::min(options_.upper_bound, 1e30));
@@ -167,29 +179,17 @@ void OsSolver::SubIteration(SolverState& s, const ViewList& views, bool last,
   const int64_t n = s.x.size();
   const uint8_t* active = active_.data();
   float* x = s.x.data();
-  float* g = gradient_.data();
-  const bool relaxed = relax_lambda_ > 0.0;
-
+  const float* g = gradient_.data();
+  ++s.subiteration;
   if (!momentum) {
 #pragma omp parallel for schedule(static)
     for (int64_t j = 0; j < n; ++j) {
       if (active[j]) x[j] = clamp(x[j] - g[j] / den[j]);
     }
-    ++s.subiteration;
     return;
   }
 
-  const bool ogm = a == Algorithm::kOsOgm1 || a == Algorithm::kOsOgm2;
-  const double k = double(s.momentum_k);
-  double t = s.t, t_next;
-  if (relaxed) {
-    t = (k + 2.0) / 2.0;
-    t_next = (k + 3.0) / 2.0;
-  } else if (last && ogm && options_.ogm_last_rule) {
-    t_next = 0.5 * (1.0 + std::sqrt(1.0 + 8.0 * t * t));  // OGM's last-iteration θ_N
-  } else {
-    t_next = 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t));
-  }
+  const auto [t, t_next] = MomentumWeights(s, last);
   float* z = s.z.data();
   double test = 0.0;  // (z − x_new)ᵀ D (x_new − x_old): O'Donoghue–Candès gradient restart test
   if (a == Algorithm::kOsNes83 || a == Algorithm::kOsOgm1) {
@@ -208,6 +208,8 @@ void OsSolver::SubIteration(SolverState& s, const ViewList& views, bool last,
   } else {
     // Nes05: S += c·t·G, x = [z − G/D]₊, v = [x⁰ − S/D]₊, z = (1 − τ)x + τv; c = 2 for OGM2.
     // Standard weights: τ = 1/t'. Relaxed: S weights (k+1)/2 and τ = 2/(k+3).
+    const bool relaxed = relax_lambda_ > 0.0;
+    const double k = double(s.momentum_k);
     const float c = a == Algorithm::kOsOgm2 ? 2.0f : 1.0f;
     const float weight = c * float(relaxed ? (k + 1.0) / 2.0 : t);
     const float tau = float(relaxed ? 2.0 / (k + 3.0) : 1.0 / t_next);
@@ -225,7 +227,6 @@ void OsSolver::SubIteration(SolverState& s, const ViewList& views, bool last,
       return double(d) * (double(z_old) - x_new) * (double(x_new) - x_old);
     });
   }
-  ++s.subiteration;
   if (options_.restart == RestartRule::kGradient && test > 0.0) {
     ResetMomentum(s);
     ++s.restarts;
@@ -235,6 +236,64 @@ void OsSolver::SubIteration(SolverState& s, const ViewList& views, bool last,
   s.t = t_next;
   ++s.momentum_k;
 }
+
+// Ψ at the iterate after an iteration: a cost far above the start means the momentum is running
+// away — restarted once, a DivergenceError if it happens again (`runaway_count` carries over);
+// function restart resets the momentum when the cost rises.
+double OsSolver::CheckCost(SolverState& state, int* runaway_count, bool* restarted) const {
+  const double cost = problem_.Cost(state.x);
+  const bool runaway = std::isfinite(state.initial_cost) &&
+                       cost > state.initial_cost + 10.0 * std::abs(state.initial_cost);
+  if (!std::isfinite(cost) || (runaway && ++*runaway_count > 1)) {
+    throw DivergenceError(
+        "iteration " + std::to_string(state.iteration) + ": the cost ran away (" + ToText(cost) +
+        " from " + ToText(state.initial_cost) +
+        "); try fewer subsets, gradient restart or relaxed momentum (docs/RECONSTRUCTION.md)");
+  }
+  if (!runaway) *runaway_count = 0;
+  const bool rose = options_.restart == RestartRule::kFunction && cost > state.previous_cost;
+  if (options_.IsMomentum() && (runaway || rose)) {
+    ResetMomentum(state);
+    ++state.restarts;
+    *restarted = true;
+  }
+  state.previous_cost = cost;
+  return cost;
+}
+
+// OGM's output after its last step is the momentum point (Kim & Fessler 2016), kept feasible.
+void OsSolver::OutputMomentumPoint(SolverState& state) const {
+  const float lower = float(std::max(options_.lower_bound, -1e30));
+  const float upper = float(std::min(options_.upper_bound, 1e30));
+  for (size_t j = 0; j < active_.size(); ++j) {
+    if (active_[j]) state.x.values[j] = std::min(std::max(state.z.values[j], lower), upper);
+  }
+}
+
+namespace {
+
+// ‖x − previous‖ / ‖x‖ in deterministic double sums.
+double RelativeChange(const Image& x, const Image& previous) {
+  const double change = DeterministicSum(x.size(), [&](int64_t j) {
+    const double d = double(x.values[size_t(j)]) - previous.values[size_t(j)];
+    return d * d;
+  });
+  const double norm = DeterministicSum(
+      x.size(), [&](int64_t j) { return double(x.values[size_t(j)]) * x.values[size_t(j)]; });
+  return norm > 0 ? std::sqrt(change / norm) : 0.0;
+}
+
+void CheckFinite(const SolverState& state) {
+  for (float v : state.x.values) {
+    if (!std::isfinite(v)) {
+      throw DivergenceError("iteration " + std::to_string(state.iteration) +
+                            ": the image became non-finite (diverged); try fewer subsets, "
+                            "gradient restart or relaxed momentum (docs/RECONSTRUCTION.md)");
+    }
+  }
+}
+
+}  // namespace
 
 SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callback,
                             const Image* reference, const std::vector<uint8_t>& rmsd_mask,
@@ -262,60 +321,20 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
       SubIteration(state, subsets_[m], last, &restarted);
     }
     ++state.iteration;
-    if (final_iteration && ogm_output_is_z) {
-      // OGM returns the momentum point of its last step (Kim & Fessler 2016), kept feasible.
-      const float lower = float(std::max(options_.lower_bound, -1e30));
-      const float upper = float(std::min(options_.upper_bound, 1e30));
-      for (size_t j = 0; j < active_.size(); ++j) {
-        if (active_[j]) state.x.values[j] = std::min(std::max(state.z.values[j], lower), upper);
-      }
-    }
-    for (float v : state.x.values) {
-      if (!std::isfinite(v)) {
-        throw DivergenceError("iteration " + std::to_string(state.iteration) +
-                              ": the image became non-finite (diverged); try fewer subsets, "
-                              "gradient restart or relaxed momentum (docs/RECONSTRUCTION.md)");
-      }
-    }
+    if (final_iteration && ogm_output_is_z) OutputMomentumPoint(state);
+    CheckFinite(state);
     IterationRecord record;
     record.iteration = state.iteration;
     const bool cost_due = function_restart ||
                           (options_.cost_every > 0 && (state.iteration % options_.cost_every == 0 ||
                                                        state.iteration == options_.iterations));
     if (cost_due) {
-      const double cost = problem_.Cost(state.x);
-      record.cost = cost;
-      summary.final_cost = cost;
-      // A cost far above the start means the momentum is running away: restart it once, stop
-      // with a message if it happens again.
-      const bool runaway = std::isfinite(state.initial_cost) &&
-                           cost > state.initial_cost + 10.0 * std::abs(state.initial_cost);
-      if (!std::isfinite(cost) || (runaway && ++runaway_count > 1)) {
-        throw DivergenceError(
-            "iteration " + std::to_string(state.iteration) + ": the cost ran away (" +
-            ToText(cost) + " from " + ToText(state.initial_cost) +
-            "); try fewer subsets, gradient restart or relaxed momentum (docs/RECONSTRUCTION.md)");
-      }
-      if (!runaway) runaway_count = 0;
-      if (options_.IsMomentum() && (runaway || (function_restart && cost > state.previous_cost))) {
-        ResetMomentum(state);
-        ++state.restarts;
-        restarted = true;
-      }
-      state.previous_cost = cost;
+      record.cost = CheckCost(state, &runaway_count, &restarted);
+      summary.final_cost = record.cost;
     }
     record.restarted = restarted;
     if (reference) record.rmsd_hu = RmsdHu(state.x, *reference, rmsd_mask, mu_water_per_mm);
-    if (options_.tolerance > 0.0) {
-      const double change = DeterministicSum(state.x.size(), [&](int64_t j) {
-        const double d = double(state.x.values[size_t(j)]) - previous.values[size_t(j)];
-        return d * d;
-      });
-      const double norm = DeterministicSum(state.x.size(), [&](int64_t j) {
-        return double(state.x.values[size_t(j)]) * state.x.values[size_t(j)];
-      });
-      record.relative_change = norm > 0 ? std::sqrt(change / norm) : 0.0;
-    }
+    if (options_.tolerance > 0.0) record.relative_change = RelativeChange(state.x, previous);
     state.elapsed_s += std::chrono::duration<double>(Clock::now() - start).count();
     record.time_s = state.elapsed_s;
     summary.iterations = state.iteration;

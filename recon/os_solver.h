@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "projectors/enum_table.h"
@@ -145,6 +146,10 @@ class OsSolver {
 
  private:
   void SubIteration(SolverState& s, const ViewList& views, bool last, bool* restarted) const;
+  const float* SubsetGradient(const Image& point, const ViewList& views) const;
+  std::pair<double, double> MomentumWeights(const SolverState& s, bool last) const;
+  double CheckCost(SolverState& state, int* runaway_count, bool* restarted) const;
+  void OutputMomentumPoint(SolverState& state) const;
   void ResetMomentum(SolverState& s) const;
   double RelaxationShift(int64_t k) const;
 

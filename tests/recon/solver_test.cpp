@@ -384,7 +384,9 @@ TEST(OsSolver, VoxelsNoRaySeesStayFinite) {
       SolverState state = solver.Start(Image(grid, 0.005f));
       solver.Run(state, nullptr);
       for (float v : state.x.values) ASSERT_TRUE(std::isfinite(v)) << ToString(a) << " β " << beta;
-      if (beta == 0.0) EXPECT_EQ(state.x.at(0, 24, 0), 0.005f) << ToString(a);  // nothing moves it
+      if (beta == 0.0) {
+        EXPECT_EQ(state.x.at(0, 24, 0), 0.005f) << ToString(a);  // nothing moves it
+      }
       EXPECT_NE(state.x.at(24, 24, 0), 0.005f) << ToString(a);  // a seen voxel was updated
     }
   }
