@@ -6,6 +6,10 @@ target_compile_options(osmo_compile_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wno-unknown-pragmas)
 if(OSMO_NATIVE_ARCH)
   target_compile_options(osmo_compile_options INTERFACE -march=native)
+elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # Hot kernels in baseline, x86-64-v3 and x86-64-v4 clones chosen at run time
+  # (projectors/multiversion.h).
+  target_compile_definitions(osmo_compile_options INTERFACE OSMO_MULTIVERSION)
 endif()
 # Value-preserving math flags that let the kernels vectorise: osmo never reads errno after math
 # calls and never relies on floating-point traps (both keep IEEE results bit for bit).

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "projectors/footprint.h"
+#include "projectors/multiversion.h"
 
 namespace osmo {
 
@@ -31,6 +32,7 @@ SfConeProjector::SfConeProjector(const ImageGeometry& image, const ScanGeometry&
 }
 
 // SF-TR axial footprints of column i (the scratch arrays sized); returns the span.
+OSMO_MULTIVERSIONED
 int32_t SfConeProjector::AxialRectangles(const RowFootprints& row, int64_t i, Column* col) const {
   const int64_t nz = image_.nz;
   const double dz = image_.slice_thickness_mm;
@@ -80,6 +82,7 @@ int32_t SfConeProjector::AxialRectangles(const RowFootprints& row, int64_t i, Co
 }
 
 // SF-TT axial footprints of column i (the scratch arrays sized); returns the span.
+OSMO_MULTIVERSIONED
 int32_t SfConeProjector::AxialTrapezoids(const RowFootprints& row, int64_t i, Column* col) const {
   const int64_t nz = image_.nz;
   const double dz = image_.slice_thickness_mm;
@@ -120,6 +123,7 @@ int32_t SfConeProjector::AxialTrapezoids(const RowFootprints& row, int64_t i, Co
   return span;
 }
 
+OSMO_MULTIVERSIONED
 bool SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column* col) const {
   const int64_t nz = image_.nz, nr = scan_.n_rows, nx = image_.nx;
   bool seen = false;  // a column whose transaxial footprint misses the detector is skipped
@@ -149,6 +153,7 @@ bool SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column*
 
 // rows[r] = Σ_k a_axial(k, r)·x[k]; `rows` is padded by max_axial_span_ on both sides and only
 // [row_lo, row_hi] is meaningful afterwards.
+OSMO_MULTIVERSIONED
 void SfConeProjector::ColumnForward(const Column& col, const float* x, float* rows) const {
   const int64_t nz = image_.nz, pad = max_axial_span_;
   std::fill(rows + col.row_lo - pad, rows + col.row_hi + 1 + pad, 0.0f);
@@ -169,6 +174,7 @@ void SfConeProjector::ColumnForward(const Column& col, const float* x, float* ro
 }
 
 // x[k] += Σ_r a_axial(k, r)·rows[r]; rows outside [row_lo, row_hi] must be zero (padding too).
+OSMO_MULTIVERSIONED
 void SfConeProjector::ColumnBack(const Column& col, const float* rows, float* x) const {
   const int64_t nz = image_.nz;
   const int32_t* first = col.first_row.data();
@@ -203,29 +209,8 @@ void SfConeProjector::Forward(const Image& image, Sinogram& sinogram, const View
     std::vector<float> padded_rows(static_cast<size_t>(nr + 2 * max_axial_span_), 0.0f);
     float* rows = padded_rows.data() + max_axial_span_;
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t n = 0; n < n_list; ++n) {
-      const int64_t view = views[size_t(n)];
-      std::fill(detector.begin(), detector.end(), 0.0f);
-      for (int64_t j = 0; j < ny; ++j) {
-        footprints_.ComputeRow(view, j, &row);
-        for (int64_t i = 0; i < nx; ++i) {
-          if (!PrepareColumn(row, i, &column)) continue;
-          ColumnForward(column, columns.data() + (j * nx + i) * nz, rows);
-          for (int32_t m = 0; m < row.span; ++m) {
-            const float w = row.weights[size_t(m * nx + i)];
-            if (w == 0.0f) continue;
-            float* dst = detector.data() + (row.first[size_t(i)] + m + pad) * nr;
-#pragma omp simd
-            for (int64_t r = column.row_lo; r <= column.row_hi; ++r) dst[r] += w * rows[r];
-          }
-        }
-      }
-      float* out = sinogram.View(view);
-      for (int64_t c = 0; c < nc; ++c) {
-        const float* src = detector.data() + (c + pad) * nr;
-        for (int64_t r = 0; r < nr; ++r) out[r * nc + c] = src[r];
-      }
-    }
+    for (int64_t n = 0; n < n_list; ++n)
+      ForwardView(columns.data(), views[size_t(n)], &row, &column, detector.data(), rows, sinogram);
   }
 }
 
@@ -255,22 +240,8 @@ void SfConeProjector::Back(const Sinogram& sinogram, Image& image, const ViewLis
 #pragma omp for schedule(dynamic, 1)
     for (int64_t j = 0; j < ny; ++j) {
       for (int64_t n = 0; n < n_list; ++n) {
-        footprints_.ComputeRow(views[size_t(n)], j, &row);
-        const float* view_data = detector.data() + n * view_size;
-        for (int64_t i = 0; i < nx; ++i) {
-          if (!PrepareColumn(row, i, &column)) continue;
-          // Only [row_lo, row_hi] (and zero padding around it) is read back.
-          std::fill(rows + column.row_lo - max_axial_span_,
-                    rows + column.row_hi + 1 + max_axial_span_, 0.0f);
-          for (int32_t m = 0; m < row.span; ++m) {
-            const float w = row.weights[size_t(m * nx + i)];
-            if (w == 0.0f) continue;
-            const float* src = view_data + (row.first[size_t(i)] + m + pad) * nr;
-#pragma omp simd
-            for (int64_t r = column.row_lo; r <= column.row_hi; ++r) rows[r] += w * src[r];
-          }
-          ColumnBack(column, rows, columns.data() + (j * nx + i) * nz);
-        }
+        BackRow(detector.data() + n * view_size, views[size_t(n)], j, &row, &column, rows,
+                columns.data());
       }
     }
   }
@@ -280,6 +251,61 @@ void SfConeProjector::Back(const Sinogram& sinogram, Image& image, const ViewLis
       float* dst = image.data() + image_.Index(0, j, k);
       for (int64_t i = 0; i < nx; ++i) dst[i] = columns[size_t((j * nx + i) * nz + k)];
     }
+  }
+}
+
+// One view: every voxel column resampled onto detector rows and added to its footprint's channels
+// in `detector` ([channel][row], padded), then copied out.
+OSMO_MULTIVERSIONED
+void SfConeProjector::ForwardView(const float* columns, int64_t view, RowFootprints* row,
+                                  Column* column, float* detector, float* rows,
+                                  Sinogram& sinogram) const {
+  const int64_t nx = image_.nx, ny = image_.ny, nz = image_.nz;
+  const int64_t nc = scan_.n_channels, nr = scan_.n_rows;
+  const int64_t pad = footprints_.MaxSpan();
+  std::fill(detector, detector + (nc + 2 * pad) * nr, 0.0f);
+  for (int64_t j = 0; j < ny; ++j) {
+    footprints_.ComputeRow(view, j, row);
+    for (int64_t i = 0; i < nx; ++i) {
+      if (!PrepareColumn(*row, i, column)) continue;
+      ColumnForward(*column, columns + (j * nx + i) * nz, rows);
+      for (int32_t m = 0; m < row->span; ++m) {
+        const float w = row->weights[size_t(m * nx + i)];
+        if (w == 0.0f) continue;
+        float* dst = detector + (row->first[size_t(i)] + m + pad) * nr;
+#pragma omp simd
+        for (int64_t r = column->row_lo; r <= column->row_hi; ++r) dst[r] += w * rows[r];
+      }
+    }
+  }
+  float* out = sinogram.View(view);
+  for (int64_t c = 0; c < nc; ++c) {
+    const float* src = detector + (c + pad) * nr;
+    for (int64_t r = 0; r < nr; ++r) out[r * nc + c] = src[r];
+  }
+}
+
+// Image row j's voxel columns += one view (`view_data`: [channel][row], padded) gathered
+// through their footprints.
+OSMO_MULTIVERSIONED
+void SfConeProjector::BackRow(const float* view_data, int64_t view, int64_t j, RowFootprints* row,
+                              Column* column, float* rows, float* columns) const {
+  const int64_t nx = image_.nx, nz = image_.nz, nr = scan_.n_rows;
+  const int64_t pad = footprints_.MaxSpan();
+  footprints_.ComputeRow(view, j, row);
+  for (int64_t i = 0; i < nx; ++i) {
+    if (!PrepareColumn(*row, i, column)) continue;
+    // Only [row_lo, row_hi] (and zero padding around it) is read back.
+    std::fill(rows + column->row_lo - max_axial_span_, rows + column->row_hi + 1 + max_axial_span_,
+              0.0f);
+    for (int32_t m = 0; m < row->span; ++m) {
+      const float w = row->weights[size_t(m * nx + i)];
+      if (w == 0.0f) continue;
+      const float* src = view_data + (row->first[size_t(i)] + m + pad) * nr;
+#pragma omp simd
+      for (int64_t r = column->row_lo; r <= column->row_hi; ++r) rows[r] += w * src[r];
+    }
+    ColumnBack(*column, rows, columns + (j * nx + i) * nz);
   }
 }
 

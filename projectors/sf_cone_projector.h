@@ -41,6 +41,10 @@ class SfConeProjector final : public Projector {
   int32_t AxialTrapezoids(const RowFootprints& row, int64_t i, Column* column) const;
   void ColumnForward(const Column& column, const float* x, float* rows) const;
   void ColumnBack(const Column& column, const float* rows, float* x) const;
+  void ForwardView(const float* columns, int64_t view, RowFootprints* row, Column* column,
+                   float* detector, float* rows, Sinogram& sinogram) const;
+  void BackRow(const float* view_data, int64_t view, int64_t j, RowFootprints* row, Column* column,
+               float* rows, float* columns) const;
 
   TransaxialFootprints footprints_;
   AxialFootprint axial_;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "projectors/multiversion.h"
+
 namespace osmo {
 
 namespace {
@@ -24,6 +26,7 @@ void ScatterFixed(const RowFootprints& row, const float* x, float weight, int64_
   }
 }
 
+OSMO_MULTIVERSIONED
 void ScatterRow(const RowFootprints& row, const float* x, float weight, int64_t nx, float* y) {
   switch (row.span) {
     case 1:
@@ -75,30 +78,16 @@ SfSliceProjector::SfSliceProjector(const ImageGeometry& image, const ScanGeometr
 void SfSliceProjector::Forward(const Image& image, Sinogram& sinogram,
                                const ViewList& views) const {
   CheckArguments(image, sinogram, views);
-  const int64_t nx = image_.nx, ny = image_.ny, nc = scan_.n_channels, nr = scan_.n_rows;
-  const int64_t pad = footprints_.MaxSpan(), padded = nc + 2 * pad;
+  const int64_t nc = scan_.n_channels, nr = scan_.n_rows;
+  const int64_t padded = nc + 2 * footprints_.MaxSpan();
   const int64_t n_list = int64_t(views.size());
 #pragma omp parallel
   {
     RowFootprints row;
     std::vector<float> buffer(static_cast<size_t>(nr * padded));
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t n = 0; n < n_list; ++n) {
-      const int64_t view = views[size_t(n)];
-      std::fill(buffer.begin(), buffer.end(), 0.0f);
-      for (int64_t j = 0; j < ny; ++j) {
-        footprints_.ComputeRow(view, j, &row);
-        for (const SliceToRow& pair : slice_to_row_) {
-          const float* x = image.data() + image_.Index(0, j, pair.slice);
-          float* y = buffer.data() + pair.row * padded + pad;
-          ScatterRow(row, x, pair.weight, nx, y);
-        }
-      }
-      float* out = sinogram.View(view);
-      for (int64_t r = 0; r < nr; ++r) {
-        std::copy_n(buffer.data() + r * padded + pad, nc, out + r * nc);
-      }
-    }
+    for (int64_t n = 0; n < n_list; ++n)
+      ForwardView(image, views[size_t(n)], &row, &buffer, sinogram);
   }
 }
 
@@ -118,30 +107,60 @@ void SfSliceProjector::Back(const Sinogram& sinogram, Image& image, const ViewLi
     std::vector<float> sum(static_cast<size_t>(nx));
 #pragma omp for schedule(dynamic, 1)
     for (int64_t block = 0; block < blocks; ++block) {
-      for (int64_t view : views) {
-        const float* in = sinogram.View(view);
-        for (int64_t r = 0; r < nr; ++r)
-          std::copy_n(in + r * nc, nc, buffer.data() + r * padded + pad);
-        for (int64_t j = block * kBlock; j < std::min(ny, (block + 1) * kBlock); ++j) {
-          footprints_.ComputeRow(view, j, &row);
-          const int32_t span = row.span;
-          const int32_t* first = row.first.data();
-          for (const SliceToRow& pair : slice_to_row_) {
-            float* x = image.data() + image_.Index(0, j, pair.slice);
-            const float* y = buffer.data() + pair.row * padded + pad;
-            float* s = sum.data();
-            std::fill_n(s, nx, 0.0f);
-            for (int32_t m = 0; m < span; ++m) {
-              const float* w = row.weights.data() + int64_t(m) * nx;
-              const float* ym = y + m;  // int32 indices into ym: the loop compiles to gathers
+      const int64_t j_end = std::min(ny, (block + 1) * kBlock);
+      for (int64_t view : views)
+        BackRows(sinogram, view, block * kBlock, j_end, &row, &buffer, &sum, image);
+    }
+  }
+}
+
+// One view: every image row's footprints scattered into the padded detector rows (`buffer`),
+// then copied out.
+OSMO_MULTIVERSIONED
+void SfSliceProjector::ForwardView(const Image& image, int64_t view, RowFootprints* row,
+                                   std::vector<float>* buffer, Sinogram& sinogram) const {
+  const int64_t nx = image_.nx, ny = image_.ny, nc = scan_.n_channels, nr = scan_.n_rows;
+  const int64_t pad = footprints_.MaxSpan(), padded = nc + 2 * pad;
+  std::fill(buffer->begin(), buffer->end(), 0.0f);
+  for (int64_t j = 0; j < ny; ++j) {
+    footprints_.ComputeRow(view, j, row);
+    for (const SliceToRow& pair : slice_to_row_) {
+      const float* x = image.data() + image_.Index(0, j, pair.slice);
+      float* y = buffer->data() + pair.row * padded + pad;
+      ScatterRow(*row, x, pair.weight, nx, y);
+    }
+  }
+  float* out = sinogram.View(view);
+  for (int64_t r = 0; r < nr; ++r) std::copy_n(buffer->data() + r * padded + pad, nc, out + r * nc);
+}
+
+// Image rows [j_begin, j_end) += the view gathered through their footprints (`buffer`: the
+// padded detector rows, `sum`: one row of scratch).
+OSMO_MULTIVERSIONED
+void SfSliceProjector::BackRows(const Sinogram& sinogram, int64_t view, int64_t j_begin,
+                                int64_t j_end, RowFootprints* row, std::vector<float>* buffer,
+                                std::vector<float>* sum, Image& image) const {
+  const int64_t nx = image_.nx, nc = scan_.n_channels, nr = scan_.n_rows;
+  const int64_t pad = footprints_.MaxSpan(), padded = nc + 2 * pad;
+  const float* in = sinogram.View(view);
+  for (int64_t r = 0; r < nr; ++r) std::copy_n(in + r * nc, nc, buffer->data() + r * padded + pad);
+  for (int64_t j = j_begin; j < j_end; ++j) {
+    footprints_.ComputeRow(view, j, row);
+    const int32_t span = row->span;
+    const int32_t* first = row->first.data();
+    for (const SliceToRow& pair : slice_to_row_) {
+      float* x = image.data() + image_.Index(0, j, pair.slice);
+      const float* y = buffer->data() + pair.row * padded + pad;
+      float* s = sum->data();
+      std::fill_n(s, nx, 0.0f);
+      for (int32_t m = 0; m < span; ++m) {
+        const float* w = row->weights.data() + int64_t(m) * nx;
+        const float* ym = y + m;  // int32 indices into ym: the loop compiles to gathers
 #pragma omp simd
-              for (int64_t i = 0; i < nx; ++i) s[i] += w[i] * ym[first[i]];
-            }
-#pragma omp simd
-            for (int64_t i = 0; i < nx; ++i) x[i] += pair.weight * s[i];
-          }
-        }
+        for (int64_t i = 0; i < nx; ++i) s[i] += w[i] * ym[first[i]];
       }
+#pragma omp simd
+      for (int64_t i = 0; i < nx; ++i) x[i] += pair.weight * s[i];
     }
   }
 }

@@ -33,6 +33,12 @@ class SfSliceProjector final : public Projector {
     float weight;
   };
 
+  void ForwardView(const Image& image, int64_t view, RowFootprints* row, std::vector<float>* buffer,
+                   Sinogram& sinogram) const;
+  void BackRows(const Sinogram& sinogram, int64_t view, int64_t j_begin, int64_t j_end,
+                RowFootprints* row, std::vector<float>* buffer, std::vector<float>* sum,
+                Image& image) const;
+
   TransaxialFootprints footprints_;
   std::vector<SliceToRow> slice_to_row_;
 };

@@ -8,6 +8,7 @@
 
 #include "projectors/fast_math.h"
 #include "projectors/footprint.h"
+#include "projectors/multiversion.h"
 
 namespace osmo {
 
@@ -55,6 +56,7 @@ int32_t RowSpan(const RowFootprints& row) {
 // (|cos β| ± |sin β|)·dx/2 around the centre's projection x·cos β + y·sin β, height
 // dx / max(|cos β|, |sin β|) — so only its position changes from voxel to voxel (no corners,
 // sorting or divisions per voxel).
+OSMO_MULTIVERSIONED
 void TransaxialFootprints::ComputeParallelRow(int64_t view, int64_t j, RowFootprints* out) const {
   const int64_t nx = image_.nx;
   const double dx = image_.voxel_size_mm;
@@ -91,6 +93,7 @@ void TransaxialFootprints::ComputeParallelRow(int64_t view, int64_t j, RowFootpr
   out->cached_view = -1;  // no corner line cached
 }
 
+OSMO_MULTIVERSIONED
 void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* out) const {
   if (scan_.kind == ScanKind::kParallel) return ComputeParallelRow(view, j, out);
   const int64_t nx = image_.nx;
@@ -109,6 +112,7 @@ void TransaxialFootprints::ComputeRow(int64_t view, int64_t j, RowFootprints* ou
 // q = D·s/t/Δu (flat) or D·atan(s/t)/Δu (arc), with s = p·e_u and t = R + p·e_r > 0 the distance
 // from the source along the central ray. The lower line of row j is the upper line of row j − 1:
 // reused when rows come in order.
+OSMO_MULTIVERSIONED
 void TransaxialFootprints::ProjectCornerLines(int64_t view, int64_t j, RowFootprints* out) const {
   const int64_t nx = image_.nx;
   const double dx = image_.voxel_size_mm;
@@ -146,6 +150,7 @@ void TransaxialFootprints::ProjectCornerLines(int64_t view, int64_t j, RowFootpr
 
 // Per voxel: its four corner positions sorted (a sorting network), relative to its first cell,
 // and the chord amplitude along the ray through its centre.
+OSMO_MULTIVERSIONED
 void TransaxialFootprints::SortCorners(int64_t view, int64_t j, const double* q, float* t0,
                                        float* t1, float* t2, float* t3, float* rise, float* fall,
                                        float* amplitude, RowFootprints* out) const {
@@ -189,6 +194,7 @@ void TransaxialFootprints::SortCorners(int64_t view, int64_t j, const double* q,
 
 // Cone beam: per voxel column, the axial magnifications (detector rows per mm of z) at its centre
 // and at its nearest and farthest corner, and 1/r_xy² for the polar amplitude.
+OSMO_MULTIVERSIONED
 void TransaxialFootprints::ComputeDepths(int64_t view, int64_t j, RowFootprints* out) const {
   const int64_t nx = image_.nx;
   const double dx = image_.voxel_size_mm;

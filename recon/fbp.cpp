@@ -13,6 +13,7 @@
 
 #include "projectors/error.h"
 #include "projectors/fast_math.h"
+#include "projectors/multiversion.h"
 #include "recon/ramp_filter.h"
 
 namespace osmo {
@@ -212,6 +213,7 @@ struct ViewSampler {
         D(float(scan.source_to_detector_mm)),
         channel_max(float(scan.n_channels)) {}
 
+  OSMO_MULTIVERSIONED
   void Sample(double beta, double y, double view_weight, int64_t nx, float* ch, float* wt,
               float* mg) const {
     const float cf = float(std::cos(beta)), sf = float(std::sin(beta)), yf = float(y);
@@ -251,6 +253,7 @@ struct ViewSampler {
 
 // out[i] += wt[i] · the view interpolated at (row p, channel ch[i]): slice stacks, where every
 // voxel of the row reads the same detector row position p (one-row scans: row 0).
+OSMO_MULTIVERSIONED
 void AddSliceRow(const float* view, int64_t stride, int64_t n_rows, float p, int64_t nx,
                  const float* ch, const float* wt, float* out) {
   const float r_floor = std::floor(p);
@@ -278,6 +281,7 @@ void AddSliceRow(const float* view, int64_t stride, int64_t n_rows, float p, int
 }
 
 // The same for cone beam (FDK): voxel i reads detector row z·mg[i] + row_origin.
+OSMO_MULTIVERSIONED
 void AddConeRow(const float* view, int64_t stride, float z, float row_origin, float row_max,
                 int64_t nx, const float* ch, const float* wt, const float* mg, float* out) {
 #pragma omp simd

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "projectors/error.h"
+#include "projectors/multiversion.h"
 
 namespace osmo {
 
@@ -114,57 +115,68 @@ double Regularizer::CostImpl(const Image& x) const {
   return options_.beta * total;
 }
 
+// ∂R/∂x_j for the voxels of one image row (row = k·ny + j), added to `gradient`.
 template <typename Potential>
-void Regularizer::GradientImpl(const Image& x, Image& gradient) const {
+OSMO_MULTIVERSIONED void Regularizer::GradientRow(const Image& x, int64_t row,
+                                                  Image& gradient) const {
   const int64_t nx = grid_.nx, ny = grid_.ny, nz = grid_.nz;
   const float delta = float(options_.delta), beta = float(options_.beta);
+  const int64_t k = row / ny, j = row % ny;
+  float* g = gradient.data() + grid_.Index(0, j, k);
+  const float* a = x.data() + grid_.Index(0, j, k);
+  const float* ca = uniformity_.empty() ? nullptr : uniformity_.data() + grid_.Index(0, j, k);
+  for (const Offset& o : full_) {
+    if (k + o.dk < 0 || k + o.dk >= nz || j + o.dj < 0 || j + o.dj >= ny) continue;
+    int64_t lo, hi;
+    ValidRange(nx, o.di, &lo, &hi);
+    const float* b = x.data() + grid_.Index(0, j + o.dj, k + o.dk) + o.di;
+    const float scale = beta * float(o.kappa);
+    if (ca) {
+      const float* cb = uniformity_.data() + grid_.Index(0, j + o.dj, k + o.dk) + o.di;
+      for (int64_t i = lo; i < hi; ++i)
+        g[i] += scale * ca[i] * cb[i] * Potential::Derivative(a[i] - b[i], delta);
+    } else {
+      for (int64_t i = lo; i < hi; ++i) g[i] += scale * Potential::Derivative(a[i] - b[i], delta);
+    }
+  }
+}
+
+template <typename Potential>
+void Regularizer::GradientImpl(const Image& x, Image& gradient) const {
 #pragma omp parallel for schedule(static)
-  for (int64_t row = 0; row < ny * nz; ++row) {
-    const int64_t k = row / ny, j = row % ny;
-    float* g = gradient.data() + grid_.Index(0, j, k);
-    const float* a = x.data() + grid_.Index(0, j, k);
-    const float* ca = uniformity_.empty() ? nullptr : uniformity_.data() + grid_.Index(0, j, k);
-    for (const Offset& o : full_) {
-      if (k + o.dk < 0 || k + o.dk >= nz || j + o.dj < 0 || j + o.dj >= ny) continue;
-      int64_t lo, hi;
-      ValidRange(nx, o.di, &lo, &hi);
-      const float* b = x.data() + grid_.Index(0, j + o.dj, k + o.dk) + o.di;
-      const float scale = beta * float(o.kappa);
-      if (ca) {
-        const float* cb = uniformity_.data() + grid_.Index(0, j + o.dj, k + o.dk) + o.di;
-        for (int64_t i = lo; i < hi; ++i)
-          g[i] += scale * ca[i] * cb[i] * Potential::Derivative(a[i] - b[i], delta);
-      } else {
-        for (int64_t i = lo; i < hi; ++i) g[i] += scale * Potential::Derivative(a[i] - b[i], delta);
-      }
+  for (int64_t row = 0; row < grid_.ny * grid_.nz; ++row) GradientRow<Potential>(x, row, gradient);
+}
+
+// The curvature terms of one image row, added to `curvature`.
+template <typename Potential, bool kHuber>
+OSMO_MULTIVERSIONED void Regularizer::CurvatureRow(const Image* x, int64_t row,
+                                                   Image& curvature) const {
+  const int64_t nx = grid_.nx, ny = grid_.ny, nz = grid_.nz;
+  const float delta = float(options_.delta), beta = float(options_.beta);
+  const int64_t k = row / ny, j = row % ny;
+  float* d = curvature.data() + grid_.Index(0, j, k);
+  const float* a = kHuber ? x->data() + grid_.Index(0, j, k) : nullptr;
+  const float* ca = uniformity_.empty() ? nullptr : uniformity_.data() + grid_.Index(0, j, k);
+  for (const Offset& o : full_) {
+    if (k + o.dk < 0 || k + o.dk >= nz || j + o.dj < 0 || j + o.dj >= ny) continue;
+    int64_t lo, hi;
+    ValidRange(nx, o.di, &lo, &hi);
+    const int64_t neighbour = grid_.Index(0, j + o.dj, k + o.dk) + o.di;
+    const float* b = kHuber ? x->data() + neighbour : nullptr;
+    const float* cb = ca ? uniformity_.data() + neighbour : nullptr;
+    const float scale = 2.0f * beta * float(o.kappa);
+    for (int64_t i = lo; i < hi; ++i) {
+      const float c = ca ? ca[i] * cb[i] : 1.0f;
+      d[i] += scale * c * (kHuber ? Potential::HuberCurvature(a[i] - b[i], delta) : 1.0f);
     }
   }
 }
 
 template <typename Potential, bool kHuber>
 void Regularizer::CurvatureImpl(const Image* x, Image& curvature) const {
-  const int64_t nx = grid_.nx, ny = grid_.ny, nz = grid_.nz;
-  const float delta = float(options_.delta), beta = float(options_.beta);
 #pragma omp parallel for schedule(static)
-  for (int64_t row = 0; row < ny * nz; ++row) {
-    const int64_t k = row / ny, j = row % ny;
-    float* d = curvature.data() + grid_.Index(0, j, k);
-    const float* a = kHuber ? x->data() + grid_.Index(0, j, k) : nullptr;
-    const float* ca = uniformity_.empty() ? nullptr : uniformity_.data() + grid_.Index(0, j, k);
-    for (const Offset& o : full_) {
-      if (k + o.dk < 0 || k + o.dk >= nz || j + o.dj < 0 || j + o.dj >= ny) continue;
-      int64_t lo, hi;
-      ValidRange(nx, o.di, &lo, &hi);
-      const int64_t neighbour = grid_.Index(0, j + o.dj, k + o.dk) + o.di;
-      const float* b = kHuber ? x->data() + neighbour : nullptr;
-      const float* cb = ca ? uniformity_.data() + neighbour : nullptr;
-      const float scale = 2.0f * beta * float(o.kappa);
-      for (int64_t i = lo; i < hi; ++i) {
-        const float c = ca ? ca[i] * cb[i] : 1.0f;
-        d[i] += scale * c * (kHuber ? Potential::HuberCurvature(a[i] - b[i], delta) : 1.0f);
-      }
-    }
-  }
+  for (int64_t row = 0; row < grid_.ny * grid_.nz; ++row)
+    CurvatureRow<Potential, kHuber>(x, row, curvature);
 }
 
 double Regularizer::Cost(const Image& x) const {

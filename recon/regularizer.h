@@ -63,6 +63,10 @@ class Regularizer {
   void GradientImpl(const Image& x, Image& gradient) const;
   template <typename Potential, bool kHuber>
   void CurvatureImpl(const Image* x, Image& curvature) const;
+  template <typename Potential>
+  void GradientRow(const Image& x, int64_t row, Image& gradient) const;
+  template <typename Potential, bool kHuber>
+  void CurvatureRow(const Image* x, int64_t row, Image& curvature) const;
 
   ImageGeometry grid_;
   RegularizerOptions options_;
