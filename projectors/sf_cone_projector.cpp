@@ -206,7 +206,7 @@ void SfConeProjector::Forward(const Image& image, Sinogram& sinogram, const View
     RowFootprints row;
     Column column;
     std::vector<float> detector(static_cast<size_t>((nc + 2 * pad) * nr));  // [channel][row]
-    std::vector<float> padded_rows(static_cast<size_t>(nr + 2 * max_axial_span_), 0.0f);
+    std::vector<float> padded_rows(static_cast<size_t>(nr + 2 * int64_t(max_axial_span_)), 0.0f);
     float* rows = padded_rows.data() + max_axial_span_;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t n = 0; n < n_list; ++n)
@@ -235,7 +235,7 @@ void SfConeProjector::Back(const Sinogram& sinogram, Image& image, const ViewLis
   {
     RowFootprints row;
     Column column;
-    std::vector<float> padded_rows(static_cast<size_t>(nr + 2 * max_axial_span_), 0.0f);
+    std::vector<float> padded_rows(static_cast<size_t>(nr + 2 * int64_t(max_axial_span_)), 0.0f);
     float* rows = padded_rows.data() + max_axial_span_;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t j = 0; j < ny; ++j) {

@@ -79,7 +79,7 @@ void SfSliceProjector::Forward(const Image& image, Sinogram& sinogram,
                                const ViewList& views) const {
   CheckArguments(image, sinogram, views);
   const int64_t nc = scan_.n_channels, nr = scan_.n_rows;
-  const int64_t padded = nc + 2 * footprints_.MaxSpan();
+  const int64_t padded = nc + 2 * int64_t(footprints_.MaxSpan());
   const int64_t n_list = int64_t(views.size());
 #pragma omp parallel
   {

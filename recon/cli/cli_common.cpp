@@ -202,7 +202,7 @@ void Progress::Update(int64_t step, int64_t total, const std::string& text) {
   const double eta = step > 0 ? elapsed * double(total - step) / double(step) : 0.0;
   std::ostringstream line;
   line << label_ << ": " << step << "/" << total << (text.empty() ? "" : "  " + text) << "  "
-       << int(elapsed) << " s elapsed, ~" << int(eta + 0.5) << " s left";
+       << int(elapsed) << " s elapsed, ~" << std::lround(eta) << " s left";
   if (mode_ == ProgressMode::kBar) {
     std::cerr << "\r\033[K" << line.str() << std::flush;
     return;

@@ -204,6 +204,7 @@ void Merge(const BatchOptions& o) {
     manifest = ParseJsonWithDepthLimit<Json>(in, path).value("manifest", manifest);
   }
   std::vector<Record> records;
+  records.reserve(by_name.size());
   for (auto& [name, record] : by_name) records.push_back(record);
   std::sort(records.begin(), records.end(),
             [](const Record& a, const Record& b) { return a.index < b.index; });

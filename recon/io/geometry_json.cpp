@@ -54,22 +54,22 @@ ScanGeometry ParseGeometryJson(const std::string& text, const std::string& where
     throw InputError(where, "valid JSON", std::string("a syntax error (") + e.what() + ")");
   }
   if (!root.is_object()) throw InputError(where, "a JSON object", root.dump().substr(0, 40));
-  static const std::set<std::string> known = {"kind",
-                                              "detector_shape",
-                                              "source_to_isocenter_mm",
-                                              "source_to_detector_mm",
-                                              "channel_spacing_mm",
-                                              "row_spacing_mm",
-                                              "channel_offset",
-                                              "row_offset",
-                                              "n_channels",
-                                              "n_rows",
-                                              "n_views",
-                                              "angle_start_deg",
-                                              "angle_span_deg",
-                                              "angles_rad"};
+  static const std::set<std::string> kKnownKeys = {"kind",
+                                                   "detector_shape",
+                                                   "source_to_isocenter_mm",
+                                                   "source_to_detector_mm",
+                                                   "channel_spacing_mm",
+                                                   "row_spacing_mm",
+                                                   "channel_offset",
+                                                   "row_offset",
+                                                   "n_channels",
+                                                   "n_rows",
+                                                   "n_views",
+                                                   "angle_start_deg",
+                                                   "angle_span_deg",
+                                                   "angles_rad"};
   for (const auto& item : root.items()) {
-    if (!known.count(item.key()))
+    if (!kKnownKeys.count(item.key()))
       throw InputError(where + ": " + item.key(), "a geometry key", "an unknown key");
   }
   ScanGeometry g;

@@ -21,15 +21,15 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr size_t kMaxHeaderBytes = 64 * 1024;
+constexpr size_t kMaxHeaderBytes = size_t{64} * 1024;
 
 int64_t ElementBytes(const std::string& type) {
-  static const std::map<std::string, int64_t> sizes = {
+  static const std::map<std::string, int64_t> kElementBytes = {
       {"MET_CHAR", 1},      {"MET_UCHAR", 1},      {"MET_SHORT", 2}, {"MET_USHORT", 2},
       {"MET_INT", 4},       {"MET_UINT", 4},       {"MET_LONG", 4},  {"MET_ULONG", 4},
       {"MET_LONG_LONG", 8}, {"MET_ULONG_LONG", 8}, {"MET_FLOAT", 4}, {"MET_DOUBLE", 8}};
-  const auto found = sizes.find(type);
-  return found == sizes.end() ? 0 : found->second;
+  const auto found = kElementBytes.find(type);
+  return found == kElementBytes.end() ? 0 : found->second;
 }
 
 std::vector<int64_t> Integers(const std::string& text) {
@@ -63,7 +63,7 @@ void CheckMetaImageHeader(const std::string& path) {
     header_bytes += line.size() + 1;
     const size_t equals = line.find('=');
     if (equals == std::string::npos) continue;
-    auto trim = [](std::string t) {
+    auto trim = [](const std::string& t) {
       const size_t a = t.find_first_not_of(" \t\r"), b = t.find_last_not_of(" \t\r");
       return a == std::string::npos ? std::string() : t.substr(a, b - a + 1);
     };
