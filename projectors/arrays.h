@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "projectors/image_geometry.h"
@@ -49,6 +50,11 @@ struct Sinogram {
   int64_t size() const { return int64_t(values.size()); }
   bool SameShape(const Sinogram& o) const {
     return n_views == o.n_views && n_rows == o.n_rows && n_channels == o.n_channels;
+  }
+  // "V views × R rows × C channels", for messages.
+  std::string DescribeShape() const {
+    return std::to_string(n_views) + " views × " + std::to_string(n_rows) + " rows × " +
+           std::to_string(n_channels) + " channels";
   }
 
   int64_t n_views = 0;

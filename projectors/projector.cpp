@@ -13,11 +13,16 @@ namespace osmo {
 void Projector::CheckArguments(const Image& image, const Sinogram& sinogram,
                                const ViewList& views) const {
   if (!(image.geometry == image_) || image.size() != image_.NumVoxels()) {
-    throw std::invalid_argument("projector: image does not match the projector's image geometry");
+    throw std::invalid_argument("projector: expected an image on " + image_.Describe() +
+                                ", found " + image.geometry.Describe() + " (" +
+                                std::to_string(image.size()) + " values)");
   }
   if (sinogram.n_views != scan_.NumViews() || sinogram.n_rows != scan_.n_rows ||
       sinogram.n_channels != scan_.n_channels || sinogram.size() != scan_.NumBins()) {
-    throw std::invalid_argument("projector: sinogram shape does not match the scan geometry");
+    throw std::invalid_argument(
+        "projector: expected a sinogram of " + std::to_string(scan_.NumViews()) + " views × " +
+        std::to_string(scan_.n_rows) + " rows × " + std::to_string(scan_.n_channels) +
+        " channels, found " + sinogram.DescribeShape());
   }
   for (int64_t v : views) {
     if (v < 0 || v >= scan_.NumViews()) {

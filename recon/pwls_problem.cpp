@@ -16,7 +16,9 @@ PwlsProblem::PwlsProblem(const Projector& projector, const Sinogram& y, const Si
       regularizer_(regularizer),
       scratch_(projector.scan_geometry()) {
   if (!y.SameShape(scratch_) || !weights.SameShape(scratch_)) {
-    throw std::invalid_argument("PwlsProblem: data or weights do not match the scan geometry");
+    throw std::invalid_argument("PwlsProblem: expected data and weights of " +
+                                scratch_.DescribeShape() + ", found " + y.DescribeShape() +
+                                " and " + weights.DescribeShape());
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -56,7 +57,10 @@ void WriteTextAtomically(const std::string& path, const std::string& text) {
     std::ofstream out(temporary, std::ios::binary);
     out.write(text.data(), std::streamsize(text.size()));
     out.close();
-    if (!out) throw InputError(path, "a written file", "a write error (disk full?)");
+    if (!out) {
+      throw InputError(path, "a written file",
+                       std::string("a write error: ") + std::strerror(errno) + " (disk full?)");
+    }
   });
 }
 
@@ -87,7 +91,8 @@ void WriteAtomically(const std::string& path,
   RemoveStaleTemporaries(folder);
   std::string pattern = (folder / (".osmo-tmp-" + std::to_string(getpid()) + "-XXXXXX")).string();
   if (mkdtemp(pattern.data()) == nullptr) {
-    throw InputError(path, "a temporary folder beside the output", "mkdtemp failed");
+    throw InputError(path, "a temporary folder beside the output",
+                     std::string("mkdtemp failed: ") + std::strerror(errno));
   }
   const fs::path temporary_folder(pattern);
   const fs::path temporary_file = temporary_folder / target.filename();

@@ -101,3 +101,37 @@ TEST(ImageGeometry, RejectsEmptyAndNonPositiveSizes) {
 
 }  // namespace
 }  // namespace osmo
+
+namespace osmo {
+namespace {
+
+// A mismatched image or sinogram is a programming error, but its message must still say what
+// was expected and what was found.
+TEST(Projector, ShapeMismatchesNameBothShapes) {
+  const auto projector =
+      MakeProjector(testing::SquareImage(16, 1.0), testing::ParallelScan(24, 10, 1.0));
+  Sinogram wrong(9, 1, 24);
+  Image image(testing::SquareImage(16, 1.0));
+  try {
+    projector->Forward(image, wrong);
+    FAIL() << "a 9-view sinogram was accepted for a 10-view scan";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("expected a sinogram of 10 views × 1 rows × 24 channels, "
+                                         "found 9 views × 1 rows × 24 channels"),
+              std::string::npos)
+        << e.what();
+  }
+  Image small(testing::SquareImage(15, 1.0));
+  Sinogram right(10, 1, 24);
+  try {
+    projector->Forward(small, right);
+    FAIL() << "a 15² image was accepted for a 16² grid";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("expected an image on 16×16×1"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("found 15×15×1"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace osmo
