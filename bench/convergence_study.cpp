@@ -215,8 +215,11 @@ int Main(int argc, char** argv) {
   Setup s;
   s.scan = ReadScanFile(argv[1]);
   if (!s.scan.reference) throw InputError(argv[1], "a scan with /reference", "none");
+  ReconSettings settings;  // the protocol of docs/BENCHMARKS.md: δ = 10 HU, β relative 4
+  settings.prior.delta = 0.0002;
+  settings.prior.beta_relative = 4.0;
   s.prepared = std::make_unique<PreparedReconstruction>(
-      s.scan, DefaultImageGeometry(s.scan.geometry), ReconSettings());
+      s.scan, DefaultImageGeometry(s.scan.geometry), settings);
   s.mask = s.prepared->ObjectMask(*s.scan.reference);
   s.fbp = s.prepared->StartImage(nullptr);
   std::printf("grid %ldx%ld, beta %.6g, delta %g, %zu voxels in the object mask\n", s.grid().nx,

@@ -68,16 +68,21 @@ AngularWeights ComputeAngularWeights(const ScanGeometry& scan) {
   const double span = angle(n - 1) - angle(0);
   double normalisation = 1.0;
   if (scan.kind == ScanKind::kParallel) {
-    normalisation = M_PI / result.coverage_rad;  // every line once over π
+    result.complete_rad = M_PI;
+    result.limited = result.coverage_rad < M_PI * (1.0 - 1e-3);
+    // Every line once over π; a limited range keeps its weights (the missing angles count as 0).
+    if (!result.limited) normalisation = M_PI / result.coverage_rad;
   } else if (result.coverage_rad >= 2 * M_PI * (1.0 - 1e-3)) {
+    result.complete_rad = 2 * M_PI;
     normalisation = 2 * M_PI / result.coverage_rad;  // full scan: every line twice (the ½ of g)
   } else {
     const double needed = M_PI + 2 * result.half_fan_rad;
+    result.complete_rad = needed;
     if (span < needed - 1e-6) {
-      throw InputError(
-          "fan-beam FBP",
-          "a scan covering at least 180° + the fan angle (" + ToText(needed * 180 / M_PI) + "°)",
-          ToText(span * 180 / M_PI) + "°");
+      // Shorter than a short scan: each measured ray once, the missing angles as zeros.
+      result.limited = true;
+      for (double& w : result.weights) w *= 2.0;
+      return result;
     }
     result.short_scan = true;
     // Overscans beyond π + 2δ spread the Parker transitions over the extra range.

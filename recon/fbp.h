@@ -21,10 +21,16 @@ struct AngularWeights {
   double half_fan_rad = 0.0;         // δ, the largest |γ| of the detector
   double parker_half_fan_rad = 0.0;  // (span − π)/2 ≥ δ: the δ used in the Parker weights
   double start_rad = 0.0;            // first angle (short scans)
+  // Limited angle: less than π (parallel) or a short scan π + 2δ (fan/cone). FBP then weighs each
+  // measured ray once and treats the missing angles as zeros (streaks along the missing
+  // directions); `complete_rad` is the range a complete scan needs.
+  bool limited = false;
+  double complete_rad = 0.0;
 };
 // Each view represents the interval between its neighbours' midpoints (the end views one
 // neighbour gap); parallel scans are normalised to π, full fan/cone scans to 2π (the ½ of the
-// fan formulas), short fan scans need coverage ≥ π + 2δ and get Parker weights.
+// fan formulas), short fan scans (coverage ≥ π + 2δ) get Parker weights, shorter ones are
+// limited-angle scans (see AngularWeights::limited).
 AngularWeights ComputeAngularWeights(const ScanGeometry& scan);
 
 // Parker (1982) weight of the fan ray (β, γ) of a short scan starting at 0 over π + 2δ, for the

@@ -1,5 +1,6 @@
 // `osmo fbp`: filtered backprojection / FDK → volume.
 // SPDX-License-Identifier: Apache-2.0
+#include <iostream>
 #include <memory>
 
 #include "projectors/error.h"
@@ -36,6 +37,14 @@ void RunFbp(const FbpCliOptions& o) {
   fbp.Validate();
   const ScanData scan = LoadScan(o.input, o.dx);
   const ImageGeometry grid = o.grid.Resolve(scan.geometry);
+  const AngularWeights angular = ComputeAngularWeights(scan.geometry);
+  if (angular.limited) {
+    std::cerr << "osmo: warning: " << o.input << " covers "
+              << ToText(angular.coverage_rad * 180 / M_PI) << "°, less than the "
+              << ToText(angular.complete_rad * 180 / M_PI)
+              << "° of a complete scan: the missing angles count as zero (limited-angle streaks; "
+                 "osmo recon handles such scans better)\n";
+  }
   Note(o.run.verbose, "FBP on " + std::to_string(grid.nx) + "×" + std::to_string(grid.ny) + "×" +
                           std::to_string(grid.nz) + " voxels of " + ToText(grid.voxel_size_mm) +
                           " mm");

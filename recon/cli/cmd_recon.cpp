@@ -89,8 +89,10 @@ ReconSettings SettingsFrom(const ReconOptions& o) {
     s.prior.neighborhood = ParseEnum(kNeighborhoods, o.neighborhood, "prior.neighborhood");
   s.prior.beta = o.beta;
   s.prior.beta_relative = o.beta_relative;
+  s.prior.target_fwhm_mm = o.target_fwhm_mm;
   s.prior.kappa = o.kappa;
   s.support = ParseEnum(kSupportKinds, o.support, "support");
+  s.weighting = ParseEnum(kWeightings, o.weights, "weighting");
   s.start = o.init == "fbp"    ? StartKind::kFbp
             : o.init == "zero" ? StartKind::kZero
                                : StartKind::kImage;
@@ -197,12 +199,16 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
       ->capture_default_str();
   sub->add_option("--beta", o->beta,
                   "Regularisation strength β (default: from --beta-relative and the data)");
+  sub->add_option("--target-fwhm-mm", o->target_fwhm_mm,
+                  "β for this resolution at the image centre instead, FWHM in mm of the local "
+                  "impulse response for contrasts below δ (-v prints FBP's for comparison)");
   sub->add_option(
          "--beta-relative", o->beta_relative,
-         "β relative to the data: β = r · median(dx·[Aᵀw]_j) / Σκ (see docs/RECONSTRUCTION.md)")
+         "β relative to the data: β = r · median(dx·[Aᵀw]_j) / Σκ (docs/RECONSTRUCTION.md)")
       ->capture_default_str();
-  sub->add_option("--delta", o->delta, "Edge scale δ of the potential, 1/mm (0.0002/mm = 10 HU)")
-      ->capture_default_str();
+  sub->add_option("--delta", o->delta,
+                  "Edge scale δ of the potential, 1/mm (default: 1 % of the object's median μ "
+                  "in the FBP image; 0.0002/mm = 10 HU for soft tissue)");
   sub->add_option("--potential", o->potential,
                   "Edge-preserving potential ψ: " + DescribeNames(kPotentials))
       ->capture_default_str();
@@ -228,6 +234,10 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
       ->capture_default_str();
   sub->add_option("--upper-bound", o->upper_bound, "Upper bound on μ, 1/mm (default: none)");
   sub->add_option("--support", o->support, "Voxels to reconstruct: fov (the scanned circle) or all")
+      ->capture_default_str();
+  sub->add_option("--weights", o->weights,
+                  "Statistical weights: " + DescribeNames(kWeightings) +
+                      "; log data: w ∝ e^−y, normalised to mean 1")
       ->capture_default_str();
   sub->add_option(
       "--reference", o->reference,

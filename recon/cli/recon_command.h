@@ -21,7 +21,8 @@ struct ReconOptions {
   int64_t iterations = 20;
   std::optional<double> beta;
   double beta_relative = 4.0;
-  double delta = 0.0002;
+  std::optional<double> target_fwhm_mm;
+  std::optional<double> delta;
   std::string potential = "fair";
   std::string neighborhood = "auto";  // auto: 26 for cone-beam volumes, 8 otherwise
   bool kappa = false;
@@ -34,6 +35,7 @@ struct ReconOptions {
   std::string curvature = "max";
   std::optional<double> upper_bound;
   std::string support = "fov";
+  std::string weights = "auto";
   std::string reference;
   bool no_reference = false;
   std::string log;

@@ -13,8 +13,10 @@ void PriorSettings::Validate() const {
     throw SettingError("prior.beta", "β ≥ 0", ToText(*beta));
   if (!(beta_relative > 0.0) || !std::isfinite(beta_relative))
     throw SettingError("prior.beta_relative", "a positive factor", ToText(beta_relative));
-  if (potential != PotentialKind::kQuadratic && (!(delta > 0.0) || !std::isfinite(delta)))
-    throw SettingError("prior.delta", "δ > 0 (1/mm)", ToText(delta));
+  if (target_fwhm_mm && (!(*target_fwhm_mm > 0.0) || !std::isfinite(*target_fwhm_mm)))
+    throw SettingError("prior.target_fwhm_mm", "a positive width in mm", ToText(*target_fwhm_mm));
+  if (delta && (!(*delta > 0.0) || !std::isfinite(*delta)))
+    throw SettingError("prior.delta", "δ > 0 (1/mm)", ToText(*delta));
 }
 
 void ReconSettings::Validate() const {

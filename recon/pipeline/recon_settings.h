@@ -9,6 +9,7 @@
 #include "projectors/enum_table.h"
 #include "projectors/scan_geometry.h"
 #include "recon/os_solver.h"
+#include "recon/pipeline/statistical_weights.h"
 #include "recon/regularizer.h"
 
 namespace osmo {
@@ -24,20 +25,32 @@ inline constexpr EnumTable<SupportKind, 2> kSupportKinds = {{
 // or an image the caller supplies.
 enum class StartKind { kFbp, kZero, kImage };
 
-// The edge-preserving prior R(x) = β Σ κ_jk ψ(x_j − x_k) and how β is chosen.
+// The edge-preserving prior R(x) = β Σ κ_jk ψ(x_j − x_k) and how β and δ are chosen
+// (docs/RECONSTRUCTION.md). Every default follows the data, so scaling y by c scales the image
+// by c.
 struct PriorSettings {
   PotentialKind potential = PotentialKind::kFair;
-  double delta = 0.0002;                     // δ of ψ, 1/mm (0.0002/mm = 10 HU)
+  // δ of ψ (1/mm); unset: kDeltaFraction × the median of the FBP image over the object.
+  std::optional<double> delta;
   std::optional<Neighborhood> neighborhood;  // unset: DefaultNeighborhood(scan)
-  std::optional<double> beta;                // unset: from beta_relative and the data
-  double beta_relative = 4.0;                // r of DataScaledBeta
+  // β, in order of precedence: set directly; the β whose local impulse response at the centre
+  // has `target_fwhm_mm` (for ψ''(0), i.e. contrasts below δ); else from `beta_relative`
+  // (DataScaledBeta, the default).
+  std::optional<double> beta;
+  std::optional<double> target_fwhm_mm;
+  double beta_relative = 4.0;
   bool kappa = false;  // certainty-based κ_j = sqrt(Σ_i a_ij w_i / Σ_i a_ij) (uniform resolution)
   void Validate() const;
 };
 
+// δ = kDeltaFraction × median μ of the object: 1 % of soft tissue's μ is about 10 HU, the value
+// tuned on the simulated thorax (docs/RECONSTRUCTION.md); as a fraction it holds in any units.
+constexpr double kDeltaFraction = 0.01;
+
 struct ReconSettings {
   SolverOptions solver;
   PriorSettings prior;
+  Weighting weighting = Weighting::kAuto;
   SupportKind support = SupportKind::kFieldOfView;
   StartKind start = StartKind::kFbp;
   double mu_water_per_mm = 0.02;  // μ of water, 1/mm: RMSD is reported in HU

@@ -12,6 +12,7 @@
 #include "recon/fbp.h"
 #include "recon/metrics.h"
 #include "recon/pipeline/statistical_weights.h"
+#include "recon/resolution.h"
 
 namespace osmo {
 
@@ -41,25 +42,30 @@ PreparedReconstruction::PreparedReconstruction(const ScanData& scan, const Image
     : scan_(scan), grid_(grid), settings_(settings) {
   settings_.Validate();
   settings_.solver.Validate(scan.geometry.NumViews());
-  StatisticalWeights weights = WeightsFor(scan);
+  StatisticalWeights weights = WeightsFor(scan, settings.weighting);
   Tell(note, weights.description);
   weights_ = std::move(weights.weights);
   projector_ = MakeProjector(grid, scan.geometry);
   support_ = settings.support == SupportKind::kFieldOfView
                  ? CircularMask(grid, scan.geometry.FieldOfViewRadiusMm())
                  : std::vector<uint8_t>(size_t(grid.NumVoxels()), 1);
+  const PriorSettings& wanted = settings.prior;
+  if (settings.start == StartKind::kFbp || !wanted.delta) MakeFbp(note);
 
   const PriorSettings& prior = settings.prior;
-  RegularizerOptions options{prior.potential, 0.0, prior.delta,
+  RegularizerOptions options{prior.potential, 0.0, prior.delta.value_or(0.0),
                              prior.neighborhood.value_or(DefaultNeighborhood(scan.geometry))};
-  // Aᵀw sets the default β and the optional κ_j.
+  if (!prior.delta) options.delta = DataScaledDelta(note);
+  // Aᵀw: the optional κ_j and the relative β rule.
   Image atw(grid);
   projector_->Back(weights_, atw);
   std::vector<float> certainty;
   if (prior.kappa) certainty = CertaintyFactors(*projector_, atw);
   if (prior.beta) {
     options.beta = *prior.beta;
-    Tell(note, "β = " + ToText(options.beta));
+    Tell(note, "β = " + ToText(options.beta) + " (as given)");
+  } else if (prior.target_fwhm_mm) {
+    options.beta = BetaForResolution(options, certainty, note);
   } else {
     const double kappa_sum = Regularizer(grid, options).InteriorKappaSum();
     options.beta = DataScaledBeta(prior.beta_relative, atw, certainty, support_, kappa_sum);
@@ -67,6 +73,75 @@ PreparedReconstruction::PreparedReconstruction(const ScanData& scan, const Image
   }
   regularizer_ = std::make_unique<Regularizer>(grid, options, std::move(certainty));
   problem_ = std::make_unique<PwlsProblem>(*projector_, scan.sinogram, weights_, *regularizer_);
+}
+
+void PreparedReconstruction::MakeFbp(const NoteCallback& note) {
+  const AngularWeights angular = ComputeAngularWeights(scan_.geometry);
+  if (angular.limited) {  // FBP's zero-filled image would bias δ and start far from the solution
+    fbp_problem_ = "the scan covers " + ToText(angular.coverage_rad * 180 / M_PI) +
+                   "°, less than the " + ToText(angular.complete_rad * 180 / M_PI) +
+                   "° of a complete scan";
+    Tell(note, "no FBP image: " + fbp_problem_);
+    return;
+  }
+  try {
+    fbp_ = FilteredBackprojection(scan_.geometry, scan_.sinogram, grid_, {});
+  } catch (const InputError& e) {
+    // A scan FBP cannot reconstruct (limited angle) still has a PWLS solution.
+    fbp_problem_ = e.what();
+    Tell(note, std::string("no FBP image: ") + e.what());
+  }
+}
+
+// δ = kDeltaFraction × the median of the FBP image over the object (its voxels above a quarter of
+// the 99th percentile within the support). Without FBP: the same fraction of a typical μ along
+// the rays, the 99th percentile of y over the field-of-view diameter.
+double PreparedReconstruction::DataScaledDelta(const NoteCallback& note) const {
+  if (fbp_) {
+    std::vector<float> inside;
+    for (size_t j = 0; j < support_.size(); ++j)
+      if (support_[j]) inside.push_back(fbp_->values[j]);
+    if (!inside.empty()) {
+      std::sort(inside.begin(), inside.end());
+      const float p99 = inside[size_t(0.99 * double(inside.size() - 1))];
+      std::vector<float> object;
+      for (float v : inside)
+        if (v > 0.25f * p99) object.push_back(v);
+      if (p99 > 0.0f && !object.empty()) {
+        const double median = object[object.size() / 2];
+        const double delta = kDeltaFraction * median;
+        Tell(note, "δ = " + ToText(delta) + "/mm (" + ToText(100 * kDeltaFraction) +
+                       " % of the object's median μ in the FBP image, " + ToText(median) + "/mm)");
+        return delta;
+      }
+    }
+  }
+  std::vector<float> y = scan_.sinogram.values;
+  const size_t n = size_t(0.99 * double(y.size() - 1));
+  std::nth_element(y.begin(), y.begin() + ptrdiff_t(n), y.end());
+  const double typical_mu =
+      std::max(double(y[n]), 1e-30) / (2.0 * scan_.geometry.FieldOfViewRadiusMm());
+  const double delta = kDeltaFraction * typical_mu;
+  Tell(note, "δ = " + ToText(delta) + "/mm (" + ToText(100 * kDeltaFraction) +
+                 " % of a typical μ from the sinogram: no FBP image)");
+  return delta;
+}
+
+// β for the target FWHM at the centre (settings().prior.target_fwhm_mm), with the FBP image's
+// FWHM there for comparison.
+double PreparedReconstruction::BetaForResolution(const RegularizerOptions& options,
+                                                 const std::vector<float>& certainty,
+                                                 const NoteCallback& note) {
+  const int64_t centre = grid_.Index(grid_.nx / 2, grid_.ny / 2, grid_.nz / 2);
+  const double c = certainty.empty() ? 1.0 : double(certainty[size_t(centre)]);
+  const CentreImpulseResponse response(*projector_, weights_, Regularizer(grid_, options), c * c);
+  target_fwhm_mm_ = *settings_.prior.target_fwhm_mm;
+  const double beta = response.BetaForFwhm(target_fwhm_mm_);
+  Tell(note, "β = " + ToText(beta) + " for a resolution of " + ToText(target_fwhm_mm_) +
+                 " mm FWHM at the centre (the local impulse response gives " +
+                 ToText(response.FwhmMm(beta)) + " mm; FBP's impulse response there: " +
+                 ToText(FbpFwhmMm(*projector_, {})) + " mm)");
+  return beta;
 }
 
 Image PreparedReconstruction::StartImage(const Image* given, const NoteCallback& note) const {
@@ -83,15 +158,12 @@ Image PreparedReconstruction::StartImage(const Image* given, const NoteCallback&
     case StartKind::kFbp:
       break;
   }
-  try {
-    Image x0 = FilteredBackprojection(scan_.geometry, scan_.sinogram, grid_, {});
+  if (fbp_) {
     Tell(note, "initial image: FBP (hann)");
-    return x0;
-  } catch (const InputError& e) {
-    // A scan FBP cannot reconstruct (limited angle) still has a PWLS solution.
-    Tell(note, std::string("initial image: zero (FBP is not possible here: ") + e.what() + ")");
-    return Image(grid_);
+    return *fbp_;
   }
+  Tell(note, "initial image: zero (FBP is not possible here: " + fbp_problem_ + ")");
+  return Image(grid_);
 }
 
 std::vector<uint8_t> PreparedReconstruction::ObjectMask(const Image& reference) const {
@@ -118,7 +190,8 @@ std::string PreparedReconstruction::Fingerprint() const {
     << " restart=" << ToString(s.restart) << " relax=" << s.EffectiveRelax() << "," << s.relax_power
     << " curvature=" << NameOf(kCurvatureRules, s.curvature)
     << " upper=" << (std::isfinite(s.upper_bound) ? s.upper_bound : -1.0)
-    << " support=" << NameOf(kSupportKinds, settings_.support);
+    << " support=" << NameOf(kSupportKinds, settings_.support)
+    << " weighting=" << NameOf(kWeightings, settings_.weighting);
   return f.str();
 }
 

@@ -4,17 +4,32 @@
 
 #include <string>
 
+#include "projectors/enum_table.h"
 #include "projectors/scan_data.h"
 
 namespace osmo {
+
+enum class Weighting { kAuto, kNone };
+inline constexpr EnumTable<Weighting, 2> kWeightings = {{
+    {Weighting::kAuto, "auto", "the scan's /weights, else from /counts, else from the log data"},
+    {Weighting::kNone, "none", "w = 1, unweighted least squares"},
+}};
+
+// The largest 99th percentile of y that is still read as −log(transmission): e^−15 ≈ 3e-7 of the
+// blank scan, beyond any detector's dynamic range. Larger values are data in other units (e.g.
+// scaled by 1000), for which e^−y means nothing.
+constexpr double kMaxPlausibleLineIntegral = 15.0;
 
 struct StatisticalWeights {
   Sinogram weights;
   std::string description;  // where they came from, for -v output
 };
 
-// The scan's /weights; else from /counts with electronic noise σ: w = z²/(z + σ²) (the inverse
-// variance of the log data, Thibault et al. 2007); else all 1 (unweighted least squares).
-StatisticalWeights WeightsFor(const ScanData& scan);
+// kAuto: the scan's /weights; else from /counts with electronic noise σ, w = z²/(z + σ²) (the
+// inverse variance of the log data, Thibault et al. 2007); else, for log data without counts,
+// w ∝ e^−y — the counts' expected value I0·e^−y up to the unknown I0 — scaled to mean 1 over
+// the rays so that β keeps its meaning; w = 1 when y does not look like −log(transmission)
+// (99th percentile above kMaxPlausibleLineIntegral). kNone: w = 1.
+StatisticalWeights WeightsFor(const ScanData& scan, Weighting weighting = Weighting::kAuto);
 
 }  // namespace osmo
