@@ -26,10 +26,11 @@ struct StatisticalWeights {
 };
 
 // kAuto: the scan's /weights; else from /counts with electronic noise σ, w = z²/(z + σ²) (the
-// inverse variance of the log data, Thibault et al. 2007); else, for log data without counts,
-// w ∝ e^−y — the counts' expected value I0·e^−y up to the unknown I0 — scaled to mean 1 over
-// the rays so that β keeps its meaning; w = 1 when y does not look like −log(transmission)
-// (99th percentile above kMaxPlausibleLineIntegral). kNone: w = 1.
+// inverse variance of the log data, Thibault et al. 2007); else from the log data alone: the
+// inverse variance e^−y·I0 of −log(transmission), with I0 measured from the sinogram's own noise
+// (so the weights are what counts would give, and β keeps its calibration); data that are not
+// −log(transmission) (99th percentile above kMaxPlausibleLineIntegral) get the uniform 1/σ² of
+// their measured noise — so scaling y by c scales w by 1/c² and the image by c. kNone: w = 1.
 StatisticalWeights WeightsFor(const ScanData& scan, Weighting weighting = Weighting::kAuto);
 
 }  // namespace osmo

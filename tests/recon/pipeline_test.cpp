@@ -4,6 +4,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -189,31 +190,45 @@ TEST(Pipeline, WeightsComeFromCountsWhenTheScanHasNoWeights) {
     EXPECT_EQ(p.weights().values[i], scan.counts->values[i]);  // σ = 0: w = z
 }
 
-// Log data without counts carry their own variance, ∝ e^y/I0: weights ∝ e^−y, normalised to mean
-// 1; data in other units (scaled by 1000) cannot be read that way and stay unweighted.
+// Log data without counts carry their own variance, e^y/I0: weights I0·e^−y with I0 measured
+// from the sinogram's noise (the scan was simulated with I0 = 1e4); data in other units (scaled
+// by 1000) get the uniform 1/σ² of their measured noise.
 TEST(Pipeline, WeightsFromLogDataWithoutCounts) {
-  ScanData scan = DiscScan();
-  scan.counts.reset();
-  const StatisticalWeights w = WeightsFor(scan);
-  double mean = 0.0;
-  for (float v : w.weights.values) mean += v / double(w.weights.values.size());
-  EXPECT_NEAR(mean, 1.0, 1e-5);
-  const std::vector<float>& y = scan.sinogram.values;
-  size_t dense = 0, light = 0;  // the rays with the largest and smallest positive line integral
-  for (size_t i = 0; i < y.size(); ++i) {
-    if (y[i] > y[dense]) dense = i;
-    if (y[i] > 0 && (y[light] <= 0 || y[i] < y[light])) light = i;
+  // Exact chords of a water disc (radius 50 mm) on a 0.5 mm parallel detector, Poisson-like noise
+  // for I0 = 1e4: a sinogram as smooth as measured ones.
+  ScanData scan;
+  scan.geometry = testing::ParallelScan(256, 90, 0.5);
+  scan.sinogram = Sinogram(scan.geometry);
+  std::mt19937 rng(5);
+  for (int64_t v = 0; v < scan.geometry.NumViews(); ++v) {
+    for (int64_t c = 0; c < scan.geometry.n_channels; ++c) {
+      const double u = scan.geometry.ChannelU(double(c));
+      const double line = 0.02 * 2.0 * std::sqrt(std::max(50.0 * 50.0 - u * u, 0.0));
+      const double mean = 1e4 * std::exp(-line);
+      const double z = mean + std::normal_distribution<double>(0.0, 1.0)(rng) * std::sqrt(mean);
+      scan.sinogram.View(v)[c] = float(std::log(1e4 / std::max(z, 1.0)));
+    }
   }
-  ASSERT_GT(y[dense] - y[light], 0.5);
-  EXPECT_NEAR(w.weights.values[dense] / w.weights.values[light], std::exp(y[light] - y[dense]),
-              1e-4);
+  const StatisticalWeights w = WeightsFor(scan);
+  const std::vector<float>& y = scan.sinogram.values;
+  std::vector<double> ratio;  // measured / true inverse variance, per ray
+  for (size_t i = 0; i < y.size(); ++i)
+    ratio.push_back(w.weights.values[i] / (1e4 * std::exp(-std::max(double(y[i]), 0.0))));
+  std::sort(ratio.begin(), ratio.end());
+  EXPECT_NEAR(ratio.front(), 1.0, 0.1) << w.description;  // one common I0, within 10 %
+  EXPECT_NEAR(ratio.back(), 1.0, 0.1) << w.description;
   EXPECT_NE(w.description.find("log data"), std::string::npos) << w.description;
 
-  for (float& v : scan.sinogram.values) v *= 1000.0f;
-  const StatisticalWeights scaled = WeightsFor(scan);
-  for (float v : scaled.weights.values) ASSERT_EQ(v, 1.0f);
-  EXPECT_NE(scaled.description.find("not −log(transmission)"), std::string::npos)
-      << scaled.description;
+  ScanData scaled = scan;
+  for (float& v : scaled.sinogram.values) v *= 1000.0f;
+  const StatisticalWeights uniform = WeightsFor(scaled);
+  EXPECT_NE(uniform.description.find("not −log(transmission)"), std::string::npos)
+      << uniform.description;
+  // σ of the scaled data: 1000 × the noise of y (sqrt(e^y/I0) = 0.01–0.027 here).
+  const double sigma = 1.0 / std::sqrt(double(uniform.weights.values[0]));
+  EXPECT_GT(sigma, 9.0);
+  EXPECT_LT(sigma, 28.0);
+  for (float v : uniform.weights.values) ASSERT_EQ(v, uniform.weights.values[0]);
 
   const StatisticalWeights none = WeightsFor(DiscScan(), Weighting::kNone);
   for (float v : none.weights.values) ASSERT_EQ(v, 1.0f);
@@ -241,6 +256,23 @@ TEST(Pipeline, DefaultsAreInvariantToTheDataUnits) {
   ASSERT_GT(peak, 0.0);
   EXPECT_LT(difference / peak, 1e-4);  // float rounding of a problem scaled exactly by 1000
   EXPECT_DOUBLE_EQ(a.beta, b.beta);
+
+  // Without counts, in units that are not −log(transmission): w = 1/σ² of the measured noise, so
+  // y × 10 gives w / 100 and the image × 10.
+  ScanData log_only = scaled, ten_times = scaled;
+  log_only.counts.reset();
+  ten_times.counts.reset();
+  for (float& v : ten_times.sinogram.values) v *= 10.0f;
+  const ReconResult c = Reconstruct(log_only, grid, settings);
+  const ReconResult d = Reconstruct(ten_times, grid, settings);
+  double peak_c = 0.0, difference_cd = 0.0;
+  for (size_t j = 0; j < c.image.values.size(); ++j) {
+    peak_c = std::max(peak_c, double(c.image.values[j]));
+    difference_cd =
+        std::max(difference_cd, double(std::abs(d.image.values[j] / 10.0f - c.image.values[j])));
+  }
+  ASSERT_GT(peak_c, 0.0);
+  EXPECT_LT(difference_cd / peak_c, 1e-4);
 }
 
 // β for a target resolution: the measured local impulse response of the converged quadratic PWLS
