@@ -15,6 +15,7 @@
 #include "projectors/error.h"
 #include "projectors/geometry_presets.h"
 #include "recon/io/scan_file.h"
+#include "recon/ring_filter.h"
 
 namespace osmo::cli {
 
@@ -144,6 +145,22 @@ void RunOptions::Apply() const {
                      std::to_string(threads));
   }
   if (threads > 0) omp_set_num_threads(threads);
+}
+
+void RingFilterOptions::Add(CLI::App* app) {
+  app->add_flag("--ring-filter", enabled,
+                "Remove stripes from the sinogram before reconstruction (ring artefacts of "
+                "detector cells with their own gain; docs/REAL_DATA.md)");
+  app->add_option("--ring-filter-width", width,
+                  "Widest stripe removed, channels (odd): the running median of the ring filter")
+      ->capture_default_str();
+}
+
+void RingFilterOptions::Apply(ScanData& scan, bool verbose) const {
+  if (!enabled) return;
+  const double removed = RemoveStripes(scan.sinogram, width);
+  Note(verbose, "ring filter: removed stripes of RMS " + ToText(removed) + " (width " +
+                    std::to_string(width) + " channels)");
 }
 
 ScanData LoadScan(const std::string& path, const DxchangeCliOptions& dx) {

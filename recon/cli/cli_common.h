@@ -62,6 +62,15 @@ struct RunOptions {
   void Apply() const;
 };
 
+// --ring-filter, --ring-filter-width N: stripe removal before reconstruction (recon/ring_filter.h).
+struct RingFilterOptions {
+  bool enabled = false;
+  int64_t width = 21;
+  void Add(CLI::App* app);
+  // Filters the scan's sinogram in place when enabled (a note with -v).
+  void Apply(ScanData& scan, bool verbose) const;
+};
+
 // An osmo scan file, or a DXchange file imported on the fly with `dx`.
 ScanData LoadScan(const std::string& path, const DxchangeCliOptions& dx);
 

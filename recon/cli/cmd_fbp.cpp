@@ -22,6 +22,7 @@ struct FbpCliOptions {
   UnitsOptions units;
   RunOptions run;
   ProgressOptions progress;
+  RingFilterOptions rings;
 };
 
 // With --progress auto, FBPs shorter than this (voxel-views, ~2 s on one core) show no progress.
@@ -35,7 +36,8 @@ void RunFbp(const FbpCliOptions& o) {
   const VolumeWriteOptions write = o.units.Resolve();
   const FbpOptions fbp{ParseEnum(kFbpWindows, o.filter, "--filter"), o.cutoff};
   fbp.Validate();
-  const ScanData scan = LoadScan(o.input, o.dx);
+  ScanData scan = LoadScan(o.input, o.dx);
+  o.rings.Apply(scan, o.run.verbose);
   const ImageGeometry grid = o.grid.Resolve(scan.geometry);
   const AngularWeights angular = ComputeAngularWeights(scan.geometry);
   if (angular.limited) {
@@ -82,6 +84,7 @@ void RegisterFbp(CLI::App& app) {
   o->dx.Add(sub);
   o->run.Add(sub);
   o->progress.Add(sub);
+  o->rings.Add(sub);
   sub->callback([o] { RunFbp(*o); });
 }
 

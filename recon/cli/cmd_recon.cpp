@@ -131,7 +131,8 @@ void RunRecon(const ReconOptions& o) {
   const VolumeWriteOptions write = o.units.Resolve();
   const ReconSettings settings = SettingsFrom(o);
 
-  const ScanData scan = LoadScan(o.input, o.dx);
+  ScanData scan = LoadScan(o.input, o.dx);
+  o.rings.Apply(scan, o.run.verbose);
   const ImageGeometry grid = o.grid.Resolve(scan.geometry);
   Note(o.run.verbose, "grid " + grid.Describe());
   const std::optional<Image> reference = LoadReference(o, scan, grid);
@@ -262,6 +263,7 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
   o->dx.Add(sub);
   o->run.Add(sub);
   o->progress.Add(sub);
+  o->rings.Add(sub);
 }
 
 void RegisterRecon(CLI::App& app) {

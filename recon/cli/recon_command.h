@@ -49,6 +49,7 @@ struct ReconOptions {
   UnitsOptions units;
   RunOptions run;
   ProgressOptions progress;
+  RingFilterOptions rings;
 };
 
 // The library settings the flags choose (enumeration names checked; SettingError names the field).

@@ -26,6 +26,7 @@ std::string FlagForSetting(const std::string& field) {
       {"prior.target_fwhm_mm", "--target-fwhm-mm"},
       {"support", "--support"},
       {"weighting", "--weights"},
+      {"ring_filter_width", "--ring-filter-width"},
       {"start", "--init"},
       {"mu_water_per_mm", "--mu-water-per-mm"},
       {"fbp.window", "--filter"},
