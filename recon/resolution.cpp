@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <mutex>
+#include <random>
 
 #include "recon/fbp.h"
 
@@ -121,7 +122,8 @@ double CentreImpulseResponse::FwhmMm(double beta) const {
   return SpectrumFwhmVoxels(response, grid_) * grid_.voxel_size_mm;
 }
 
-double CentreImpulseResponse::BetaForFwhm(double fwhm_mm) const {
+template <class Measure>
+double CentreImpulseResponse::Solve(double target, Measure f) const {
   // Bracket in decades around a β that balances the two terms at the centre, then bisect.
   double scale = 0.0, penalty_scale = 0.0;
   for (size_t n = 0; n < data_.size(); ++n) {
@@ -130,14 +132,64 @@ double CentreImpulseResponse::BetaForFwhm(double fwhm_mm) const {
   }
   if (!(scale > 0.0) || !(penalty_scale > 0.0)) return 0.0;
   double lo = scale / penalty_scale, hi = lo;
-  for (int n = 0; n < 40 && FwhmMm(lo) > fwhm_mm; ++n) lo /= 10.0;
-  for (int n = 0; n < 40 && FwhmMm(hi) < fwhm_mm; ++n) hi *= 10.0;
-  if (FwhmMm(lo) > fwhm_mm) return lo;  // finer than the grid allows
+  for (int n = 0; n < 40 && f(lo) > target; ++n) lo /= 10.0;
+  for (int n = 0; n < 40 && f(hi) < target; ++n) hi *= 10.0;
+  if (f(lo) > target) return lo;  // beyond what the grid allows
   for (int n = 0; n < 60 && hi / lo > 1.001; ++n) {
     const double mid = std::sqrt(lo * hi);
-    (FwhmMm(mid) < fwhm_mm ? lo : hi) = mid;
+    (f(mid) < target ? lo : hi) = mid;
   }
   return std::sqrt(lo * hi);
+}
+
+double CentreImpulseResponse::BetaForFwhm(double fwhm_mm) const {
+  return Solve(fwhm_mm, [this](double beta) { return FwhmMm(beta); });
+}
+
+double CentreImpulseResponse::NoiseStd(double beta) const {
+  const int64_t nx = grid_.nx, hx = nx / 2 + 1;
+  double sum = 0.0;
+  for (size_t n = 0; n < data_.size(); ++n) {
+    const int64_t kx = int64_t(n) % hx;
+    const double multiplicity = (kx == 0 || (nx % 2 == 0 && kx == nx / 2)) ? 1.0 : 2.0;
+    const double denominator = data_[n] + beta * penalty_[n];
+    if (denominator > 0.0) sum += multiplicity * data_[n] / (denominator * denominator);
+  }
+  return std::sqrt(sum / double(grid_.NumVoxels()));
+}
+
+double CentreImpulseResponse::BetaForNoise(double noise_std) const {
+  // Noise falls as β grows: solve −σ(β) = −target.
+  return Solve(-noise_std, [this](double beta) { return -NoiseStd(beta); });
+}
+
+double FbpNoiseStd(const Projector& projector, const Sinogram& weights) {
+  const ImageGeometry& grid = projector.image_geometry();
+  Sinogram noise(projector.scan_geometry());
+  std::mt19937 rng(12345);  // one realisation, sequential: the same for any thread count
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (size_t i = 0; i < noise.values.size(); ++i) {
+    const double w = weights.values[i];
+    noise.values[i] = w > 0.0 ? float(normal(rng) / std::sqrt(w)) : 0.0f;
+  }
+  const Image image = FilteredBackprojection(projector.scan_geometry(), noise, grid, {});
+  const double radius = 0.25 * projector.scan_geometry().FieldOfViewRadiusMm();
+  double sum = 0.0, sum_sq = 0.0;
+  int64_t count = 0;
+  for (int64_t k = 0; k < grid.nz; ++k) {
+    for (int64_t j = 0; j < grid.ny; ++j) {
+      for (int64_t i = 0; i < grid.nx; ++i) {
+        if (std::hypot(grid.X(double(i)), grid.Y(double(j))) > radius) continue;
+        const double v = image.at(i, j, k);
+        sum += v;
+        sum_sq += v * v;
+        ++count;
+      }
+    }
+  }
+  if (count < 2) return 0.0;
+  const double mean = sum / double(count);
+  return std::sqrt(std::max(sum_sq / double(count) - mean * mean, 0.0));
 }
 
 double FbpFwhmMm(const Projector& projector, const FbpOptions& options) {

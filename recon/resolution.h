@@ -31,12 +31,26 @@ class CentreImpulseResponse {
   // The β with FwhmMm(β) = fwhm_mm (bisection in log β, 0.1 % of the target); the smallest β
   // tried when even β → 0 is wider (the grid's own limit).
   double BetaForFwhm(double fwhm_mm) const;
+  // The predicted standard deviation of the centre voxel for data noise of covariance W⁻¹ (W the
+  // weights as inverse variances): Cov(x̂) ≈ (F + βR)⁻¹F(F + βR)⁻¹ with F = AᵀWA, whose diagonal
+  // is (1/N) Σ_ω H(ω)/(H(ω) + βR(ω))² (Fessler 1996).
+  double NoiseStd(double beta) const;
+  // The β with NoiseStd(β) = noise_std (bisection in log β).
+  double BetaForNoise(double noise_std) const;
 
  private:
   ImageGeometry grid_;
   std::vector<double> data_;     // H(ω) on the r2c half spectrum
   std::vector<double> penalty_;  // R(ω), same layout
+  // A bracket [lo, hi] of β with f(lo) < target < f(hi) for an increasing f, then bisection.
+  template <class Measure>
+  double Solve(double target, Measure f) const;
 };
+
+// The standard deviation of FBP (Hann) at the image centre for data noise of variance 1/w_i:
+// the FBP of a seeded Gaussian noise sinogram, its sample deviation within a quarter of the
+// field-of-view radius of the centre.
+double FbpNoiseStd(const Projector& projector, const Sinogram& weights);
 
 // FWHM in mm along x of FBP's impulse response at the centre voxel: FBP(A e_c).
 double FbpFwhmMm(const Projector& projector, const FbpOptions& options);

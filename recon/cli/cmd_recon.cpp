@@ -90,6 +90,7 @@ ReconSettings SettingsFrom(const ReconOptions& o) {
   s.prior.beta = o.beta;
   s.prior.beta_relative = o.beta_relative;
   s.prior.target_fwhm_mm = o.target_fwhm_mm;
+  s.prior.noise_fraction = o.noise_fraction;
   s.prior.kappa = o.kappa;
   s.support = ParseEnum(kSupportKinds, o.support, "support");
   s.weighting = ParseEnum(kWeightings, o.weights, "weighting");
@@ -203,6 +204,9 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
   sub->add_option("--target-fwhm-mm", o->target_fwhm_mm,
                   "β for this resolution at the image centre instead, FWHM in mm of the local "
                   "impulse response for contrasts below δ (-v prints FBP's for comparison)");
+  sub->add_option("--noise-fraction", o->noise_fraction,
+                  "β for a predicted noise at the image centre of this fraction of FBP's instead "
+                  "(statistical weights as inverse variances)");
   sub->add_option(
          "--beta-relative", o->beta_relative,
          "β relative to the data: β = r · median(dx·[Aᵀw]_j) / Σκ (docs/RECONSTRUCTION.md)")

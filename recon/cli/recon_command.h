@@ -22,6 +22,7 @@ struct ReconOptions {
   std::optional<double> beta;
   double beta_relative = 4.0;
   std::optional<double> target_fwhm_mm;
+  std::optional<double> noise_fraction;
   std::optional<double> delta;
   std::string potential = "fair";
   std::string neighborhood = "auto";  // auto: 26 for cone-beam volumes, 8 otherwise

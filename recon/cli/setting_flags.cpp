@@ -24,6 +24,7 @@ std::string FlagForSetting(const std::string& field) {
       {"prior.beta", "--beta"},
       {"prior.beta_relative", "--beta-relative"},
       {"prior.target_fwhm_mm", "--target-fwhm-mm"},
+      {"prior.noise_fraction", "--noise-fraction"},
       {"support", "--support"},
       {"weighting", "--weights"},
       {"ring_filter_width", "--ring-filter-width"},

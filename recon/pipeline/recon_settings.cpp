@@ -15,6 +15,8 @@ void PriorSettings::Validate() const {
     throw SettingError("prior.beta_relative", "a positive factor", ToText(beta_relative));
   if (target_fwhm_mm && (!(*target_fwhm_mm > 0.0) || !std::isfinite(*target_fwhm_mm)))
     throw SettingError("prior.target_fwhm_mm", "a positive width in mm", ToText(*target_fwhm_mm));
+  if (noise_fraction && (!(*noise_fraction > 0.0) || !(*noise_fraction < 1.0)))
+    throw SettingError("prior.noise_fraction", "a fraction in (0, 1)", ToText(*noise_fraction));
   if (delta && (!(*delta > 0.0) || !std::isfinite(*delta)))
     throw SettingError("prior.delta", "δ > 0 (1/mm)", ToText(*delta));
 }

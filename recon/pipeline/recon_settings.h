@@ -38,6 +38,9 @@ struct PriorSettings {
   // (DataScaledBeta, the default).
   std::optional<double> beta;
   std::optional<double> target_fwhm_mm;
+  // β whose predicted noise at the centre is this fraction of the FBP image's (for the weights as
+  // inverse variances; see CentreImpulseResponse::NoiseStd).
+  std::optional<double> noise_fraction;
   double beta_relative = 4.0;
   bool kappa = false;  // certainty-based κ_j = sqrt(Σ_i a_ij w_i / Σ_i a_ij) (uniform resolution)
   void Validate() const;

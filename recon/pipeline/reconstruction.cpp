@@ -66,6 +66,17 @@ PreparedReconstruction::PreparedReconstruction(const ScanData& scan, const Image
     Tell(note, "β = " + ToText(options.beta) + " (as given)");
   } else if (prior.target_fwhm_mm) {
     options.beta = BetaForResolution(options, certainty, note);
+  } else if (prior.noise_fraction) {
+    const int64_t centre = grid.Index(grid.nx / 2, grid.ny / 2, grid.nz / 2);
+    const double c = certainty.empty() ? 1.0 : double(certainty[size_t(centre)]);
+    const CentreImpulseResponse response(*projector_, weights_, Regularizer(grid, options), c * c);
+    const double fbp_noise = FbpNoiseStd(*projector_, weights_);
+    options.beta = response.BetaForNoise(*prior.noise_fraction * fbp_noise);
+    Tell(note, "β = " + ToText(options.beta) + " for a predicted noise of " +
+                   ToText(response.NoiseStd(options.beta)) + "/mm at the centre, " +
+                   ToText(*prior.noise_fraction) + " × FBP's " + ToText(fbp_noise) + "/mm (FWHM " +
+                   ToText(response.FwhmMm(options.beta)) + " mm; FBP's " +
+                   ToText(FbpFwhmMm(*projector_, {})) + " mm)");
   } else {
     const double kappa_sum = Regularizer(grid, options).InteriorKappaSum();
     options.beta = DataScaledBeta(prior.beta_relative, atw, certainty, support_, kappa_sum);

@@ -1,12 +1,13 @@
 // Ring filter: stripes added to a sinogram are removed, a clean sinogram is left nearly as it was.
 // SPDX-License-Identifier: Apache-2.0
+#include "recon/ring_filter.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
 
 #include "projectors/error.h"
-#include "recon/ring_filter.h"
 #include "tests/support/test_geometries.h"
 
 namespace osmo {
