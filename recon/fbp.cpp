@@ -136,6 +136,22 @@ RampSampling RampSamplingFor(const ScanGeometry& scan) {
   return {scan.channel_spacing_mm * R / D, [](int64_t m) { return 0.5 * RampKernel(m); }};
 }
 
+}  // namespace
+
+int64_t TruncationExtension(const Sinogram& sinogram) {
+  const int64_t nc = sinogram.n_channels, lines = sinogram.n_views * sinogram.n_rows;
+  if (nc < 8 || lines == 0) return 0;
+  double edge = 0.0, peak = 0.0;
+  for (int64_t line = 0; line < lines; ++line) {
+    const float* row = sinogram.values.data() + line * nc;
+    edge += 0.5 * (std::abs(row[0]) + std::abs(row[nc - 1])) / double(lines);
+    for (int64_t c = 0; c < nc; ++c) peak = std::max(peak, double(std::abs(row[c])));
+  }
+  return peak > 0.0 && edge > 0.02 * peak ? nc / 2 : 0;
+}
+
+namespace {
+
 // Step 1: every detector row pre-weighted — arc p·R·cos γ [·D/sqrt(D² + v²) for cone], flat
 // p·R/sqrt(R² + s² [+ v_s²]), short scans times their Parker weights — and ramp-filtered.
 Sinogram WeightedFilteredRows(const ScanGeometry& scan, const Sinogram& sinogram,
@@ -146,7 +162,8 @@ Sinogram WeightedFilteredRows(const ScanGeometry& scan, const Sinogram& sinogram
   const bool cone = scan.kind == ScanKind::kCone;
   const bool arc = !parallel && scan.detector_shape == DetectorShape::kArc;
   const RampSampling ramp = RampSamplingFor(scan);
-  const RowFilter filter(nc, 1.0 / ramp.sample, ramp.kernel, options);
+  const int64_t extension = options.extend_truncated ? TruncationExtension(sinogram) : 0;
+  const RowFilter filter(nc + 2 * extension, 1.0 / ramp.sample, ramp.kernel, options);
   Sinogram filtered = sinogram;
 #pragma omp parallel for schedule(dynamic, 4)
   for (int64_t line = 0; line < nv * nr; ++line) {
@@ -167,7 +184,21 @@ Sinogram WeightedFilteredRows(const ScanGeometry& scan, const Sinogram& sinogram
         weight *= ParkerWeight(beta_rel, scan.FanAngle(u), angular.parker_half_fan_rad);
       row[c] = float(row[c] * weight);
     }
-    filter.Apply(row);
+    if (extension == 0) {
+      filter.Apply(row);
+      continue;
+    }
+    // The row continued on both sides by a cosine taper from its edge values to zero.
+    thread_local std::vector<float> extended;
+    extended.assign(size_t(nc + 2 * extension), 0.0f);
+    std::copy_n(row, nc, extended.data() + extension);
+    for (int64_t k = 1; k <= extension; ++k) {
+      const float taper = float(std::cos(0.5 * M_PI * double(k) / double(extension + 1)));
+      extended[size_t(extension - k)] = row[0] * taper;
+      extended[size_t(extension + nc - 1 + k)] = row[nc - 1] * taper;
+    }
+    filter.Apply(extended.data());
+    std::copy_n(extended.data() + extension, nc, row);
   }
   return filtered;
 }

@@ -33,6 +33,12 @@ struct AngularWeights {
 // limited-angle scans (see AngularWeights::limited).
 AngularWeights ComputeAngularWeights(const ScanGeometry& scan);
 
+// Channels to add on each side of the detector for lateral truncation: 0 when the edge
+// channels are air (their mean over views and rows below 2 % of the sinogram's maximum), else
+// half the channel count. The rows are continued from their edge values by a cosine taper to
+// zero over that width (a smooth extension; Ohnesorge et al. 2000 use the same idea with a fit).
+int64_t TruncationExtension(const Sinogram& sinogram);
+
 // Parker (1982) weight of the fan ray (β, γ) of a short scan starting at 0 over π + 2δ, for the
 // contract's convention θ = β − γ: the conjugate ray (β + π − 2γ, −γ) gets 1 − w.
 double ParkerWeight(double beta_rel, double gamma, double half_fan);

@@ -22,6 +22,10 @@ const char* ToString(FbpWindow window);
 struct FbpOptions {
   FbpWindow window = FbpWindow::kHann;
   double cutoff = 1.0;  // fraction of the Nyquist frequency, (0, 1]
+  // Laterally truncated data (an object wider than the field of view: the detector's edge
+  // channels are not air) are extended before filtering, so the ramp filter does not see a jump
+  // to zero at the detector edge (the bright rim of truncation). See TruncationExtension.
+  bool extend_truncated = true;
   void Validate() const;
 };
 
