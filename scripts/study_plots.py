@@ -20,7 +20,8 @@ def main(folder):
         metrics = json.load(f)
     with open(os.path.join(folder, "config.json")) as f:
         config = json.load(f)
-    methods = [m.get("name", m["kind"]) for m in config["methods"]]
+    # The methods as scored (a swept option is one method per value: "name@key=value").
+    methods = list(dict.fromkeys(row["method"] for row in metrics))
     window = config.get("window_hu", [-200, 200])
     mu_water = config.get("mu_water_per_mm", 0.02)
 
@@ -57,6 +58,35 @@ def main(folder):
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(os.path.join(folder, "noise_vs_dose.png"), dpi=80)
+
+    # Noise–bias trade-off of every swept family ("name@key=value"), one line per dose.
+    families = {}
+    for method in methods:
+        if "@" in method:
+            family, setting = method.split("@", 1)
+            families.setdefault(family, []).append((float(setting.split("=", 1)[1]), method))
+    if families:
+        fig, ax = plt.subplots(figsize=(6, 4.5))
+        doses = sorted({row["dose_index"] for row in metrics})
+        for family, members in families.items():
+            members.sort()
+            for d in doses:
+                def value(metric, method):
+                    return next(r["mean"] for r in metrics if r["method"] == method
+                                and r["metric"] == metric and r["dose_index"] == d and r["roi"] == "")
+                bias = [value("bias_hu", m) for _, m in members]
+                noise = [value("noise_hu", m) for _, m in members] if any(
+                    r["metric"] == "noise_hu" for r in metrics) else [0.0] * len(members)
+                ax.plot(bias, noise, marker="o", label=f"{family}, dose {d}")
+                for (v, _), b, n in zip(members, bias, noise):
+                    ax.annotate(f"{v:g}", (b, n), fontsize=7)
+        ax.set_xlabel("bias (HU, RMS over the object)")
+        ax.set_ylabel("noise (HU, RMS over the object)")
+        ax.set_title("noise–resolution trade-off (labels: swept value)")
+        ax.grid(True, alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        fig.savefig(os.path.join(folder, "tradeoff.png"), dpi=80)
 
     truth = read_reference(os.path.join(folder, "scans", "dose0_r0.h5"))
     k = truth.shape[0] // 2

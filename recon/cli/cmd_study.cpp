@@ -134,6 +134,7 @@ std::string MakePlots(const StudyConfig& c, const fs::path& out) {
     return text.str();
   }
   text << "![RMSE vs dose](rmse_vs_dose.png)\n![Noise vs dose](noise_vs_dose.png)\n";
+  if (fs::exists(out / "tradeoff.png")) text << "![Noise–bias trade-off](tradeoff.png)\n";
   for (size_t d = 0; d < c.doses.size(); ++d)
     text << "![dose " << d << "](panel_dose" << d << ".png)\n";
   return text.str();

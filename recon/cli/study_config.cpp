@@ -229,6 +229,34 @@ void ReadReconMethod(const Json& m, const std::string& where, Method* method) {
   }
 }
 
+// A recon method whose options give one numeric key a list of values (a β sweep for the
+// noise–resolution trade-off) as one method per value; `key` is set to that key ("" if none).
+std::vector<Json> SweepVariants(const Json& m, const std::string& where, std::string* key) {
+  key->clear();
+  if (!m.contains("options") || !m["options"].is_object()) return {m};
+  for (const auto& item : m["options"].items()) {
+    if (!item.value().is_array()) continue;
+    if (!key->empty()) {
+      throw InputError(where + ".options." + item.key(), "a single value (one key may be a list)",
+                       "a second list after \"" + *key + "\"");
+    }
+    *key = item.key();
+  }
+  if (key->empty()) return {m};
+  const Json& values = m["options"][*key];
+  if (values.empty() || values.size() > 20)
+    throw InputError(where + ".options." + *key, "1 to 20 values", values.dump());
+  std::vector<Json> variants;
+  for (const Json& value : values) {
+    if (!value.is_number())
+      throw InputError(where + ".options." + *key, "numbers in the list", value.dump());
+    Json variant = m;
+    variant["options"][*key] = value;
+    variants.push_back(variant);
+  }
+  return variants;
+}
+
 void ReadMethods(const Json& root, const std::string& path, StudyConfig* c) {
   if (!root.contains("methods") || !root["methods"].is_array() || root["methods"].empty()) {
     throw InputError(path + ": methods", "a non-empty array of methods", "nothing");
@@ -249,11 +277,23 @@ void ReadMethods(const Json& root, const std::string& path, StudyConfig* c) {
       throw InputError(where + ".name", "a unique name without spaces or slashes",
                        "\"" + method.name + "\"");
     }
-    if (method.kind == "fbp")
+    method.family = method.name;
+    if (method.kind == "fbp") {
       ReadFbpMethod(m, where, &method);
-    else
-      ReadReconMethod(m, where, &method);
-    c->methods.push_back(method);
+      c->methods.push_back(method);
+      continue;
+    }
+    for (Json variant : SweepVariants(m, where, &method.sweep_key)) {
+      Method swept = method;
+      if (!method.sweep_key.empty()) {
+        swept.sweep_value = variant["options"][method.sweep_key].get<double>();
+        swept.name = method.name + "@" + method.sweep_key + "=" + ToText(swept.sweep_value);
+        if (!names.insert(swept.name).second)
+          throw InputError(where + ".options." + method.sweep_key, "distinct values", "a repeat");
+      }
+      ReadReconMethod(variant, where, &swept);
+      c->methods.push_back(swept);
+    }
   }
 }
 

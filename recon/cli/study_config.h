@@ -19,6 +19,10 @@ struct Dose {
 
 struct Method {
   std::string name, kind;  // kind: "fbp" or "recon"
+  // A sweep ("options": {"beta-relative": [1, 4, 16]}) becomes one method per value, named
+  // "<family>@<key>=<value>"; `family` groups them in the report, `sweep_value` orders them.
+  std::string family, sweep_key;
+  double sweep_value = 0.0;
   FbpOptions fbp;
   nlohmann::json recon_options = nlohmann::json::object();  // as written (the study's state key)
   ReconSettings recon;                                      // what they choose

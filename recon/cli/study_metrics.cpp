@@ -65,6 +65,51 @@ std::string RoiTables(const StudyConfig& c, const std::vector<MetricRow>& rows) 
   return text.str();
 }
 
+// The mean over realisations of a metric of one (dose, method, roi), or NaN.
+double MeanOf(const std::vector<MetricRow>& rows, size_t dose, const std::string& method,
+              const std::string& metric, const std::string& roi = "") {
+  for (const MetricRow& row : rows) {
+    if (row.dose != dose || row.method != method || row.metric != metric || row.roi != roi)
+      continue;
+    double mean = 0.0, sd = 0.0;
+    Summarise(row.values, &mean, &sd);
+    return mean;
+  }
+  return std::nan("");
+}
+
+// One table per swept method family and dose: the noise–resolution trade-off along the sweep
+// (noise falls and bias rises with β; the RMSE minimum is the best value for that dose).
+std::string TradeoffTables(const StudyConfig& c, const std::vector<MetricRow>& rows) {
+  std::map<std::string, std::vector<const Method*>> families;
+  for (const Method& m : c.methods)
+    if (!m.sweep_key.empty()) families[m.family].push_back(&m);
+  std::ostringstream text;
+  text.precision(4);
+  for (auto& [family, members] : families) {
+    std::sort(members.begin(), members.end(),
+              [](const Method* a, const Method* b) { return a->sweep_value < b->sweep_value; });
+    const std::string key = members.front()->sweep_key;
+    const std::string cnr = c.contrasts.empty()
+                                ? ""
+                                : c.contrasts.front().lesion + "/" + c.contrasts.front().background;
+    for (size_t d = 0; d < c.doses.size(); ++d) {
+      text << "\n## Trade-off: " << family << " over " << key
+           << " (I0 = " << ToText(c.doses[d].incident_counts) << ")\n\n| " << key
+           << " | RMSE (HU) | bias (HU) | noise (HU) |" << (cnr.empty() ? "" : " CNR " + cnr + " |")
+           << "\n|---|---|---|---|" << (cnr.empty() ? "" : "---|") << "\n";
+      for (const Method* m : members) {
+        text << "| " << m->sweep_value << " | " << MeanOf(rows, d, m->name, "rmse_hu") << " | "
+             << MeanOf(rows, d, m->name, "bias_hu") << " | " << MeanOf(rows, d, m->name, "noise_hu")
+             << " |";
+        if (!cnr.empty()) text << " " << MeanOf(rows, d, m->name, "cnr", cnr) << " |";
+        text << "\n";
+      }
+    }
+  }
+  return text.str();
+}
+
 // The truth in HU and where images are scored.
 struct Truth {
   Image hu, clipped;            // HU, and clipped to the display window (for SSIM)
@@ -262,7 +307,7 @@ std::string StudyReport(const StudyConfig& c, const std::string& phantom_name,
       report << "\n";
     }
   }
-  report << RoiTables(c, rows);
+  report << RoiTables(c, rows) << TradeoffTables(c, rows);
   return report.str();
 }
 

@@ -89,6 +89,37 @@ TEST(Study, ConfigurationErrorsAreReportedBeforeAnythingRuns) {
   expect_rejected(c, "contrasts[0].lesion");
 }
 
+// A list of values for one option sweeps it: one method per value, and a trade-off table where
+// noise falls and bias rises with β.
+TEST(Study, SweepsAnOptionForTheNoiseResolutionTradeoff) {
+  const std::string folder = Folder();
+  Json c = TinyConfig(folder);
+  c["doses"] = Json::array({10000});
+  c["image_size"] = 64;
+  c["methods"] = Json::parse(R"([{"name": "fbp", "kind": "fbp"},
+    {"name": "sqs", "kind": "recon",
+     "options": {"algorithm": "os-sqs", "subsets": 6, "iterations": 10, "beta-relative": [0.1, 30]}}])");
+  Write(folder + "/c.json", c);
+  const ProcessResult r = Osmo({"study", folder + "/c.json", "-o", folder + "/out"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Json metrics = Json::parse(ReadWholeFile(folder + "/out/metrics.json"));
+  EXPECT_GT(Metric(metrics, "sqs@beta-relative=0.1", "noise_hu", 0),
+            2.0 * Metric(metrics, "sqs@beta-relative=30", "noise_hu", 0));
+  const std::string report = ReadWholeFile(folder + "/out/report.md");
+  EXPECT_NE(report.find("## Trade-off: sqs over beta-relative (I0 = 10000)"), std::string::npos)
+      << report;
+  EXPECT_NE(report.find("| 0.1 | "), std::string::npos) << report;
+  if (fs::exists("/usr/bin/python3"))
+    EXPECT_TRUE(fs::exists(folder + "/out/tradeoff.png"))
+        << ReadWholeFile(folder + "/out/plots.log");
+
+  c["methods"][1]["options"]["delta"] = Json::array({0.0001, 0.001});  // a second list
+  Write(folder + "/c.json", c);
+  const ProcessResult two = Osmo({"study", folder + "/c.json", "-o", folder + "/out2"});
+  EXPECT_EQ(two.exit_code, 1);
+  EXPECT_NE(two.err.find("one key may be a list"), std::string::npos) << two.err;
+}
+
 TEST(Study, TinyStudyRunsResumesReproducesAndImprovesWithDose) {
   const std::string folder = Folder();
   Write(folder + "/c.json", TinyConfig(folder));
