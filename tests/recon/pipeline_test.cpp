@@ -326,5 +326,63 @@ TEST(Pipeline, BetaForATargetFwhmGivesThatResolution) {
   EXPECT_NEAR(measured, kTargetMm, 0.15 * kTargetMm) << "β " << base.beta;
 }
 
+// β for a noise level: the predicted standard deviation at the centre, (1/N)Σ H/(H + βR)² for
+// weights that are the inverse variances, matches the spread of reconstructions of noisy data
+// (quadratic prior, so the estimate is linear in the noise), within 25 %.
+TEST(Pipeline, PredictedNoiseMatchesTheReconstructionsOfNoisyData) {
+  const ImageGeometry grid = SquareImage(48, 1.0);
+  ScanData scan;
+  scan.geometry = testing::ParallelScan(72, 120, 1.0);
+  Image background(grid);
+  for (int64_t j = 0; j < grid.ny; ++j)
+    for (int64_t i = 0; i < grid.nx; ++i)
+      if (std::hypot(grid.X(double(i)), grid.Y(double(j))) < 20.0) background.at(i, j, 0) = 0.02f;
+  const auto projector = MakeProjector(grid, scan.geometry);
+  scan.sinogram = Sinogram(scan.geometry);
+  projector->Forward(background, scan.sinogram);
+  scan.weights = Sinogram(scan.geometry);
+  for (size_t i = 0; i < scan.weights->values.size(); ++i)
+    scan.weights->values[i] = float(4e4 * std::exp(-scan.sinogram.values[i]));
+
+  ReconSettings settings;
+  settings.prior.potential = PotentialKind::kQuadratic;
+  settings.prior.delta = 1.0;
+  settings.support = SupportKind::kAll;
+  settings.start = StartKind::kZero;
+  settings.solver.subsets = 4;
+  settings.solver.iterations = 150;
+  const PreparedReconstruction reference(scan, grid, settings);
+  const CentreImpulseResponse response(reference.projector(), reference.weights(),
+                                       reference.regularizer());
+  const double beta =
+      response.BetaForNoise(0.5 * FbpNoiseStd(reference.projector(), reference.weights()));
+  settings.prior.beta = beta;
+  const ReconResult clean = Reconstruct(scan, grid, settings);
+
+  // Pooled over realisations and the 8 × 8 voxels around the centre (stationary there).
+  std::mt19937 rng(21);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  double sum_sq = 0.0;
+  int64_t count = 0;
+  for (int realisation = 0; realisation < 4; ++realisation) {
+    ScanData noisy = scan;
+    for (size_t i = 0; i < noisy.sinogram.values.size(); ++i)
+      noisy.sinogram.values[i] += float(normal(rng) / std::sqrt(scan.weights->values[i]));
+    const ReconResult result = Reconstruct(noisy, grid, settings);
+    for (int64_t j = 20; j < 28; ++j) {
+      for (int64_t i = 20; i < 28; ++i) {
+        const double d = result.image.at(i, j, 0) - clean.image.at(i, j, 0);
+        sum_sq += d * d;
+        ++count;
+      }
+    }
+  }
+  const double measured = std::sqrt(sum_sq / double(count));
+  const double predicted = response.NoiseStd(beta);
+  RecordProperty("measured_noise", std::to_string(measured));
+  RecordProperty("predicted_noise", std::to_string(predicted));
+  EXPECT_NEAR(measured / predicted, 1.0, 0.25);
+}
+
 }  // namespace
 }  // namespace osmo
