@@ -64,19 +64,8 @@ PreparedReconstruction::PreparedReconstruction(const ScanData& scan, const Image
   if (prior.beta) {
     options.beta = *prior.beta;
     Tell(note, "β = " + ToText(options.beta) + " (as given)");
-  } else if (prior.target_fwhm_mm) {
-    options.beta = BetaForResolution(options, certainty, note);
-  } else if (prior.noise_fraction) {
-    const int64_t centre = grid.Index(grid.nx / 2, grid.ny / 2, grid.nz / 2);
-    const double c = certainty.empty() ? 1.0 : double(certainty[size_t(centre)]);
-    const CentreImpulseResponse response(*projector_, weights_, Regularizer(grid, options), c * c);
-    const double fbp_noise = FbpNoiseStd(*projector_, weights_);
-    options.beta = response.BetaForNoise(*prior.noise_fraction * fbp_noise);
-    Tell(note, "β = " + ToText(options.beta) + " for a predicted noise of " +
-                   ToText(response.NoiseStd(options.beta)) + "/mm at the centre, " +
-                   ToText(*prior.noise_fraction) + " × FBP's " + ToText(fbp_noise) + "/mm (FWHM " +
-                   ToText(response.FwhmMm(options.beta)) + " mm; FBP's " +
-                   ToText(FbpFwhmMm(*projector_, {})) + " mm)");
+  } else if (prior.target_fwhm_mm || prior.noise_fraction) {
+    options.beta = BetaForTarget(options, certainty, note);
   } else {
     const double kappa_sum = Regularizer(grid, options).InteriorKappaSum();
     options.beta = DataScaledBeta(prior.beta_relative, atw, certainty, support_, kappa_sum);
@@ -138,20 +127,32 @@ double PreparedReconstruction::DataScaledDelta(const NoteCallback& note) const {
   return delta;
 }
 
-// β for the target FWHM at the centre (settings().prior.target_fwhm_mm), with the FBP image's
-// FWHM there for comparison.
-double PreparedReconstruction::BetaForResolution(const RegularizerOptions& options,
-                                                 const std::vector<float>& certainty,
-                                                 const NoteCallback& note) {
+// β for a resolution (settings().prior.target_fwhm_mm) or a noise level (noise_fraction × FBP's
+// noise) at the centre, through the local impulse response there. FBP's FWHM, for comparison in
+// the note, costs a projection and an FBP: computed only when someone reads the note.
+double PreparedReconstruction::BetaForTarget(const RegularizerOptions& options,
+                                             const std::vector<float>& certainty,
+                                             const NoteCallback& note) const {
   const int64_t centre = grid_.Index(grid_.nx / 2, grid_.ny / 2, grid_.nz / 2);
   const double c = certainty.empty() ? 1.0 : double(certainty[size_t(centre)]);
   const CentreImpulseResponse response(*projector_, weights_, Regularizer(grid_, options), c * c);
-  target_fwhm_mm_ = *settings_.prior.target_fwhm_mm;
-  const double beta = response.BetaForFwhm(target_fwhm_mm_);
-  Tell(note, "β = " + ToText(beta) + " for a resolution of " + ToText(target_fwhm_mm_) +
-                 " mm FWHM at the centre (the local impulse response gives " +
-                 ToText(response.FwhmMm(beta)) + " mm; FBP's impulse response there: " +
-                 ToText(FbpFwhmMm(*projector_, {})) + " mm)");
+  const PriorSettings& prior = settings_.prior;
+  double beta;
+  std::string target;
+  if (prior.target_fwhm_mm) {
+    beta = response.BetaForFwhm(*prior.target_fwhm_mm);
+    target = "a resolution of " + ToText(*prior.target_fwhm_mm) + " mm FWHM";
+  } else {
+    const double fbp_noise = FbpNoiseStd(*projector_, weights_);
+    beta = response.BetaForNoise(*prior.noise_fraction * fbp_noise);
+    target =
+        "a noise of " + ToText(*prior.noise_fraction) + " × FBP's " + ToText(fbp_noise) + "/mm";
+  }
+  if (note) {
+    note("β = " + ToText(beta) + " for " + target + " at the centre (predicted: FWHM " +
+         ToText(response.FwhmMm(beta)) + " mm, noise " + ToText(response.NoiseStd(beta)) +
+         "/mm; FBP's FWHM there " + ToText(FbpFwhmMm(*projector_, {})) + " mm)");
+  }
   return beta;
 }
 

@@ -50,8 +50,6 @@ class PreparedReconstruction {
   // this scan, e.g. a limited-angle fan scan), zero, or `given` (required for StartKind::kImage,
   // on the grid up to rounding).
   Image StartImage(const Image* given, const NoteCallback& note = {}) const;
-  // The β rule's target FWHM at the centre (mm); 0 when β was set otherwise.
-  double target_fwhm_mm() const { return target_fwhm_mm_; }
   // Support ∧ reference > 0: the object, where RMSD is measured.
   std::vector<uint8_t> ObjectMask(const Image& reference) const;
   // What a saved solver state belongs to: a hash of the sinogram, weights and angles, the grid and
@@ -69,12 +67,11 @@ class PreparedReconstruction {
   std::unique_ptr<PwlsProblem> problem_;
   std::optional<Image> fbp_;  // the default FBP image; empty when FBP cannot reconstruct the scan
   std::string fbp_problem_;   // why not
-  double target_fwhm_mm_ = 0.0;
 
   void MakeFbp(const NoteCallback& note);
   double DataScaledDelta(const NoteCallback& note) const;
-  double BetaForResolution(const RegularizerOptions& options, const std::vector<float>& certainty,
-                           const NoteCallback& note);
+  double BetaForTarget(const RegularizerOptions& options, const std::vector<float>& certainty,
+                       const NoteCallback& note) const;
 };
 
 // How a front end follows and steers a run.

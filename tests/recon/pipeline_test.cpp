@@ -275,10 +275,9 @@ TEST(Pipeline, DefaultsAreInvariantToTheDataUnits) {
   EXPECT_LT(difference_cd / peak_c, 1e-4);
 }
 
-// β for a target resolution: the measured local impulse response of the converged quadratic PWLS
-// estimate — (x̂(y + εAe_c) − x̂(y))/ε — has the asked FWHM within 15 % (Fessler & Rogers 1996).
-TEST(Pipeline, BetaForATargetFwhmGivesThatResolution) {
-  const ImageGeometry grid = SquareImage(48, 1.0);
+// A noiseless parallel scan (72 channels, 120 views) of a disc of μ = 0.02/mm and radius 20 mm on
+// `grid`, with the weights of counts of blank scan I0: w = I0·e^−y (inverse variances).
+ScanData NoiselessDiscScan(const ImageGeometry& grid, double i0) {
   ScanData scan;
   scan.geometry = testing::ParallelScan(72, 120, 1.0);
   Image background(grid);
@@ -287,12 +286,20 @@ TEST(Pipeline, BetaForATargetFwhmGivesThatResolution) {
       if (std::hypot(grid.X(double(i)), grid.Y(double(j))) < 20.0) background.at(i, j, 0) = 0.02f;
     }
   }
-  const auto projector = MakeProjector(grid, scan.geometry);
   scan.sinogram = Sinogram(scan.geometry);
-  projector->Forward(background, scan.sinogram);
-  scan.weights = Sinogram(scan.geometry, 1.0f);
-  for (size_t i = 0; i < scan.weights->values.size(); ++i)  // non-uniform, smooth weights
-    scan.weights->values[i] = float(1e3 * std::exp(-scan.sinogram.values[i]));
+  MakeProjector(grid, scan.geometry)->Forward(background, scan.sinogram);
+  scan.weights = Sinogram(scan.geometry);
+  for (size_t i = 0; i < scan.weights->values.size(); ++i)
+    scan.weights->values[i] = float(i0 * std::exp(-scan.sinogram.values[i]));
+  return scan;
+}
+
+// β for a target resolution: the measured local impulse response of the converged quadratic PWLS
+// estimate — (x̂(y + εAe_c) − x̂(y))/ε — has the asked FWHM within 15 % (Fessler & Rogers 1996).
+TEST(Pipeline, BetaForATargetFwhmGivesThatResolution) {
+  const ImageGeometry grid = SquareImage(48, 1.0);
+  const ScanData scan = NoiselessDiscScan(grid, 1e3);
+  const auto projector = MakeProjector(grid, scan.geometry);
 
   constexpr double kTargetMm = 3.0;
   ReconSettings settings;
@@ -331,18 +338,7 @@ TEST(Pipeline, BetaForATargetFwhmGivesThatResolution) {
 // (quadratic prior, so the estimate is linear in the noise), within 25 %.
 TEST(Pipeline, PredictedNoiseMatchesTheReconstructionsOfNoisyData) {
   const ImageGeometry grid = SquareImage(48, 1.0);
-  ScanData scan;
-  scan.geometry = testing::ParallelScan(72, 120, 1.0);
-  Image background(grid);
-  for (int64_t j = 0; j < grid.ny; ++j)
-    for (int64_t i = 0; i < grid.nx; ++i)
-      if (std::hypot(grid.X(double(i)), grid.Y(double(j))) < 20.0) background.at(i, j, 0) = 0.02f;
-  const auto projector = MakeProjector(grid, scan.geometry);
-  scan.sinogram = Sinogram(scan.geometry);
-  projector->Forward(background, scan.sinogram);
-  scan.weights = Sinogram(scan.geometry);
-  for (size_t i = 0; i < scan.weights->values.size(); ++i)
-    scan.weights->values[i] = float(4e4 * std::exp(-scan.sinogram.values[i]));
+  const ScanData scan = NoiselessDiscScan(grid, 4e4);
 
   ReconSettings settings;
   settings.prior.potential = PotentialKind::kQuadratic;
