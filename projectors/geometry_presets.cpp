@@ -60,10 +60,17 @@ ScanGeometry GeometryPreset(const std::string& name) {
 
 ImageGeometry DefaultImageGeometry(const ScanGeometry& scan) {
   ImageGeometry g;
-  int64_t n = 64;
-  while (2 * n <= scan.n_channels) n *= 2;
+  // Voxels as fine as the detector's sampling at the isocentre (a coarser grid loses resolution
+  // the data have; a finer one only adds unknowns): the fewest voxels, an even number, that cover
+  // the field of view at that pitch.
+  const double magnification = scan.kind == ScanKind::kParallel
+                                   ? 1.0
+                                   : scan.source_to_detector_mm / scan.source_to_isocenter_mm;
+  const double pitch = scan.channel_spacing_mm / magnification;
+  const double diameter = 2.0 * scan.FieldOfViewRadiusMm();
+  const int64_t n = std::max<int64_t>(2, 2 * int64_t(std::ceil(0.5 * diameter / pitch - 1e-9)));
   g.nx = g.ny = n;
-  g.voxel_size_mm = 2.0 * scan.FieldOfViewRadiusMm() / double(n);
+  g.voxel_size_mm = diameter / double(n);
   g.nz = 1;
   g.slice_thickness_mm = scan.n_rows > 1 ? scan.row_spacing_mm : g.voxel_size_mm;
   if (scan.kind == ScanKind::kCone) {

@@ -36,9 +36,9 @@ std::string SmallGeometry(const std::string& folder) {
 
 std::string SimulateSmall(const std::string& folder) {
   const std::string scan = folder + "/scan.h5";
-  const ProcessResult r =
-      Osmo({"simulate", "--phantom", "thorax", "--geometry", SmallGeometry(folder),
-            "--incident-counts", "1e4", "--electronic-noise-std", "5", "-o", scan});
+  const ProcessResult r = Osmo(
+      {"simulate", "--phantom", "thorax", "--geometry", SmallGeometry(folder), "--incident-counts",
+       "1e4", "--electronic-noise-std", "5", "--reference-size", "64", "-o", scan});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return scan;
 }

@@ -188,7 +188,7 @@ np.full((1, 32, 32), value, np.float32).tofile(name + ".raw")
   RunPython(folder, script, {folder + "/hu", "-1000"});
   const std::vector<std::string> recon = {
       "recon", scan,           "-o", folder + "/r.mha", "--image-size", "32", "--voxel-size-mm",
-      "3",     "--iterations", "1",  "--init"};
+      "3,1.5", "--iterations", "1",  "--init"};
   std::vector<std::string> with_mu = recon, with_hu = recon;
   with_mu.push_back(folder + "/mu.mhd");
   with_hu.push_back(folder + "/hu.mhd");

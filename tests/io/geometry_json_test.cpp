@@ -53,10 +53,24 @@ TEST(GeometryJson, ExplicitAnglesAndErrors) {
 }
 
 TEST(GeometryPresets, DefaultGridsCoverTheFieldOfView) {
-  const ImageGeometry ge1 = DefaultImageGeometry(GeometryPreset("ge1"));
-  EXPECT_EQ(ge1.nx, 512);
-  EXPECT_NEAR(ge1.voxel_size_mm * 512, 2 * GeometryPreset("ge1").FieldOfViewRadiusMm(), 1e-9);
-  EXPECT_EQ(DefaultImageGeometry(GeometryPreset("ge1-half")).nx, 256);
+  // Voxels at the detector's pitch at the isocentre (ge1: 1.0239 mm × 541/949.075), the fewest
+  // (an even number) covering the field of view.
+  for (const std::string name : {"ge1", "ge1-half", "parallel", "cone-small"}) {
+    SCOPED_TRACE(name);
+    const ScanGeometry scan = GeometryPreset(name);
+    const ImageGeometry grid = DefaultImageGeometry(scan);
+    const double magnification = scan.kind == ScanKind::kParallel
+                                     ? 1.0
+                                     : scan.source_to_detector_mm / scan.source_to_isocenter_mm;
+    const double pitch = scan.channel_spacing_mm / magnification;
+    EXPECT_EQ(grid.nx % 2, 0);
+    EXPECT_NEAR(grid.voxel_size_mm * double(grid.nx), 2 * scan.FieldOfViewRadiusMm(), 1e-9);
+    EXPECT_LE(grid.voxel_size_mm, pitch);
+    EXPECT_GT(grid.voxel_size_mm * double(grid.nx + 2), 2 * scan.FieldOfViewRadiusMm());
+    EXPECT_GT(grid.voxel_size_mm, pitch * double(grid.nx - 2) / double(grid.nx));
+  }
+  EXPECT_EQ(DefaultImageGeometry(GeometryPreset("ge1")).nx, 854);
+  EXPECT_EQ(DefaultImageGeometry(GeometryPreset("ge1-half")).nx, 426);
   const ImageGeometry cone = DefaultImageGeometry(GeometryPreset("cone-small"));
   EXPECT_GT(cone.nz, 1);
   EXPECT_THROW(GeometryPreset("ge2"), InputError);
