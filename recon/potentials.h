@@ -21,12 +21,13 @@ inline constexpr EnumTable<PotentialKind, 4> kPotentials = {{
 const char* ToString(PotentialKind kind);
 
 // Each potential is a policy class used as a template parameter in the regulariser's loops:
-// Value ψ(t), Derivative ψ'(t) and HuberCurvature ω(t) = ψ'(t)/t (≤ 1, the largest at t = 0),
-// all with the edge scale δ (same units as t, 1/mm).
+// Value ψ(t), Derivative ψ'(t), HuberCurvature ω(t) = ψ'(t)/t (≤ 1, the largest at t = 0) and
+// SecondDerivative ψ''(t), all with the edge scale δ (same units as t, 1/mm).
 struct QuadraticPotential {
   static double Value(double t, double) { return 0.5 * t * t; }
   static float Derivative(float t, float) { return t; }
   static float HuberCurvature(float, float) { return 1.0f; }
+  static double SecondDerivative(double, double) { return 1.0; }
 };
 
 // ψ = t²/2 for |t| ≤ δ, δ|t| − δ²/2 beyond.
@@ -40,6 +41,7 @@ struct HuberPotential {
     const float a = std::abs(t);
     return a <= d ? 1.0f : d / a;
   }
+  static double SecondDerivative(double t, double d) { return std::abs(t) <= d ? 1.0 : 0.0; }
 };
 
 // ψ = δ²(sqrt(1 + (t/δ)²) − 1).
@@ -56,6 +58,10 @@ struct HyperbolaPotential {
     const float r = t / d;
     return 1.0f / std::sqrt(1.0f + r * r);
   }
+  static double SecondDerivative(double t, double d) {
+    const double r = t / d;
+    return 1.0 / ((1.0 + r * r) * std::sqrt(1.0 + r * r));
+  }
 };
 
 // ψ = δ²(|t/δ| − log(1 + |t/δ|)) (Fair 1974; used by Kim, Ramani & Fessler 2015).
@@ -66,6 +72,10 @@ struct FairPotential {
   }
   static float Derivative(float t, float d) { return t / (1.0f + std::abs(t / d)); }
   static float HuberCurvature(float t, float d) { return 1.0f / (1.0f + std::abs(t / d)); }
+  static double SecondDerivative(double t, double d) {
+    const double a = 1.0 + std::abs(t / d);
+    return 1.0 / (a * a);
+  }
 };
 
 }  // namespace osmo

@@ -41,6 +41,24 @@ auto WithPotential(PotentialKind kind, Fn&& fn) {
 
 }  // namespace
 
+double MeanCurvature(PotentialKind potential, double delta, double difference_std) {
+  if (!(difference_std > 0.0)) return 1.0;
+  return WithPotential(potential, [&](auto policy) {
+    // ∫ ψ''(s z) φ(z) dz over z ≥ 0 (ψ'' is even), midpoint rule on [0, 8].
+    using Potential = decltype(policy);
+    constexpr int kSteps = 1600;
+    constexpr double kStep = 8.0 / kSteps;
+    double sum = 0.0, mass = 0.0;
+    for (int n = 0; n < kSteps; ++n) {
+      const double z = (n + 0.5) * kStep;
+      const double density = std::exp(-0.5 * z * z);
+      sum += density * Potential::SecondDerivative(difference_std * z, delta);
+      mass += density;
+    }
+    return sum / mass;
+  });
+}
+
 Regularizer::Regularizer(const ImageGeometry& grid, const RegularizerOptions& options,
                          std::vector<float> uniformity)
     : grid_(grid), options_(options), uniformity_(std::move(uniformity)) {

@@ -29,6 +29,14 @@ struct RegularizerOptions {
   void Validate() const;
 };
 
+// E[ψ''(t)] for Gaussian neighbour differences t ~ N(0, s²): the curvature of the potential
+// averaged over noise of that size (1 for the quadratic; for the edge-preserving potentials it
+// falls as s grows beyond δ). Fessler's (1996) noise approximation linearises the estimator with
+// the prior's Hessian β Σ κ ψ''(x̂_j − x̂_k); averaging ψ'' over the noise's own differences (a
+// statistical linearisation) gives the quadratic prior of strength β·E[ψ''] that smooths noise of
+// this size about as much.
+double MeanCurvature(PotentialKind potential, double delta, double difference_std);
+
 // R(x) = β Σ_j Σ_{k∈N(j), k>j} κ_jk ψ(x_j − x_k), κ_jk = c_j c_k / ‖k − j‖ with the offset
 // length in voxel units (a fixed definition, so other tools compute the same cost) and optional
 // resolution-uniformising factors c_j (all 1 by default). Neighbours outside the image are

@@ -147,15 +147,27 @@ double CentreImpulseResponse::BetaForFwhm(double fwhm_mm) const {
 }
 
 double CentreImpulseResponse::NoiseStd(double beta) const {
+  return std::sqrt(NoiseSpectrumSum(beta, [](double) { return 1.0; }));
+}
+
+double CentreImpulseResponse::NeighbourDifferenceStd(double beta) const {
+  const double step = 2.0 * M_PI / double(grid_.nx);
+  return std::sqrt(
+      NoiseSpectrumSum(beta, [step](double kx) { return 2.0 * (1.0 - std::cos(step * kx)); }));
+}
+
+template <class Filter>
+double CentreImpulseResponse::NoiseSpectrumSum(double beta, Filter filter) const {
   const int64_t nx = grid_.nx, hx = nx / 2 + 1;
   double sum = 0.0;
   for (size_t n = 0; n < data_.size(); ++n) {
     const int64_t kx = int64_t(n) % hx;
     const double multiplicity = (kx == 0 || (nx % 2 == 0 && kx == nx / 2)) ? 1.0 : 2.0;
     const double denominator = data_[n] + beta * penalty_[n];
-    if (denominator > 0.0) sum += multiplicity * data_[n] / (denominator * denominator);
+    if (denominator > 0.0)
+      sum += multiplicity * filter(double(kx)) * data_[n] / (denominator * denominator);
   }
-  return std::sqrt(sum / double(grid_.NumVoxels()));
+  return sum / double(grid_.NumVoxels());
 }
 
 double CentreImpulseResponse::BetaForNoise(double noise_std) const {

@@ -37,6 +37,9 @@ class CentreImpulseResponse {
   double NoiseStd(double beta) const;
   // The β with NoiseStd(β) = noise_std (bisection in log β).
   double BetaForNoise(double noise_std) const;
+  // The predicted standard deviation of x_c − x_{c+1} (neighbours along x), the differences the
+  // prior sees in a flat region: (1/N) Σ_ω 2(1 − cos ω_x) H(ω)/(H(ω) + βR(ω))².
+  double NeighbourDifferenceStd(double beta) const;
 
  private:
   ImageGeometry grid_;
@@ -45,6 +48,9 @@ class CentreImpulseResponse {
   // A bracket [lo, hi] of β with f(lo) < target < f(hi) for an increasing f, then bisection.
   template <class Measure>
   double Solve(double target, Measure f) const;
+  // (1/N) Σ_ω filter(k_x) H(ω)/(H(ω) + βR(ω))² over the full spectrum (k_x the x frequency index).
+  template <class Filter>
+  double NoiseSpectrumSum(double beta, Filter filter) const;
 };
 
 // The standard deviation of FBP (Hann) at the image centre for data noise of variance 1/w_i:

@@ -3,8 +3,10 @@
 
 noise:  the standard deviation of the high-pass residual x − mean3×3(x) over the object's flat
         interior (object voxels at least 8 voxels from any non-object voxel), in the image's units.
-edge:   the 10–90 % rise distance (mm) of the object's outer boundary: radial profiles from the
-        object's centroid, averaged over angle, from the air level to the interior median.
+edge:   the 10–90 % rise distance (mm) of the object's outer boundary, from the air level to the
+        interior median: the median over 64 angular sectors of the rise of each sector's radial
+        profile (from the object's centroid), so that a boundary that is not a centred circle
+        does not count as blur.
 
 Usage: /usr/bin/python3 scripts/image_quality.py IMAGE.mha [IMAGE.mha ...]  → one JSON line each
 SPDX-License-Identifier: Apache-2.0
@@ -33,6 +35,21 @@ def erode(mask, steps):
     return mask
 
 
+SECTORS = 64
+
+
+def outermost_crossing(radii, level, value):
+    """The outermost radius where the profile falls through `value`, interpolated linearly."""
+    above = np.nonzero(np.nan_to_num(level, nan=-np.inf) >= value)[0]
+    if len(above) == 0:
+        return radii[0]
+    i = above.max()
+    if i + 1 >= len(radii):
+        return radii[-1]
+    t = (level[i] - value) / (level[i] - level[i + 1])
+    return radii[i] + t * (radii[i + 1] - radii[i])
+
+
 def quality(path):
     volume, spacing, _ = read_mha(path)
     x = volume[volume.shape[0] // 2].astype(np.float64)
@@ -42,20 +59,28 @@ def quality(path):
     residual = x - box3(x)
     noise = float(np.std(residual[interior]))
     inside = float(np.median(x[interior]))
-    air = float(np.median(x[~erode(~obj, 8) == False][:0])) if False else float(
-        np.median(x[erode(~obj, 8)]))
-    # Radial profile from the centroid of the filled object (holes included: its outer boundary).
+    air = float(np.median(x[erode(~obj, 8)]))
+    # Radial profiles from the centroid of the filled object (holes included: its outer boundary)
+    # in 64 angular sectors, each with its own boundary position so that an object that is not a
+    # centred circle does not widen the edge; the median of the sectors' 10–90 % rises.
     ys, xs = np.nonzero(obj)
     cy, cx = ys.mean(), xs.mean()
     yy, xx = np.indices(x.shape)
     radius = np.hypot(yy - cy, xx - cx)
-    outer = np.percentile(radius[obj], 99.5)
-    bins = np.arange(outer - 15, outer + 15, 0.25)
-    profile = np.array([x[(radius >= b) & (radius < b + 0.25)].mean() for b in bins])
-    level = (profile - air) / (inside - air)
-    r90 = bins[np.nonzero(level >= 0.9)[0].max()] if np.any(level >= 0.9) else bins[0]
-    r10 = bins[np.nonzero(level >= 0.1)[0].max()] if np.any(level >= 0.1) else bins[-1]
-    edge_mm = float((r10 - r90) * spacing[0])
+    sector = ((np.arctan2(yy - cy, xx - cx) + np.pi) / (2 * np.pi) * SECTORS).astype(int) % SECTORS
+    widths = []
+    for k in range(SECTORS):
+        in_sector = sector == k
+        outer = np.percentile(radius[obj & in_sector], 99.5)
+        bins = np.arange(outer - 15, outer + 15, 0.5)
+        index = np.digitize(radius[in_sector], bins) - 1
+        values = x[in_sector]
+        profile = np.array([values[index == b].mean() if np.any(index == b) else np.nan
+                            for b in range(len(bins))])
+        level = (profile - air) / (inside - air)
+        radii = bins + 0.25
+        widths.append(outermost_crossing(radii, level, 0.1) - outermost_crossing(radii, level, 0.9))
+    edge_mm = float(np.median(widths) * spacing[0])
     return {"image": path, "noise": noise, "edge_10_90_mm": edge_mm, "interior": inside,
             "air": air, "pixel_mm": spacing[0]}
 

@@ -200,17 +200,20 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
   sub->add_option("--iterations", o->iterations, "Iterations (passes over all subsets)")
       ->capture_default_str();
   sub->add_option("--beta", o->beta,
-                  "Regularisation strength β (default: from --beta-relative and the data)");
+                  "Regularisation strength β (default: the larger of the --beta-relative and "
+                  "--noise-fraction rules, docs/RECONSTRUCTION.md)");
   sub->add_option("--target-fwhm-mm", o->target_fwhm_mm,
                   "β for this resolution at the image centre instead, FWHM in mm of the local "
                   "impulse response for contrasts below δ (-v prints FBP's for comparison)");
   sub->add_option("--noise-fraction", o->noise_fraction,
-                  "β for a predicted noise at the image centre of this fraction of FBP's instead "
-                  "(statistical weights as inverse variances)");
-  sub->add_option(
-         "--beta-relative", o->beta_relative,
-         "β relative to the data: β = r · median(dx·[Aᵀw]_j) / Σκ (docs/RECONSTRUCTION.md)")
-      ->capture_default_str();
+                  "β for a predicted noise at the image centre of this fraction of FBP's "
+                  "(statistical weights as inverse variances; the potential's mean curvature at "
+                  "that noise taken into account). Default 0.3 when neither this nor "
+                  "--beta-relative is given; with both, the larger β");
+  sub->add_option("--beta-relative", o->beta_relative,
+                  "β relative to the data: β = r · median(dx·[Aᵀw]_j) / Σκ, a fixed resolution in "
+                  "voxels (docs/RECONSTRUCTION.md). Default 4 when neither this nor "
+                  "--noise-fraction is given; with both, the larger β");
   sub->add_option("--delta", o->delta,
                   "Edge scale δ of the potential, 1/mm (default: 1 % of the object's median μ "
                   "in the FBP image; 0.0002/mm = 10 HU for soft tissue)");

@@ -20,7 +20,7 @@ struct ReconOptions {
   int64_t subsets = 12;
   int64_t iterations = 20;
   std::optional<double> beta;
-  double beta_relative = 4.0;
+  std::optional<double> beta_relative;
   std::optional<double> target_fwhm_mm;
   std::optional<double> noise_fraction;
   std::optional<double> delta;

@@ -11,8 +11,8 @@ namespace osmo {
 void PriorSettings::Validate() const {
   if (beta && (!(*beta >= 0.0) || !std::isfinite(*beta)))
     throw SettingError("prior.beta", "β ≥ 0", ToText(*beta));
-  if (!(beta_relative > 0.0) || !std::isfinite(beta_relative))
-    throw SettingError("prior.beta_relative", "a positive factor", ToText(beta_relative));
+  if (beta_relative && (!(*beta_relative > 0.0) || !std::isfinite(*beta_relative)))
+    throw SettingError("prior.beta_relative", "a positive factor", ToText(*beta_relative));
   if (target_fwhm_mm && (!(*target_fwhm_mm > 0.0) || !std::isfinite(*target_fwhm_mm)))
     throw SettingError("prior.target_fwhm_mm", "a positive width in mm", ToText(*target_fwhm_mm));
   if (noise_fraction && (!(*noise_fraction > 0.0) || !(*noise_fraction < 1.0)))

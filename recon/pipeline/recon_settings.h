@@ -34,14 +34,14 @@ struct PriorSettings {
   std::optional<double> delta;
   std::optional<Neighborhood> neighborhood;  // unset: DefaultNeighborhood(scan)
   // β, in order of precedence: set directly; the β whose local impulse response at the centre
-  // has `target_fwhm_mm` (for ψ''(0), i.e. contrasts below δ); else from `beta_relative`
-  // (DataScaledBeta, the default).
+  // has `target_fwhm_mm` (for ψ''(0), i.e. contrasts below δ); else the larger of the relative
+  // rule (DataScaledBeta with `beta_relative`) and the noise rule (the β whose predicted noise at
+  // the centre is `noise_fraction` × the FBP image's, for the weights as inverse variances), each
+  // used only when set, both at their defaults when neither is.
   std::optional<double> beta;
   std::optional<double> target_fwhm_mm;
-  // β whose predicted noise at the centre is this fraction of the FBP image's (for the weights as
-  // inverse variances; see CentreImpulseResponse::NoiseStd).
+  std::optional<double> beta_relative;
   std::optional<double> noise_fraction;
-  double beta_relative = 4.0;
   bool kappa = false;  // certainty-based κ_j = sqrt(Σ_i a_ij w_i / Σ_i a_ij) (uniform resolution)
   void Validate() const;
 };
@@ -49,6 +49,11 @@ struct PriorSettings {
 // δ = kDeltaFraction × median μ of the object: 1 % of soft tissue's μ is about 10 HU, the value
 // tuned on the simulated thorax (docs/RECONSTRUCTION.md); as a fraction it holds in any units.
 constexpr double kDeltaFraction = 0.01;
+// The default β rules (docs/RECONSTRUCTION.md): relative 4 minimises RMSE on the simulated thorax
+// at the detector's sampling; a noise of 0.3 × FBP's is the floor that keeps real scans, whose
+// own blur spans several voxels, less noisy than FBP.
+constexpr double kDefaultBetaRelative = 4.0;
+constexpr double kDefaultNoiseFraction = 0.3;
 
 struct ReconSettings {
   SolverOptions solver;

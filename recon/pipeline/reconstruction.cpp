@@ -64,12 +64,10 @@ PreparedReconstruction::PreparedReconstruction(const ScanData& scan, const Image
   if (prior.beta) {
     options.beta = *prior.beta;
     Tell(note, "β = " + ToText(options.beta) + " (as given)");
-  } else if (prior.target_fwhm_mm || prior.noise_fraction) {
-    options.beta = BetaForTarget(options, certainty, note);
+  } else if (prior.target_fwhm_mm) {
+    options.beta = BetaForFwhm(options, certainty, note);
   } else {
-    const double kappa_sum = Regularizer(grid, options).InteriorKappaSum();
-    options.beta = DataScaledBeta(prior.beta_relative, atw, certainty, support_, kappa_sum);
-    Tell(note, "β = " + ToText(options.beta) + " (relative " + ToText(prior.beta_relative) + ")");
+    options.beta = DefaultBeta(options, atw, certainty, note);
   }
   regularizer_ = std::make_unique<Regularizer>(grid, options, std::move(certainty));
   problem_ = std::make_unique<PwlsProblem>(*projector_, scan.sinogram, weights_, *regularizer_);
@@ -127,32 +125,76 @@ double PreparedReconstruction::DataScaledDelta(const NoteCallback& note) const {
   return delta;
 }
 
-// β for a resolution (settings().prior.target_fwhm_mm) or a noise level (noise_fraction × FBP's
-// noise) at the centre, through the local impulse response there. FBP's FWHM, for comparison in
-// the note, costs a projection and an FBP: computed only when someone reads the note.
-double PreparedReconstruction::BetaForTarget(const RegularizerOptions& options,
-                                             const std::vector<float>& certainty,
-                                             const NoteCallback& note) const {
-  const int64_t centre = grid_.Index(grid_.nx / 2, grid_.ny / 2, grid_.nz / 2);
-  const double c = certainty.empty() ? 1.0 : double(certainty[size_t(centre)]);
-  const CentreImpulseResponse response(*projector_, weights_, Regularizer(grid_, options), c * c);
-  const PriorSettings& prior = settings_.prior;
-  double beta;
-  std::string target;
-  if (prior.target_fwhm_mm) {
-    beta = response.BetaForFwhm(*prior.target_fwhm_mm);
-    target = "a resolution of " + ToText(*prior.target_fwhm_mm) + " mm FWHM";
-  } else {
-    const double fbp_noise = FbpNoiseStd(*projector_, weights_);
-    beta = response.BetaForNoise(*prior.noise_fraction * fbp_noise);
-    target =
-        "a noise of " + ToText(*prior.noise_fraction) + " × FBP's " + ToText(fbp_noise) + "/mm";
-  }
+namespace {
+
+// c_c² at the centre voxel: the certainty factors scale the prior's stencil there.
+double CentreCertaintySq(const ImageGeometry& grid, const std::vector<float>& certainty) {
+  if (certainty.empty()) return 1.0;
+  const double c = certainty[size_t(grid.Index(grid.nx / 2, grid.ny / 2, grid.nz / 2))];
+  return c * c;
+}
+
+}  // namespace
+
+// β for a resolution at the centre through the local impulse response (contrasts below δ). FBP's
+// FWHM, for comparison in the note, costs a projection and an FBP: computed only when someone
+// reads the note.
+double PreparedReconstruction::BetaForFwhm(const RegularizerOptions& options,
+                                           const std::vector<float>& certainty,
+                                           const NoteCallback& note) const {
+  const CentreImpulseResponse response(*projector_, weights_, Regularizer(grid_, options),
+                                       CentreCertaintySq(grid_, certainty));
+  const double fwhm = *settings_.prior.target_fwhm_mm;
+  const double beta = response.BetaForFwhm(fwhm);
   if (note) {
-    note("β = " + ToText(beta) + " for " + target + " at the centre (predicted: FWHM " +
-         ToText(response.FwhmMm(beta)) + " mm, noise " + ToText(response.NoiseStd(beta)) +
+    note("β = " + ToText(beta) + " for a resolution of " + ToText(fwhm) +
+         " mm FWHM at the centre (predicted noise " + ToText(response.NoiseStd(beta)) +
          "/mm; FBP's FWHM there " + ToText(FbpFwhmMm(*projector_, {})) + " mm)");
   }
+  return beta;
+}
+
+// β = max(β_relative, β_noise) (docs/RECONSTRUCTION.md), each rule used only when asked for;
+// with neither asked for, both at their defaults. β_relative keeps a fixed resolution in voxels
+// (DataScaledBeta); β_noise brings the predicted noise at the centre down to a fraction of FBP's:
+// the quadratic β_q for that noise (CentreImpulseResponse::BetaForNoise), divided by the mean
+// curvature E[ψ''(t)] of the potential over the predicted neighbour differences t (MeanCurvature),
+// since an edge-preserving prior smooths noise larger than δ only that much.
+double PreparedReconstruction::DefaultBeta(const RegularizerOptions& options, const Image& atw,
+                                           const std::vector<float>& certainty,
+                                           const NoteCallback& note) const {
+  const PriorSettings& prior = settings_.prior;
+  const bool defaults = !prior.beta_relative && !prior.noise_fraction;
+  double beta = 0.0;
+  std::string reason;
+  if (prior.beta_relative || defaults) {
+    const double relative = prior.beta_relative.value_or(kDefaultBetaRelative);
+    const double kappa_sum = Regularizer(grid_, options).InteriorKappaSum();
+    beta = DataScaledBeta(relative, atw, certainty, support_, kappa_sum);
+    reason = "relative " + ToText(relative);
+  }
+  if (prior.noise_fraction || defaults) {
+    const double fraction = prior.noise_fraction.value_or(kDefaultNoiseFraction);
+    const CentreImpulseResponse response(*projector_, weights_, Regularizer(grid_, options),
+                                         CentreCertaintySq(grid_, certainty));
+    const double fbp_noise = FbpNoiseStd(*projector_, weights_);
+    const double quadratic = response.BetaForNoise(fraction * fbp_noise);
+    const double curvature =
+        MeanCurvature(options.potential, options.delta, response.NeighbourDifferenceStd(quadratic));
+    const double noise_beta = quadratic / curvature;
+    const std::string noise_reason =
+        "noise " + ToText(fraction) + " × FBP's " + ToText(fbp_noise) +
+        "/mm at the centre: quadratic β " + ToText(quadratic) + " / mean curvature " +
+        ToText(curvature) + "; predicted FWHM " + ToText(response.FwhmMm(quadratic)) + " mm";
+    if (noise_beta > beta) {
+      Tell(note, "β = " + ToText(noise_beta) + " (" + noise_reason +
+                     (reason.empty() ? "" : "; larger than " + reason + "'s " + ToText(beta)) +
+                     ")");
+      return noise_beta;
+    }
+    reason += "; larger than " + noise_reason + "'s " + ToText(noise_beta);
+  }
+  Tell(note, "β = " + ToText(beta) + " (" + reason + ")");
   return beta;
 }
 

@@ -70,8 +70,10 @@ class PreparedReconstruction {
 
   void MakeFbp(const NoteCallback& note);
   double DataScaledDelta(const NoteCallback& note) const;
-  double BetaForTarget(const RegularizerOptions& options, const std::vector<float>& certainty,
-                       const NoteCallback& note) const;
+  double BetaForFwhm(const RegularizerOptions& options, const std::vector<float>& certainty,
+                     const NoteCallback& note) const;
+  double DefaultBeta(const RegularizerOptions& options, const Image& atw,
+                     const std::vector<float>& certainty, const NoteCallback& note) const;
 };
 
 // How a front end follows and steers a run.

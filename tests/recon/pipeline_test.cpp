@@ -234,13 +234,16 @@ TEST(Pipeline, WeightsFromLogDataWithoutCounts) {
   for (float v : none.weights.values) ASSERT_EQ(v, 1.0f);
 }
 
-// The defaults follow the data: with the same weights, scaling y by c scales δ (from the FBP
-// image) and hence the whole problem, so the image scales by c.
+// The defaults follow the data: the same scan in other units — y × c with its variances × c², so
+// w / c² — scales δ (from the FBP image), the noise the β rule aims at, and hence the whole
+// problem, so the image scales by c (and β by 1/c²: R(cx; cδ) = c²R(x; δ)).
 TEST(Pipeline, DefaultsAreInvariantToTheDataUnits) {
-  const ScanData scan = DiscScan();  // weights from its counts, which do not change with units
+  ScanData scan = DiscScan();
+  scan.weights = WeightsFor(scan, Weighting::kAuto).weights;  // from its counts
   ScanData scaled = scan;
   constexpr float kScale = 1000.0f;
   for (float& v : scaled.sinogram.values) v *= kScale;
+  for (float& w : scaled.weights->values) w /= kScale * kScale;
   ReconSettings settings;
   settings.solver.subsets = 4;
   settings.solver.iterations = 10;
@@ -255,13 +258,15 @@ TEST(Pipeline, DefaultsAreInvariantToTheDataUnits) {
   }
   ASSERT_GT(peak, 0.0);
   EXPECT_LT(difference / peak, 1e-4);  // float rounding of a problem scaled exactly by 1000
-  EXPECT_DOUBLE_EQ(a.beta, b.beta);
+  EXPECT_NEAR(a.beta, b.beta * kScale * kScale, 1e-3 * a.beta);
 
   // Without counts, in units that are not −log(transmission): w = 1/σ² of the measured noise, so
   // y × 10 gives w / 100 and the image × 10.
   ScanData log_only = scaled, ten_times = scaled;
-  log_only.counts.reset();
-  ten_times.counts.reset();
+  for (ScanData* s : {&log_only, &ten_times}) {
+    s->counts.reset();
+    s->weights.reset();
+  }
   for (float& v : ten_times.sinogram.values) v *= 10.0f;
   const ReconResult c = Reconstruct(log_only, grid, settings);
   const ReconResult d = Reconstruct(ten_times, grid, settings);
@@ -336,6 +341,40 @@ TEST(Pipeline, BetaForATargetFwhmGivesThatResolution) {
 // β for a noise level: the predicted standard deviation at the centre, (1/N)Σ H/(H + βR)² for
 // weights that are the inverse variances, matches the spread of reconstructions of noisy data
 // (quadratic prior, so the estimate is linear in the noise), within 25 %.
+struct MeasuredNoise {
+  double voxel = 0.0;       // standard deviation of a voxel
+  double difference = 0.0;  // standard deviation of x_j − x_{j+1} along x
+};
+
+// Noise of the reconstructions of `realisations` noisy copies of a noiseless scan (variance 1/w),
+// pooled over the 8 × 8 voxels around the centre (stationary there).
+MeasuredNoise CentreNoise(const ScanData& scan, const ImageGeometry& grid,
+                          const ReconSettings& settings, int realisations) {
+  const ReconResult clean = Reconstruct(scan, grid, settings);
+  std::mt19937 rng(21);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  double sum_sq = 0.0, difference_sq = 0.0;
+  int64_t count = 0;
+  const int64_t lo = grid.nx / 2 - 4, hi = grid.nx / 2 + 4;
+  for (int realisation = 0; realisation < realisations; ++realisation) {
+    ScanData noisy = scan;
+    for (size_t i = 0; i < noisy.sinogram.values.size(); ++i)
+      noisy.sinogram.values[i] += float(normal(rng) / std::sqrt(scan.weights->values[i]));
+    const ReconResult result = Reconstruct(noisy, grid, settings);
+    auto error = [&](int64_t i, int64_t j) {
+      return double(result.image.at(i, j, 0)) - double(clean.image.at(i, j, 0));
+    };
+    for (int64_t j = lo; j < hi; ++j) {
+      for (int64_t i = lo; i < hi; ++i) {
+        sum_sq += error(i, j) * error(i, j);
+        difference_sq += (error(i, j) - error(i + 1, j)) * (error(i, j) - error(i + 1, j));
+        ++count;
+      }
+    }
+  }
+  return {std::sqrt(sum_sq / double(count)), std::sqrt(difference_sq / double(count))};
+}
+
 TEST(Pipeline, PredictedNoiseMatchesTheReconstructionsOfNoisyData) {
   const ImageGeometry grid = SquareImage(48, 1.0);
   const ScanData scan = NoiselessDiscScan(grid, 4e4);
@@ -353,31 +392,75 @@ TEST(Pipeline, PredictedNoiseMatchesTheReconstructionsOfNoisyData) {
   const double beta =
       response.BetaForNoise(0.5 * FbpNoiseStd(reference.projector(), reference.weights()));
   settings.prior.beta = beta;
-  const ReconResult clean = Reconstruct(scan, grid, settings);
-
-  // Pooled over realisations and the 8 × 8 voxels around the centre (stationary there).
-  std::mt19937 rng(21);
-  std::normal_distribution<double> normal(0.0, 1.0);
-  double sum_sq = 0.0;
-  int64_t count = 0;
-  for (int realisation = 0; realisation < 4; ++realisation) {
-    ScanData noisy = scan;
-    for (size_t i = 0; i < noisy.sinogram.values.size(); ++i)
-      noisy.sinogram.values[i] += float(normal(rng) / std::sqrt(scan.weights->values[i]));
-    const ReconResult result = Reconstruct(noisy, grid, settings);
-    for (int64_t j = 20; j < 28; ++j) {
-      for (int64_t i = 20; i < 28; ++i) {
-        const double d = result.image.at(i, j, 0) - clean.image.at(i, j, 0);
-        sum_sq += d * d;
-        ++count;
-      }
-    }
-  }
-  const double measured = std::sqrt(sum_sq / double(count));
+  const MeasuredNoise measured = CentreNoise(scan, grid, settings, 4);
   const double predicted = response.NoiseStd(beta);
-  RecordProperty("measured_noise", std::to_string(measured));
+  const double predicted_difference = response.NeighbourDifferenceStd(beta);
+  RecordProperty("measured_noise", std::to_string(measured.voxel));
   RecordProperty("predicted_noise", std::to_string(predicted));
-  EXPECT_NEAR(measured / predicted, 1.0, 0.25);
+  RecordProperty("measured_difference", std::to_string(measured.difference));
+  RecordProperty("predicted_difference", std::to_string(predicted_difference));
+  EXPECT_NEAR(measured.voxel / predicted, 1.0, 0.25);
+  EXPECT_NEAR(measured.difference / predicted_difference, 1.0, 0.25);
+  // Correlated noise: neighbours differ by less than √2 σ.
+  EXPECT_LT(predicted_difference, 0.9 * std::sqrt(2.0) * predicted);
+}
+
+// The noise rule with an edge-preserving prior whose δ is below the noise: the quadratic β would
+// leave the image far noisier than asked (the prior smooths such differences less), the β divided
+// by the mean curvature E[ψ''(t)] comes close.
+TEST(Pipeline, NoiseFractionHoldsForAnEdgePreservingPrior) {
+  const ImageGeometry grid = SquareImage(48, 1.0);
+  const ScanData scan = NoiselessDiscScan(grid, 4e4);
+  ReconSettings settings;
+  settings.support = SupportKind::kAll;
+  settings.start = StartKind::kZero;
+  settings.solver.subsets = 4;
+  settings.solver.iterations = 150;
+  settings.prior.noise_fraction = 0.3;
+  const PreparedReconstruction quadratic_reference(scan, grid, settings);
+  const double target =
+      0.3 * FbpNoiseStd(quadratic_reference.projector(), quadratic_reference.weights());
+  settings.prior.delta = 0.25 * target;
+
+  const PreparedReconstruction prepared(scan, grid, settings);
+  const CentreImpulseResponse response(prepared.projector(), prepared.weights(),
+                                       prepared.regularizer());
+  const double quadratic_beta = response.BetaForNoise(target);
+  EXPECT_GT(prepared.beta(), 1.5 * quadratic_beta);
+
+  const MeasuredNoise corrected = CentreNoise(scan, grid, settings, 4);
+  settings.prior.noise_fraction.reset();
+  settings.prior.beta = quadratic_beta;
+  const MeasuredNoise uncorrected = CentreNoise(scan, grid, settings, 4);
+  RecordProperty("target_noise", std::to_string(target));
+  RecordProperty("measured_noise", std::to_string(corrected.voxel));
+  RecordProperty("measured_noise_quadratic_beta", std::to_string(uncorrected.voxel));
+  EXPECT_NEAR(corrected.voxel / target, 1.0, 0.5);  // 1.43 at this small δ
+  EXPECT_GT(uncorrected.voxel / target, 1.4);
+}
+
+// The default β is the larger of the relative rule and the noise rule, each as computed alone.
+TEST(Pipeline, DefaultBetaIsTheLargerOfTheRelativeAndNoiseRules) {
+  const ImageGeometry grid = SquareImage(48, 1.0);
+  for (const double i0 : {1e3, 1e6}) {
+    SCOPED_TRACE(i0);
+    const ScanData scan = NoiselessDiscScan(grid, i0);
+    ReconSettings settings;
+    std::string notes;
+    const double by_default =
+        PreparedReconstruction(scan, grid, settings, [&](const std::string& n) {
+          notes += n;
+        }).beta();
+    settings.prior.beta_relative = kDefaultBetaRelative;
+    const double relative = PreparedReconstruction(scan, grid, settings).beta();
+    settings.prior.beta_relative.reset();
+    settings.prior.noise_fraction = kDefaultNoiseFraction;
+    const double noise = PreparedReconstruction(scan, grid, settings).beta();
+    EXPECT_DOUBLE_EQ(by_default, std::max(relative, noise));
+    EXPECT_NE(notes.find("larger than"), std::string::npos) << notes;
+    RecordProperty("relative_over_noise_at_i0_" + std::to_string(int64_t(i0)),
+                   std::to_string(relative / noise));
+  }
 }
 
 }  // namespace

@@ -161,5 +161,25 @@ TEST(Regularizer, RejectsBadOptions) {
                InputError);
 }
 
+// E[ψ''(t)] over t ~ N(0, s²): 1 for the quadratic, P(|t| ≤ δ) = erf(δ/(s√2)) for Huber (exact),
+// → 1 for small noise and falling as the noise grows past δ for every edge-preserving potential.
+TEST(MeanCurvature, AveragesTheSecondDerivativeOverGaussianDifferences) {
+  EXPECT_DOUBLE_EQ(MeanCurvature(PotentialKind::kQuadratic, 1e-3, 5.0), 1.0);
+  for (const double s : {0.3, 1.0, 4.0}) {
+    EXPECT_NEAR(MeanCurvature(PotentialKind::kHuber, 2.0, 2.0 * s),
+                std::erf(1.0 / (s * std::sqrt(2.0))), 2e-3);
+  }
+  for (const auto kind : {PotentialKind::kHyperbola, PotentialKind::kFair}) {
+    EXPECT_NEAR(MeanCurvature(kind, 1.0, 1e-4), 1.0, 1e-3);
+    double previous = 1.0;
+    for (const double s : {0.5, 1.0, 2.0, 8.0}) {
+      const double c = MeanCurvature(kind, 1.0, s);
+      EXPECT_LT(c, previous);
+      previous = c;
+    }
+    EXPECT_LT(previous, 0.2);
+  }
+}
+
 }  // namespace
 }  // namespace osmo
