@@ -165,13 +165,13 @@ double PreparedReconstruction::DefaultBeta(const RegularizerOptions& options, co
                                            const NoteCallback& note) const {
   const PriorSettings& prior = settings_.prior;
   const bool defaults = !prior.beta_relative && !prior.noise_fraction;
-  double beta = 0.0;
-  std::string reason;
+  std::optional<double> relative_beta, noise_beta;
+  std::string relative_text, noise_text;
   if (prior.beta_relative || defaults) {
     const double relative = prior.beta_relative.value_or(kDefaultBetaRelative);
     const double kappa_sum = Regularizer(grid_, options).InteriorKappaSum();
-    beta = DataScaledBeta(relative, atw, certainty, support_, kappa_sum);
-    reason = "relative " + ToText(relative);
+    relative_beta = DataScaledBeta(relative, atw, certainty, support_, kappa_sum);
+    relative_text = "relative rule, r = " + ToText(relative);
   }
   if (prior.noise_fraction || defaults) {
     const double fraction = prior.noise_fraction.value_or(kDefaultNoiseFraction);
@@ -179,22 +179,22 @@ double PreparedReconstruction::DefaultBeta(const RegularizerOptions& options, co
                                          CentreCertaintySq(grid_, certainty));
     const double fbp_noise = FbpNoiseStd(*projector_, weights_);
     const double quadratic = response.BetaForNoise(fraction * fbp_noise);
-    const double curvature =
-        MeanCurvature(options.potential, options.delta, response.NeighbourDifferenceStd(quadratic));
-    const double noise_beta = quadratic / curvature;
-    const std::string noise_reason =
-        "noise " + ToText(fraction) + " × FBP's " + ToText(fbp_noise) +
-        "/mm at the centre: quadratic β " + ToText(quadratic) + " / mean curvature " +
-        ToText(curvature) + "; predicted FWHM " + ToText(response.FwhmMm(quadratic)) + " mm";
-    if (noise_beta > beta) {
-      Tell(note, "β = " + ToText(noise_beta) + " (" + noise_reason +
-                     (reason.empty() ? "" : "; larger than " + reason + "'s " + ToText(beta)) +
-                     ")");
-      return noise_beta;
-    }
-    reason += "; larger than " + noise_reason + "'s " + ToText(noise_beta);
+    const double curvature = MeanCurvature(options.potential, options.delta,
+                                           response.NeighbourDifferenceStd(quadratic));
+    noise_beta = quadratic / curvature;
+    noise_text = "noise rule: " + ToText(fraction) + " × FBP's noise " + ToText(fbp_noise) +
+                 "/mm at the centre, quadratic β " + ToText(quadratic) + " / mean curvature " +
+                 ToText(curvature) + ", predicted FWHM " + ToText(response.FwhmMm(quadratic)) +
+                 " mm";
   }
-  Tell(note, "β = " + ToText(beta) + " (" + reason + ")");
+  const bool noise_wins = noise_beta && (!relative_beta || *noise_beta > *relative_beta);
+  const double beta = noise_wins ? *noise_beta : *relative_beta;
+  std::string text = "β = " + ToText(beta) + " (" + (noise_wins ? noise_text : relative_text);
+  if (relative_beta && noise_beta) {
+    text += "; the " + std::string(noise_wins ? "relative" : "noise") + " rule gives " +
+            ToText(noise_wins ? *relative_beta : *noise_beta);
+  }
+  Tell(note, text + ")");
   return beta;
 }
 

@@ -457,7 +457,7 @@ TEST(Pipeline, DefaultBetaIsTheLargerOfTheRelativeAndNoiseRules) {
     settings.prior.noise_fraction = kDefaultNoiseFraction;
     const double noise = PreparedReconstruction(scan, grid, settings).beta();
     EXPECT_DOUBLE_EQ(by_default, std::max(relative, noise));
-    EXPECT_NE(notes.find("larger than"), std::string::npos) << notes;
+    EXPECT_NE(notes.find(" rule gives "), std::string::npos) << notes;
     RecordProperty("relative_over_noise_at_i0_" + std::to_string(int64_t(i0)),
                    std::to_string(relative / noise));
   }
