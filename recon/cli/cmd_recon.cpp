@@ -149,7 +149,7 @@ void RunRecon(const ReconOptions& o) {
     fingerprint = prepared.Fingerprint();
     std::optional<SolverState> state;
     if (o.resume) {
-      state = ReadCheckpoint(o.checkpoint, fingerprint, grid);
+      state = ReadCheckpoint(o.checkpoint, fingerprint, prepared.grid());
       Note(o.run.verbose, "resuming after iteration " + std::to_string(state->iteration));
     }
     log = std::make_unique<IterationLog>(o.log, o.resume, state ? state->iteration : 0);
@@ -241,7 +241,7 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
                   "Regulariser curvature in the SQS denominator: " + DescribeNames(kCurvatureRules))
       ->capture_default_str();
   sub->add_option("--upper-bound", o->upper_bound, "Upper bound on μ, 1/mm (default: none)");
-  sub->add_option("--support", o->support, "Voxels to reconstruct: fov (the scanned circle) or all")
+  sub->add_option("--support", o->support, "Voxels to reconstruct: " + DescribeNames(kSupportKinds))
       ->capture_default_str();
   sub->add_option("--weights", o->weights,
                   "Statistical weights: " + DescribeNames(kWeightings) +

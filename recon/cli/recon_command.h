@@ -35,7 +35,7 @@ struct ReconOptions {
   bool ogm_last_rule = false;
   std::string curvature = "max";
   std::optional<double> upper_bound;
-  std::string support = "fov";
+  std::string support = "auto";
   std::string weights = "auto";
   std::string reference;
   bool no_reference = false;

@@ -15,8 +15,11 @@
 namespace osmo {
 
 // The voxels that are reconstructed (the others stay 0).
-enum class SupportKind { kFieldOfView, kAll };
-inline constexpr EnumTable<SupportKind, 2> kSupportKinds = {{
+enum class SupportKind { kAuto, kFieldOfView, kAll };
+inline constexpr EnumTable<SupportKind, 3> kSupportKinds = {{
+    {SupportKind::kAuto, "auto",
+     "the scanned circle; for laterally truncated data a circle 1.5× wider, on a grid widened to "
+     "hold it (cropped back for the output)"},
     {SupportKind::kFieldOfView, "fov", "the scanned circle"},
     {SupportKind::kAll, "all", "every voxel of the grid"},
 }};
@@ -59,7 +62,7 @@ struct ReconSettings {
   SolverOptions solver;
   PriorSettings prior;
   Weighting weighting = Weighting::kAuto;
-  SupportKind support = SupportKind::kFieldOfView;
+  SupportKind support = SupportKind::kAuto;
   StartKind start = StartKind::kFbp;
   double mu_water_per_mm = 0.02;  // μ of water, 1/mm: RMSD is reported in HU
   // Everything that can be checked without the scan (the subset count against the views is

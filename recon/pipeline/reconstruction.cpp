@@ -11,6 +11,7 @@
 #include "recon/default_beta.h"
 #include "recon/fbp.h"
 #include "recon/metrics.h"
+#include "recon/pipeline/grid_extension.h"
 #include "recon/pipeline/statistical_weights.h"
 #include "recon/resolution.h"
 
@@ -39,16 +40,16 @@ std::vector<float> CertaintyFactors(const Projector& projector, const Image& atw
 PreparedReconstruction::PreparedReconstruction(const ScanData& scan, const ImageGeometry& grid,
                                                const ReconSettings& settings,
                                                const NoteCallback& note)
-    : scan_(scan), grid_(grid), settings_(settings) {
+    : scan_(scan), output_grid_(grid), grid_(grid), settings_(settings) {
   settings_.Validate();
   settings_.solver.Validate(scan.geometry.NumViews());
   StatisticalWeights weights = WeightsFor(scan, settings.weighting);
   Tell(note, weights.description);
   weights_ = std::move(weights.weights);
-  projector_ = MakeProjector(grid, scan.geometry);
-  support_ = settings.support == SupportKind::kFieldOfView
-                 ? CircularMask(grid, scan.geometry.FieldOfViewRadiusMm())
-                 : std::vector<uint8_t>(size_t(grid.NumVoxels()), 1);
+  const double support_radius = SupportRadiusMm(note);
+  projector_ = MakeProjector(grid_, scan.geometry);
+  support_ = support_radius > 0.0 ? CircularMask(grid_, support_radius)
+                                  : std::vector<uint8_t>(size_t(grid_.NumVoxels()), 1);
   const PriorSettings& wanted = settings.prior;
   if (settings.start == StartKind::kFbp || !wanted.delta) MakeFbp(note);
 
@@ -57,7 +58,7 @@ PreparedReconstruction::PreparedReconstruction(const ScanData& scan, const Image
                              prior.neighborhood.value_or(DefaultNeighborhood(scan.geometry))};
   if (!prior.delta) options.delta = DataScaledDelta(note);
   // Aᵀw: the optional κ_j and the relative β rule.
-  Image atw(grid);
+  Image atw(grid_);
   projector_->Back(weights_, atw);
   std::vector<float> certainty;
   if (prior.kappa) certainty = CertaintyFactors(*projector_, atw);
@@ -69,8 +70,43 @@ PreparedReconstruction::PreparedReconstruction(const ScanData& scan, const Image
   } else {
     options.beta = DefaultBeta(options, atw, certainty, note);
   }
-  regularizer_ = std::make_unique<Regularizer>(grid, options, std::move(certainty));
+  regularizer_ = std::make_unique<Regularizer>(grid_, options, std::move(certainty));
   problem_ = std::make_unique<PwlsProblem>(*projector_, scan.sinogram, weights_, *regularizer_);
+}
+
+// The support's radius (0: every voxel). For laterally truncated data (SupportKind::kAuto) the
+// object continues beyond the scanned circle, and rays at the detector's edge carry its
+// attenuation there: with no voxels to explain it, PWLS piles it into a bright rim at the edge
+// of the field of view. The support then reaches kTruncatedSupportRadiusFactor × the field-of-
+// view radius, on a grid widened to hold it.
+double PreparedReconstruction::SupportRadiusMm(const NoteCallback& note) {
+  const double fov = scan_.geometry.FieldOfViewRadiusMm();
+  switch (settings_.support) {
+    case SupportKind::kAll:
+      return 0.0;
+    case SupportKind::kFieldOfView:
+      return fov;
+    case SupportKind::kAuto:
+      break;
+  }
+  if (TruncationExtension(scan_.sinogram) == 0) return fov;
+  const double radius = kTruncatedSupportRadiusFactor * fov;
+  pad_ = PaddingToReach(output_grid_, radius);
+  grid_ = PaddedGrid(output_grid_, pad_);
+  Tell(note, "laterally truncated data (the edge channels are not air): support radius " +
+                 ToText(radius) + " mm, " + ToText(kTruncatedSupportRadiusFactor) +
+                 " × the field of view's, on " + std::to_string(grid_.nx) + "×" +
+                 std::to_string(grid_.ny) + " voxels (" + std::to_string(pad_) +
+                 " added on each side; the output is cropped back)");
+  return radius;
+}
+
+Image PreparedReconstruction::ToSolverGrid(const Image& x) const {
+  return pad_ > 0 ? PadImage(x, pad_) : x;
+}
+
+Image PreparedReconstruction::ToOutputGrid(const Image& x) const {
+  return pad_ > 0 ? CropImage(x, pad_) : x;
 }
 
 void PreparedReconstruction::MakeFbp(const NoteCallback& note) {
@@ -179,8 +215,8 @@ double PreparedReconstruction::DefaultBeta(const RegularizerOptions& options, co
                                          CentreCertaintySq(grid_, certainty));
     const double fbp_noise = FbpNoiseStd(*projector_, weights_);
     const double quadratic = response.BetaForNoise(fraction * fbp_noise);
-    const double curvature = MeanCurvature(options.potential, options.delta,
-                                           response.NeighbourDifferenceStd(quadratic));
+    const double curvature =
+        MeanCurvature(options.potential, options.delta, response.NeighbourDifferenceStd(quadratic));
     noise_beta = quadratic / curvature;
     noise_text = "noise rule: " + ToText(fraction) + " × FBP's noise " + ToText(fbp_noise) +
                  "/mm at the centre, quadratic β " + ToText(quadratic) + " / mean curvature " +
@@ -204,10 +240,10 @@ Image PreparedReconstruction::StartImage(const Image* given, const NoteCallback&
       return Image(grid_);
     case StartKind::kImage: {
       if (!given) throw SettingError("start", "an initial image", "none");
-      CheckSameGrid(grid_, given->geometry, "the initial image's grid");
+      CheckSameGrid(output_grid_, given->geometry, "the initial image's grid");
       Image x0 = *given;
-      x0.geometry = grid_;  // the same grid up to the file's rounding
-      return x0;
+      x0.geometry = output_grid_;  // the same grid up to the file's rounding
+      return ToSolverGrid(x0);
     }
     case StartKind::kFbp:
       break;
@@ -221,8 +257,9 @@ Image PreparedReconstruction::StartImage(const Image* given, const NoteCallback&
 }
 
 std::vector<uint8_t> PreparedReconstruction::ObjectMask(const Image& reference) const {
+  const Image on_grid = ToSolverGrid(reference);
   std::vector<uint8_t> mask = support_;
-  for (size_t j = 0; j < mask.size(); ++j) mask[j] = mask[j] && reference.values[j] > 0.0f;
+  for (size_t j = 0; j < mask.size(); ++j) mask[j] = mask[j] && on_grid.values[j] > 0.0f;
   return mask;
 }
 
@@ -255,9 +292,12 @@ ReconResult Reconstruct(const ScanData& scan, const ImageGeometry& grid,
   const PreparedReconstruction prepared(scan, grid, settings, hooks.note);
   const OsSolver solver(prepared.problem(), settings.solver, prepared.support());
   std::vector<uint8_t> rmsd_mask;
+  std::optional<Image> reference;  // on the solver's grid
   if (images.reference) {
     CheckSameGrid(grid, images.reference->geometry, "the reference's grid");
     rmsd_mask = prepared.ObjectMask(*images.reference);
+    reference = prepared.ToSolverGrid(*images.reference);
+    reference->geometry = prepared.grid();
   }
   auto iteration = [&](const IterationRecord& record, const SolverState& state) {
     return hooks.iteration ? hooks.iteration(record, state) : true;
@@ -276,13 +316,13 @@ ReconResult Reconstruct(const ScanData& scan, const ImageGeometry& grid,
     if (settings.solver.cost_every > 0 || settings.solver.restart == RestartRule::kFunction)
       first.cost = prepared.problem().Cost(state.x);
     if (images.reference) {
-      first.rmsd_hu = RmsdHu(state.x, *images.reference, rmsd_mask, settings.mu_water_per_mm);
+      first.rmsd_hu = RmsdHu(state.x, *reference, rmsd_mask, settings.mu_water_per_mm);
       result.final_rmsd_hu = first.rmsd_hu;
     }
     if (!iteration(first, state)) {
       result.summary.termination = Termination::kStopped;
       result.summary.message = "stopped before the first iteration";
-      result.image = std::move(state.x);
+      result.image = prepared.ToOutputGrid(state.x);
       return result;
     }
   }
@@ -292,9 +332,9 @@ ReconResult Reconstruct(const ScanData& scan, const ImageGeometry& grid,
         if (record.rmsd_hu) result.final_rmsd_hu = record.rmsd_hu;
         return iteration(record, s);
       },
-      images.reference, rmsd_mask, settings.mu_water_per_mm);
+      reference ? &*reference : nullptr, rmsd_mask, settings.mu_water_per_mm);
   result.elapsed_s = state.elapsed_s;
-  result.image = std::move(state.x);
+  result.image = prepared.ToOutputGrid(state.x);
   return result;
 }
 

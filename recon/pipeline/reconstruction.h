@@ -36,7 +36,12 @@ class PreparedReconstruction {
   PreparedReconstruction& operator=(const PreparedReconstruction&) = delete;
 
   const ScanData& scan() const { return scan_; }
+  // The grid the problem is solved on: the caller's grid, widened for truncated data
+  // (SupportKind::kAuto); solver states live on it.
   const ImageGeometry& grid() const { return grid_; }
+  // An image of the caller's grid on grid() (zeros around it), and back.
+  Image ToSolverGrid(const Image& x) const;
+  Image ToOutputGrid(const Image& x) const;
   const ReconSettings& settings() const { return settings_; }
   const Sinogram& weights() const { return weights_; }
   const Projector& projector() const { return *projector_; }
@@ -50,7 +55,8 @@ class PreparedReconstruction {
   // this scan, e.g. a limited-angle fan scan), zero, or `given` (required for StartKind::kImage,
   // on the grid up to rounding).
   Image StartImage(const Image* given, const NoteCallback& note = {}) const;
-  // Support ∧ reference > 0: the object, where RMSD is measured.
+  // Support ∧ reference > 0 on grid(), for a reference on the caller's grid: the object, where
+  // RMSD is measured.
   std::vector<uint8_t> ObjectMask(const Image& reference) const;
   // What a saved solver state belongs to: a hash of the sinogram, weights and angles, the grid and
   // every setting that changes the iterates (a checkpoint of another problem is refused).
@@ -58,6 +64,8 @@ class PreparedReconstruction {
 
  private:
   const ScanData& scan_;
+  ImageGeometry output_grid_;  // the caller's
+  int64_t pad_ = 0;            // voxels grid_ adds on each side in x and y
   ImageGeometry grid_;
   ReconSettings settings_;
   Sinogram weights_;
@@ -69,6 +77,7 @@ class PreparedReconstruction {
   std::string fbp_problem_;   // why not
 
   void MakeFbp(const NoteCallback& note);
+  double SupportRadiusMm(const NoteCallback& note);
   double DataScaledDelta(const NoteCallback& note) const;
   double BetaForFwhm(const RegularizerOptions& options, const std::vector<float>& certainty,
                      const NoteCallback& note) const;

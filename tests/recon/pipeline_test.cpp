@@ -8,7 +8,9 @@
 #include <cmath>
 #include <random>
 
+#include "phantoms/scan_simulation.h"
 #include "projectors/error.h"
+#include "recon/pipeline/grid_extension.h"
 #include "recon/pipeline/reconstruction.h"
 #include "recon/pipeline/statistical_weights.h"
 #include "recon/resolution.h"
@@ -461,6 +463,66 @@ TEST(Pipeline, DefaultBetaIsTheLargerOfTheRelativeAndNoiseRules) {
     RecordProperty("relative_over_noise_at_i0_" + std::to_string(int64_t(i0)),
                    std::to_string(relative / noise));
   }
+}
+
+// A disc wider than the field of view (laterally truncated data). With the support limited to the
+// scanned circle PWLS piles the attenuation outside it into a bright rim at its edge; the
+// default support reaches 1.5× beyond it on a widened grid, and the output is on the caller's
+// grid with the rim at least 3× lower.
+TEST(Pipeline, TruncatedDataAreReconstructedBeyondTheFieldOfView) {
+  ScanData scan;
+  scan.geometry = testing::ParallelScan(160, 180, 0.5, 0.0);  // field of view radius 40 mm
+  Phantom disc;
+  disc.shapes.push_back({{0.0, 0.0, 0.0}, {60.0, 60.0, INFINITY}, 0.0, 0.02});
+  scan.sinogram = AnalyticSinogram(disc, scan.geometry, 2);
+  scan.weights = Sinogram(scan.geometry);
+  for (size_t i = 0; i < scan.weights->values.size(); ++i)
+    scan.weights->values[i] = float(1e5 * std::exp(-scan.sinogram.values[i]));
+  const ImageGeometry grid = SquareImage(96, 0.8);
+  ReconSettings settings;
+  settings.solver.subsets = 4;
+  settings.solver.iterations = 30;
+  settings.prior.beta_relative = 1.0;
+
+  std::string notes;
+  const ReconResult widened =
+      Reconstruct(scan, grid, settings, {}, {[&](const std::string& n) { notes += n + "\n"; }});
+  EXPECT_NE(notes.find("laterally truncated data"), std::string::npos) << notes;
+  EXPECT_EQ(widened.image.geometry.nx, grid.nx);
+  EXPECT_EQ(widened.image.geometry.ny, grid.ny);
+  settings.support = SupportKind::kFieldOfView;
+  const ReconResult limited = Reconstruct(scan, grid, settings);
+  auto rim_error = [&](const Image& image) {  // mean |μ − 0.02| in the annulus 30–38 mm
+    double sum = 0.0;
+    int64_t count = 0;
+    for (int64_t j = 0; j < grid.ny; ++j) {
+      for (int64_t i = 0; i < grid.nx; ++i) {
+        const double r = std::hypot(grid.X(double(i)), grid.Y(double(j)));
+        if (r < 30.0 || r > 38.0) continue;
+        sum += std::abs(image.at(i, j, 0) - 0.02);
+        ++count;
+      }
+    }
+    return sum / double(count);
+  };
+  RecordProperty("rim_error_fov", std::to_string(rim_error(limited.image)));
+  RecordProperty("rim_error_auto", std::to_string(rim_error(widened.image)));
+  EXPECT_LT(rim_error(widened.image), rim_error(limited.image) / 3.0);
+}
+
+TEST(GridExtension, PadAndCropAreInverse) {
+  const ImageGeometry grid = SquareImage(6, 1.0, 2);
+  EXPECT_EQ(PaddingToReach(grid, 2.5), 0);
+  EXPECT_EQ(PaddingToReach(grid, 4.5), 2);  // half-width 3 mm → 5 mm
+  Image x(grid);
+  for (size_t j = 0; j < x.values.size(); ++j) x.values[j] = float(j + 1);
+  const Image padded = PadImage(x, 2);
+  EXPECT_EQ(padded.geometry.nx, 10);
+  EXPECT_EQ(padded.geometry.nz, 2);
+  EXPECT_EQ(padded.at(2, 2, 1), x.at(0, 0, 1));
+  EXPECT_EQ(padded.at(0, 0, 0), 0.0f);
+  EXPECT_DOUBLE_EQ(padded.geometry.X(2.0), grid.X(0.0));  // same centre and spacing
+  EXPECT_EQ(CropImage(padded, 2).values, x.values);
 }
 
 }  // namespace
