@@ -209,19 +209,19 @@ double PreparedReconstruction::DefaultBeta(const RegularizerOptions& options, co
     relative_beta = DataScaledBeta(relative, atw, certainty, support_, kappa_sum);
     relative_text = "relative rule, r = " + ToText(relative);
   }
+  std::optional<CentreImpulseResponse> response;
   if (prior.noise_fraction || defaults) {
     const double fraction = prior.noise_fraction.value_or(kDefaultNoiseFraction);
-    const CentreImpulseResponse response(*projector_, weights_, Regularizer(grid_, options),
-                                         CentreCertaintySq(grid_, certainty));
+    response.emplace(*projector_, weights_, Regularizer(grid_, options),
+                     CentreCertaintySq(grid_, certainty));
     const double fbp_noise = FbpNoiseStd(*projector_, weights_);
-    const double quadratic = response.BetaForNoise(fraction * fbp_noise);
-    const double curvature =
-        MeanCurvature(options.potential, options.delta, response.NeighbourDifferenceStd(quadratic));
+    const double quadratic = response->BetaForNoise(fraction * fbp_noise);
+    const double curvature = MeanCurvature(options.potential, options.delta,
+                                           response->NeighbourDifferenceStd(quadratic));
     noise_beta = quadratic / curvature;
     noise_text = "noise rule: " + ToText(fraction) + " × FBP's noise " + ToText(fbp_noise) +
                  "/mm at the centre, quadratic β " + ToText(quadratic) + " / mean curvature " +
-                 ToText(curvature) + ", predicted FWHM " + ToText(response.FwhmMm(quadratic)) +
-                 " mm";
+                 ToText(curvature);
   }
   const bool noise_wins = noise_beta && (!relative_beta || *noise_beta > *relative_beta);
   const double beta = noise_wins ? *noise_beta : *relative_beta;
@@ -229,6 +229,10 @@ double PreparedReconstruction::DefaultBeta(const RegularizerOptions& options, co
   if (relative_beta && noise_beta) {
     text += "; the " + std::string(noise_wins ? "relative" : "noise") + " rule gives " +
             ToText(noise_wins ? *relative_beta : *noise_beta);
+  }
+  if (response) {
+    text += "; predicted FWHM at the centre for contrasts below δ " +
+            ToText(response->FwhmMm(beta)) + " mm";
   }
   Tell(note, text + ")");
   return beta;
