@@ -218,8 +218,10 @@ int Main(int argc, char** argv) {
   ReconSettings settings;  // the protocol of docs/BENCHMARKS.md: δ = 10 HU, β relative 4
   settings.prior.delta = 0.0002;
   settings.prior.beta_relative = 4.0;
-  s.prepared = std::make_unique<PreparedReconstruction>(
-      s.scan, DefaultImageGeometry(s.scan.geometry), settings);
+  settings.support = SupportKind::kFieldOfView;
+  // On the reference's grid (the protocol simulates it at 256²).
+  s.prepared =
+      std::make_unique<PreparedReconstruction>(s.scan, s.scan.reference->geometry, settings);
   s.mask = s.prepared->ObjectMask(*s.scan.reference);
   s.fbp = s.prepared->StartImage(nullptr);
   std::printf("grid %ldx%ld, beta %.6g, delta %g, %zu voxels in the object mask\n", s.grid().nx,

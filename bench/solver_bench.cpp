@@ -32,7 +32,9 @@ Image Disc(const ImageGeometry& grid) {
 
 void BM_SolverIteration(benchmark::State& state) {
   const ScanGeometry scan = GeometryPreset("ge1-half");
-  const ImageGeometry grid = DefaultImageGeometry(scan);
+  ImageGeometry grid = DefaultImageGeometry(scan);  // 256² over the field of view, as before the
+  grid.voxel_size_mm *= double(grid.nx) / 256.0;    // default grid followed the detector pitch
+  grid.nx = grid.ny = 256;
   auto projector = MakeProjector(grid, scan);
   Sinogram y(scan), w(scan, 1e4f);
   projector->Forward(Disc(grid), y);

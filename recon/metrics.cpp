@@ -2,7 +2,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "recon/metrics.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <stdexcept>
 
 #include "recon/reductions.h"
@@ -24,6 +26,31 @@ double RmsdHu(const Image& x, const Image& reference, const std::vector<uint8_t>
     return double(mask[size_t(n)] != 0);
   });
   return count > 0 ? std::sqrt(sum / count) : 0.0;
+}
+
+double RobustNoiseStd(const Image& x, const std::vector<uint8_t>& mask) {
+  const ImageGeometry& g = x.geometry;
+  std::vector<double> residual;
+  for (int64_t k = 0; k < g.nz; ++k) {
+    for (int64_t j = 1; j + 1 < g.ny; ++j) {
+      for (int64_t i = 1; i + 1 < g.nx; ++i) {
+        if (!mask[size_t(g.Index(i, j, k))]) continue;
+        double box = 0.0;
+        for (int64_t dj = -1; dj <= 1; ++dj)
+          for (int64_t di = -1; di <= 1; ++di) box += x.at(i + di, j + dj, k);
+        residual.push_back(double(x.at(i, j, k)) - box / 9.0);
+      }
+    }
+  }
+  if (residual.empty()) return 0.0;
+  auto median = [](std::vector<double>& v) {
+    const auto middle = v.begin() + ptrdiff_t(v.size() / 2);
+    std::nth_element(v.begin(), middle, v.end());
+    return *middle;
+  };
+  const double centre = median(residual);
+  for (double& r : residual) r = std::abs(r - centre);
+  return 1.4826 * median(residual) * 3.0 / (2.0 * std::sqrt(2.0));
 }
 
 std::vector<uint8_t> CircularMask(const ImageGeometry& grid, double radius_mm) {

@@ -86,7 +86,7 @@ def quality(path):
         level = (profile - air) / (inside - air)
         radii = bins + 0.25
         widths.append(outermost_crossing(radii, level, 0.1) - outermost_crossing(radii, level, 0.9))
-    edge_mm = float(np.median(widths) * spacing[0])
+    edge_mm = float(np.nanmedian(widths) * spacing[0])
     return {"image": path, "noise": noise, "noise_robust": noise_robust, "edge_10_90_mm": edge_mm, "interior": inside,
             "air": air, "pixel_mm": spacing[0]}
 

@@ -130,7 +130,7 @@ void PreparedReconstruction::MakeFbp(const NoteCallback& note) {
 // δ = kDeltaFraction × the median of the FBP image over the object (its voxels above a quarter of
 // the 99th percentile within the support). Without FBP: the same fraction of a typical μ along
 // the rays, the 99th percentile of y over the field-of-view diameter.
-double PreparedReconstruction::DataScaledDelta(const NoteCallback& note) const {
+double PreparedReconstruction::DataScaledDelta(const NoteCallback& note) {
   if (fbp_) {
     std::vector<float> inside;
     for (size_t j = 0; j < support_.size(); ++j)
@@ -142,6 +142,10 @@ double PreparedReconstruction::DataScaledDelta(const NoteCallback& note) const {
       for (float v : inside)
         if (v > 0.25f * p99) object.push_back(v);
       if (p99 > 0.0f && !object.empty()) {
+        std::vector<uint8_t> object_mask(support_.size(), 0);
+        for (size_t j = 0; j < support_.size(); ++j)
+          object_mask[j] = support_[j] && fbp_->values[j] > 0.25f * p99;
+        image_noise_ = RobustNoiseStd(*fbp_, object_mask);
         const double median = object[object.size() / 2];
         const double delta = kDeltaFraction * median;
         Tell(note, "δ = " + ToText(delta) + "/mm (" + ToText(100 * kDeltaFraction) +
@@ -196,7 +200,7 @@ double PreparedReconstruction::BetaForFwhm(const RegularizerOptions& options,
 // the quadratic β_q for that noise (CentreImpulseResponse::BetaForNoise), divided by the mean
 // curvature E[ψ''(t)] of the potential over the predicted neighbour differences t (MeanCurvature),
 // since an edge-preserving prior smooths noise larger than δ only that much.
-double PreparedReconstruction::DefaultBeta(const RegularizerOptions& options, const Image& atw,
+double PreparedReconstruction::DefaultBeta(RegularizerOptions& options, const Image& atw,
                                            const std::vector<float>& certainty,
                                            const NoteCallback& note) const {
   const PriorSettings& prior = settings_.prior;
@@ -222,6 +226,19 @@ double PreparedReconstruction::DefaultBeta(const RegularizerOptions& options, co
     noise_text = "noise rule: " + ToText(fraction) + " × FBP's noise " + ToText(fbp_noise) +
                  "/mm at the centre, quadratic β " + ToText(quadratic) + " / mean curvature " +
                  ToText(curvature);
+    // Where the noise sets β, a δ below the noise would make the prior keep noise spikes as
+    // edges (salt-and-pepper): δ rises to the FBP image's own noise, and the curvature with it.
+    const bool noise_wins = !relative_beta || *noise_beta > *relative_beta;
+    if (noise_wins && !prior.delta && image_noise_ && *image_noise_ > options.delta) {
+      Tell(note, "δ = " + ToText(*image_noise_) + "/mm instead: the FBP image's noise (robust " +
+                     "high-pass estimate), larger than " + ToText(options.delta) +
+                     "/mm, and the noise rule sets β");
+      options.delta = *image_noise_;
+      const double raised = MeanCurvature(options.potential, options.delta,
+                                          response->NeighbourDifferenceStd(quadratic));
+      noise_beta = quadratic / raised;
+      noise_text += " (" + ToText(raised) + " at the raised δ)";
+    }
   }
   const bool noise_wins = noise_beta && (!relative_beta || *noise_beta > *relative_beta);
   const double beta = noise_wins ? *noise_beta : *relative_beta;

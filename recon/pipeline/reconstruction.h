@@ -75,13 +75,15 @@ class PreparedReconstruction {
   std::unique_ptr<PwlsProblem> problem_;
   std::optional<Image> fbp_;  // the default FBP image; empty when FBP cannot reconstruct the scan
   std::string fbp_problem_;   // why not
+  std::optional<double> image_noise_;  // RobustNoiseStd of the FBP image over the object
 
   void MakeFbp(const NoteCallback& note);
   double SupportRadiusMm(const NoteCallback& note);
-  double DataScaledDelta(const NoteCallback& note) const;
+  double DataScaledDelta(const NoteCallback& note);
   double BetaForFwhm(const RegularizerOptions& options, const std::vector<float>& certainty,
                      const NoteCallback& note) const;
-  double DefaultBeta(const RegularizerOptions& options, const Image& atw,
+  // May raise options.delta (see the definition).
+  double DefaultBeta(RegularizerOptions& options, const Image& atw,
                      const std::vector<float>& certainty, const NoteCallback& note) const;
 };
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <random>
 
 #include "tests/support/test_geometries.h"
 
@@ -49,6 +50,22 @@ TEST(Metrics, SsimMatchesTheReferenceImplementationOnADocumentedCase) {
   EXPECT_NEAR(Ssim2D(a.data(), b.data(), 16, 16, 100.0), 0.9337188043809344, 1e-6);
   EXPECT_NEAR(Ssim2D(a.data(), a.data(), 16, 16, 100.0), 1.0, 1e-12);
   EXPECT_THROW(Ssim2D(a.data(), b.data(), 8, 32, 100.0), std::invalid_argument);
+}
+
+// White noise of deviation σ is estimated within a few % from the image alone, and a strong step
+// edge through the middle barely moves it.
+TEST(Metrics, RobustNoiseStdFindsWhiteNoiseDespiteEdges) {
+  const ImageGeometry grid = testing::SquareImage(128, 1.0);
+  Image x(grid);
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.0f, 0.01f);
+  for (float& v : x.values) v = 0.02f + normal(rng);
+  const std::vector<uint8_t> all(x.values.size(), 1);
+  EXPECT_NEAR(RobustNoiseStd(x, all), 0.01, 0.0005);
+  for (int64_t j = 0; j < 128; ++j)
+    for (int64_t i = 64; i < 128; ++i) x.at(i, j, 0) += 0.5f;
+  EXPECT_NEAR(RobustNoiseStd(x, all), 0.01, 0.001);
+  EXPECT_EQ(RobustNoiseStd(x, std::vector<uint8_t>(x.values.size(), 0)), 0.0);
 }
 
 }  // namespace

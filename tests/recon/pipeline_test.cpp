@@ -525,5 +525,31 @@ TEST(GridExtension, PadAndCropAreInverse) {
   EXPECT_EQ(CropImage(padded, 2).values, x.values);
 }
 
+// Very noisy data, where the noise rule sets β: δ rises from 1 % of the object's μ to the FBP
+// image's own noise, so that noise spikes are smoothed rather than kept as edges. With little
+// noise δ stays at 1 % of μ.
+TEST(Pipeline, DeltaRisesToTheNoiseWhereTheNoiseRuleSetsBeta) {
+  const ImageGeometry grid = SquareImage(48, 1.0);
+  for (const double i0 : {30.0, 1e7}) {
+    SCOPED_TRACE(i0);
+    ScanData scan = NoiselessDiscScan(grid, i0);
+    std::mt19937 rng(5);
+    std::normal_distribution<double> normal(0.0, 1.0);
+    for (size_t i = 0; i < scan.sinogram.values.size(); ++i)
+      scan.sinogram.values[i] += float(normal(rng) / std::sqrt(scan.weights->values[i]));
+    std::string notes;
+    const PreparedReconstruction prepared(scan, grid, ReconSettings{},
+                                          [&](const std::string& n) { notes += n + "\n"; });
+    const double delta = prepared.regularizer().options().delta;
+    if (i0 < 100) {
+      EXPECT_NE(notes.find("the FBP image's noise"), std::string::npos) << notes;
+      EXPECT_GT(delta, 0.01 * 0.02 * 2);  // well above 1 % of the disc's μ
+    } else {
+      EXPECT_EQ(notes.find("the FBP image's noise"), std::string::npos) << notes;
+      EXPECT_NEAR(delta, 0.01 * 0.02, 0.1 * 0.01 * 0.02);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace osmo
