@@ -51,14 +51,25 @@ std::vector<double> ParseList(const std::string& text, const std::string& option
 
 void GridOptions::Add(CLI::App* app) {
   app->add_option("--image-size", size,
-                  "Image size NX[,NY[,NZ]] in voxels (default: a power of two ≤ the channel count "
-                  "covering the field of view; NZ from the rows)");
+                  "Image size NX[,NY[,NZ]] in voxels (default: the fewest, an even number, at the "
+                  "detector pitch at the isocentre covering the field of view; NZ from the rows)");
   app->add_option("--voxel-size-mm", voxel,
-                  "Voxel size DX[,DZ] in mm (default: field-of-view diameter / NX; DZ = row pitch "
-                  "at the isocentre)");
+                  "Voxel size DX[,DZ] in mm (default: the detector pitch at the isocentre, or the "
+                  "field-of-view diameter / NX when NX is given; DZ = DX for cone beam and single "
+                  "slices, else the row pitch)");
   app->add_option("--image-center-mm", center,
                   "Image centre X,Y,Z in mm (default: 0,0,detector centre)");
 }
+
+namespace {
+
+// Cubic voxels for cone-beam volumes and single slices (whose thickness is nominal); a stack of
+// fan or parallel slices keeps the row pitch.
+bool SliceFollowsVoxel(const ScanGeometry& scan) {
+  return scan.kind == ScanKind::kCone || scan.n_rows == 1;
+}
+
+}  // namespace
 
 ImageGeometry GridOptions::Resolve(const ScanGeometry& scan) const {
   ImageGeometry g = DefaultImageGeometry(scan);
@@ -74,7 +85,7 @@ ImageGeometry GridOptions::Resolve(const ScanGeometry& scan) const {
     if (n.size() > 2) g.nz = int64_t(n[2]);
     if (voxel.empty()) {
       g.voxel_size_mm = fov / double(std::max(g.nx, g.ny));  // keep covering the field of view
-      if (scan.kind == ScanKind::kCone && n.size() <= 2) g.slice_thickness_mm = g.voxel_size_mm;
+      if (SliceFollowsVoxel(scan) && n.size() <= 2) g.slice_thickness_mm = g.voxel_size_mm;
     }
   }
   if (!voxel.empty()) {
@@ -82,7 +93,7 @@ ImageGeometry GridOptions::Resolve(const ScanGeometry& scan) const {
     g.voxel_size_mm = d[0];
     if (d.size() > 1)
       g.slice_thickness_mm = d[1];
-    else if (scan.kind == ScanKind::kCone)
+    else if (SliceFollowsVoxel(scan))
       g.slice_thickness_mm = d[0];
   }
   if (!center.empty()) {
