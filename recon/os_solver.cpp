@@ -261,6 +261,25 @@ double OsSolver::CheckCost(SolverState& state, int* runaway_count, bool* restart
   return cost;
 }
 
+// The projected gradient of the box-constrained problem: g_j, except 0 where x_j sits on a bound
+// and g_j points out of the box (a descent step would only be clamped back). It vanishes exactly
+// at the constrained minimiser (the KKT conditions), so its norm certifies convergence.
+double OsSolver::ProjectedGradientNorm(const Image& x) const {
+  Image gradient(x.geometry);
+  problem_.DataGradient(x, AllViews(problem_.projector().scan_geometry().NumViews()), 1.0,
+                        gradient);
+  problem_.regularizer().AddGradient(x, gradient);
+  const float lower = float(std::max(options_.lower_bound, -1e30));
+  const float upper = float(std::min(options_.upper_bound, 1e30));
+  return std::sqrt(DeterministicSum(x.size(), [&](int64_t j) {
+    const size_t n = size_t(j);
+    if (!active_[n]) return 0.0;
+    const double g = gradient.values[n];
+    if ((x.values[n] <= lower && g > 0.0) || (x.values[n] >= upper && g < 0.0)) return 0.0;
+    return g * g;
+  }));
+}
+
 // OGM's output after its last step is the momentum point (Kim & Fessler 2016), kept feasible.
 void OsSolver::OutputMomentumPoint(SolverState& state) const {
   const float lower = float(std::max(options_.lower_bound, -1e30));
@@ -306,6 +325,11 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
     state.initial_cost = problem_.Cost(state.x);
     state.previous_cost = state.initial_cost;
   }
+  const bool want_certificate =
+      options_.cost_every > 0 ||
+      (options_.tolerance > 0.0 && options_.tolerance_on == ToleranceRule::kGradient);
+  if (want_certificate && std::isnan(state.initial_gradient_norm))
+    state.initial_gradient_norm = ProjectedGradientNorm(state.x);
   const bool ogm_output_is_z =
       options_.ogm_last_rule && relax_lambda_ == 0.0 &&
       (options_.algorithm == Algorithm::kOsOgm1 || options_.algorithm == Algorithm::kOsOgm2);
@@ -335,6 +359,15 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
     record.restarted = restarted;
     if (reference) record.rmsd_hu = RmsdHu(state.x, *reference, rmsd_mask, mu_water_per_mm);
     if (options_.tolerance > 0.0) record.relative_change = RelativeChange(state.x, previous);
+    const bool certificate_due =
+        (options_.cost_every > 0 &&
+         (state.iteration % options_.cost_every == 0 || state.iteration == options_.iterations)) ||
+        (options_.tolerance > 0.0 && options_.tolerance_on == ToleranceRule::kGradient);
+    if (certificate_due) {
+      const double norm = ProjectedGradientNorm(state.x);
+      record.gradient_norm =
+          state.initial_gradient_norm > 0.0 ? norm / state.initial_gradient_norm : 0.0;
+    }
     state.elapsed_s += std::chrono::duration<double>(Clock::now() - start).count();
     record.time_s = state.elapsed_s;
     summary.iterations = state.iteration;
@@ -343,11 +376,17 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
       summary.message = "stopped after iteration " + std::to_string(state.iteration);
       return summary;
     }
-    if (options_.tolerance > 0.0 && record.relative_change < options_.tolerance) {
-      summary.termination = Termination::kTolerance;
-      summary.message =
-          "relative change " + ToText(record.relative_change) + " below the tolerance";
-      return summary;
+    if (options_.tolerance > 0.0) {
+      const bool by_gradient = options_.tolerance_on == ToleranceRule::kGradient;
+      const double measure =
+          by_gradient ? record.gradient_norm.value_or(1.0) : record.relative_change;
+      if (measure < options_.tolerance) {
+        summary.termination = Termination::kTolerance;
+        summary.message = std::string(by_gradient ? "projected gradient " : "relative change ") +
+                          ToText(measure) + " below the tolerance after " +
+                          std::to_string(state.iteration) + " iterations";
+        return summary;
+      }
     }
   }
   summary.termination = Termination::kIterations;

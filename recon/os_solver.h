@@ -35,6 +35,15 @@ inline constexpr EnumTable<RestartRule, 3> kRestartRules = {{
     {RestartRule::kGradient, "gradient", "when the update opposes the gradient"},
     {RestartRule::kFunction, "function", "when the cost rises"},
 }};
+// What --tolerance measures: the relative change of the iterate, or the convergence certificate
+// (the projected gradient's norm relative to the start's).
+enum class ToleranceRule { kChange, kGradient };
+inline constexpr EnumTable<ToleranceRule, 2> kToleranceRules = {{
+    {ToleranceRule::kChange, "change", "‖x_n − x_n−1‖/‖x_n‖"},
+    {ToleranceRule::kGradient, "gradient",
+     "the projected gradient ‖P∇Ψ(x_n)‖/‖P∇Ψ(x_0)‖, computed every iteration (one more forward "
+     "and back projection each)"},
+}};
 inline constexpr EnumTable<CurvatureRule, 2> kCurvatureRules = {{
     {CurvatureRule::kMax, "max", "the potential's largest curvature, fixed"},
     {CurvatureRule::kHuber, "huber", "Huber's curvature at the iterate; sqs/os-sqs only"},
@@ -69,8 +78,11 @@ struct SolverOptions {
   // Box constraint lower ≤ μ ≤ upper (1/mm); lower = −∞ switches the non-negativity off.
   double lower_bound = 0.0;
   double upper_bound = std::numeric_limits<double>::infinity();
-  int64_t cost_every = 0;  // evaluate Ψ every K iterations (0: never; function restart: always)
-  double tolerance = 0.0;  // stop when ‖x_n − x_{n−1}‖ / ‖x_n‖ < tolerance (0: off)
+  // Evaluate Ψ and the convergence certificate ‖P∇Ψ(x_n)‖/‖P∇Ψ(x_0)‖ every K iterations (0:
+  // never; function restart: Ψ always; ToleranceRule::kGradient: the certificate always).
+  int64_t cost_every = 0;
+  double tolerance = 0.0;  // stop when the measure of tolerance_on falls below (0: off)
+  ToleranceRule tolerance_on = ToleranceRule::kChange;
 
   bool IsMomentum() const;
   // γ: `relax`, else DefaultRelax(algorithm, subsets).
@@ -91,6 +103,7 @@ struct SolverState {
   int64_t restarts = 0;
   double previous_cost = std::numeric_limits<double>::quiet_NaN();
   double initial_cost = std::numeric_limits<double>::quiet_NaN();
+  double initial_gradient_norm = std::numeric_limits<double>::quiet_NaN();  // ‖P∇Ψ(x_0)‖
   Image x;            // current iterate (the output)
   Image z;            // extrapolated point where gradients are taken (momentum methods)
   Image anchor;       // x⁰ of the current momentum run (Nes05-type)
@@ -104,6 +117,9 @@ struct IterationRecord {
   std::optional<double> rmsd_hu;
   bool restarted = false;
   double relative_change = 0.0;
+  // ‖P∇Ψ(x_n)‖/‖P∇Ψ(x_0)‖: the gradient projected onto the feasible directions (components
+  // that would push a voxel through a bound it sits on are 0), over the updated voxels.
+  std::optional<double> gradient_norm;
 };
 
 enum class Termination { kIterations, kTolerance, kStopped };
@@ -149,6 +165,8 @@ class OsSolver {
   const float* SubsetGradient(const Image& point, const ViewList& views) const;
   std::pair<double, double> MomentumWeights(const SolverState& s, bool last) const;
   double CheckCost(SolverState& state, int* runaway_count, bool* restarted) const;
+  // ‖P∇Ψ(x)‖ over the updated voxels (one forward and one back projection).
+  double ProjectedGradientNorm(const Image& x) const;
   void OutputMomentumPoint(SolverState& state) const;
   void ResetMomentum(SolverState& s) const;
   double RelaxationShift(int64_t k) const;

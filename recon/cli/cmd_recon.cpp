@@ -65,6 +65,7 @@ void CheckOutputsSpareInputs(const ReconOptions& o) {
 std::string IterationText(const IterationRecord& r) {
   std::string text = r.cost ? "cost " + ToText(*r.cost) : "";
   if (r.rmsd_hu) text += "  RMSD " + ToText(*r.rmsd_hu) + " HU";
+  if (r.gradient_norm) text += "  ‖P∇Ψ‖ " + ToText(*r.gradient_norm) + " of the start's";
   return text;
 }
 
@@ -83,6 +84,7 @@ ReconSettings SettingsFrom(const ReconOptions& o) {
   if (o.upper_bound) s.solver.upper_bound = *o.upper_bound;
   s.solver.cost_every = o.cost_every;
   s.solver.tolerance = o.tolerance;
+  s.solver.tolerance_on = ParseEnum(kToleranceRules, o.tolerance_on, "solver.tolerance_on");
   s.prior.potential = ParseEnum(kPotentials, o.potential, "prior.potential");
   s.prior.delta = o.delta;
   if (o.neighborhood != "auto")
@@ -253,11 +255,18 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
       "(default: the input's own /reference when on the same grid)");
   sub->add_flag("--no-reference", o->no_reference, "Do not compute RMSD");
   sub->add_option("--log", o->log,
-                  "Convergence log, JSON lines: iteration, time_s, cost, rmsd_hu, restarted");
+                  "Convergence log, JSON lines: iteration, time_s, cost, rmsd_hu, restarted, "
+                  "gradient_norm");
   sub->add_option("--cost-every", o->cost_every,
-                  "Compute the cost every K iterations (costs one projection; 0: never)")
+                  "Compute the cost and the convergence certificate ‖P∇Ψ(x_n)‖/‖P∇Ψ(x_0)‖ (the "
+                  "projected gradient relative to the start's) every K iterations (costs one "
+                  "forward and one back projection more; 0: never)")
       ->capture_default_str();
-  sub->add_option("--tolerance", o->tolerance, "Stop when ‖x_n − x_n−1‖/‖x_n‖ falls below (0: off)")
+  sub->add_option("--tolerance", o->tolerance,
+                  "Stop when the measure of --tolerance-on falls below this (0: off)")
+      ->capture_default_str();
+  sub->add_option("--tolerance-on", o->tolerance_on,
+                  "What --tolerance measures: " + DescribeNames(kToleranceRules))
       ->capture_default_str();
   sub->add_option(
       "--checkpoint", o->checkpoint,

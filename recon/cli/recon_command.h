@@ -42,6 +42,7 @@ struct ReconOptions {
   std::string log;
   int64_t cost_every = 0;
   double tolerance = 0.0;
+  std::string tolerance_on = "change";
   std::string checkpoint;
   int64_t checkpoint_every = 5;
   bool resume = false;

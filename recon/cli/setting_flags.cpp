@@ -18,6 +18,7 @@ std::string FlagForSetting(const std::string& field) {
       {"solver.upper_bound", "--upper-bound"},
       {"solver.cost_every", "--cost-every"},
       {"solver.tolerance", "--tolerance"},
+      {"solver.tolerance_on", "--tolerance-on"},
       {"prior.potential", "--potential"},
       {"prior.delta", "--delta"},
       {"prior.neighborhood", "--neighborhood"},

@@ -56,6 +56,7 @@ void WriteCheckpoint(const std::string& path, const SolverState& s,
     h5::WriteDoubleAttribute(root.get(), "restarts", double(s.restarts));
     h5::WriteDoubleAttribute(root.get(), "previous_cost", s.previous_cost);
     h5::WriteDoubleAttribute(root.get(), "initial_cost", s.initial_cost);
+    h5::WriteDoubleAttribute(root.get(), "initial_gradient_norm", s.initial_gradient_norm);
     WriteImage(file.get(), "x", s.x);
     WriteImage(file.get(), "z", s.z);
     WriteImage(file.get(), "anchor", s.anchor);
@@ -114,6 +115,9 @@ SolverState ReadCheckpoint(const std::string& path, const std::string& expected_
   };
   s.previous_cost = cost("previous_cost");
   s.initial_cost = cost("initial_cost");
+  // Checkpoints written before the convergence certificate lack it: computed afresh then.
+  if (h5::HasAttribute(root.get(), "initial_gradient_norm"))
+    s.initial_gradient_norm = cost("initial_gradient_norm");
   if (!(s.t >= 1.0) || !(s.t_sum >= 0.0) || !(s.elapsed_s >= 0.0)) {
     throw InputError(where, "momentum t ≥ 1, t_sum ≥ 0 and elapsed_s ≥ 0",
                      ToText(s.t) + ", " + ToText(s.t_sum) + ", " + ToText(s.elapsed_s));

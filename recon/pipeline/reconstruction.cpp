@@ -336,6 +336,7 @@ ReconResult Reconstruct(const ScanData& scan, const ImageGeometry& grid,
     IterationRecord first;
     if (settings.solver.cost_every > 0 || settings.solver.restart == RestartRule::kFunction)
       first.cost = prepared.problem().Cost(state.x);
+    if (settings.solver.cost_every > 0) first.gradient_norm = 1.0;  // relative to itself
     if (images.reference) {
       first.rmsd_hu = RmsdHu(state.x, *reference, rmsd_mask, settings.mu_water_per_mm);
       result.final_rmsd_hu = first.rmsd_hu;

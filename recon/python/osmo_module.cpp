@@ -433,6 +433,7 @@ py::dict RecordDict(const IterationRecord& r) {
   d["rmsd_hu"] = r.rmsd_hu ? py::cast(*r.rmsd_hu) : py::none();
   d["restarted"] = r.restarted;
   d["relative_change"] = r.relative_change;
+  d["gradient_norm"] = r.gradient_norm ? py::cast(*r.gradient_norm) : py::none();
   return d;
 }
 

@@ -99,12 +99,17 @@ TEST(Cli, SimulateInfoFbpReconProjectEndToEnd) {
   int lines = 0;
   while (std::getline(in, line)) {
     const auto record = nlohmann::json::parse(line);
-    EXPECT_EQ(record.size(), 5u) << line;
-    for (const char* key : {"iteration", "time_s", "cost", "rmsd_hu", "restarted"}) {
+    EXPECT_EQ(record.size(), 6u) << line;
+    for (const char* key :
+         {"iteration", "time_s", "cost", "rmsd_hu", "restarted", "gradient_norm"}) {
       EXPECT_TRUE(record.contains(key)) << key << " in " << line;
     }
     EXPECT_EQ(record["iteration"].get<int>(), lines);
     EXPECT_EQ(record["cost"].is_null(), lines % 2 == 1) << line;
+    // The certificate comes with the cost: 1 at the start, smaller as the iterates converge.
+    EXPECT_EQ(record["gradient_norm"].is_null(), lines % 2 == 1) << line;
+    if (lines == 0) EXPECT_EQ(record["gradient_norm"].get<double>(), 1.0);
+    if (lines == 4) EXPECT_LT(record["gradient_norm"].get<double>(), 1.0);
     EXPECT_TRUE(record["rmsd_hu"].is_number()) << line;
     ++lines;
   }

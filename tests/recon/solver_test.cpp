@@ -239,6 +239,46 @@ TEST(OsSolver, EveryMethodConvergesToTheEdgePreservingMinimiserWithTheBound) {
   EXPECT_GT(ProjectedGradientNorm(p, sqs), kCertificate * start);  // the certificate can fail
 }
 
+// The log's convergence certificate is ‖P∇Ψ(x_n)‖/‖P∇Ψ(x_0)‖ as the test computes it on its own,
+// and --tolerance-on gradient stops once it falls below the tolerance.
+TEST(OsSolver, TheCertificateIsTheProjectedGradientRelativeToTheStart) {
+  const SmallProblem p(Fair(50.0, 0.01));
+  SolverOptions options = Options(Algorithm::kOsOgm2, 4, 30);
+  options.cost_every = 3;
+  OsSolver solver(p.problem, options, {});
+  SolverState state = solver.Start(Image(p.grid));
+  const double start = ProjectedGradientNorm(p, Image(p.grid));
+  int checked = 0;
+  solver.Run(state, [&](const IterationRecord& r, const SolverState& s) {
+    EXPECT_EQ(r.gradient_norm.has_value(), r.iteration % 3 == 0) << r.iteration;
+    if (r.gradient_norm) {
+      EXPECT_NEAR(*r.gradient_norm, ProjectedGradientNorm(p, s.x) / start, 1e-4 * *r.gradient_norm);
+      ++checked;
+    }
+    return true;
+  });
+  EXPECT_EQ(checked, 10);
+
+  SolverOptions until = Options(Algorithm::kOsNes83, 1, 3000);
+  until.restart = RestartRule::kGradient;
+  until.tolerance = 1e-4;
+  until.tolerance_on = ToleranceRule::kGradient;
+  OsSolver certified(p.problem, until, {});
+  SolverState run = certified.Start(Image(p.grid));
+  std::optional<double> last;
+  const SolverSummary summary =
+      certified.Run(run, [&](const IterationRecord& r, const SolverState&) {
+        last = r.gradient_norm;
+        return true;
+      });
+  EXPECT_EQ(summary.termination, Termination::kTolerance) << summary.message;
+  EXPECT_LT(summary.iterations, 3000);
+  ASSERT_TRUE(last.has_value());
+  EXPECT_LT(*last, 1e-4);
+  EXPECT_LT(ProjectedGradientNorm(p, run.x), 1e-4 * start);
+  RecordProperty("iterations_to_1e-4", std::to_string(summary.iterations));
+}
+
 // With one subset each iteration is one sub-iteration, so the restart test can be recomputed
 // from the states before and after: restart ⇔ (z − x_new)ᵀD(x_new − x_old) > 0.
 TEST(OsSolver, GradientRestartFiresExactlyWhenItsTestHolds) {
