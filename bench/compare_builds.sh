@@ -38,7 +38,8 @@ if [ ! -d "$work/src" ]; then
 else
   git -C "$work/src" checkout --quiet --detach "$base_commit"
 fi
-cmake -S "$work/src" -B "$work/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DOSMO_BUILD_TESTS=OFF \
+cmake -S "$work/src" -B "$work/build" -G Ninja --no-warn-unused-cli -DCMAKE_BUILD_TYPE=Release \
+  -DOSMO_BUILD_TESTS=OFF \
   -DOSMO_BUILD_PYTHON=OFF >/dev/null
 cmake --build "$work/build" --target osmo_bench >/dev/null
 

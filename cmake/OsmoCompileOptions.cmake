@@ -14,6 +14,12 @@ endif()
 # Value-preserving math flags that let the kernels vectorise: osmo never reads errno after math
 # calls and never relies on floating-point traps (both keep IEEE results bit for bit).
 target_compile_options(osmo_compile_options INTERFACE -fno-math-errno -fno-trapping-math)
+# Everything is position-independent (the static libraries also go into the Python module); with
+# -fPIC GCC assumes any global function may be interposed at load time and stops inlining it
+# within its own file. osmo never interposes its functions.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  target_compile_options(osmo_compile_options INTERFACE -fno-semantic-interposition)
+endif()
 if(OSMO_SANITIZE)
   target_compile_options(osmo_compile_options INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
