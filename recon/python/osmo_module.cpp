@@ -17,6 +17,7 @@
 #include "projectors/error.h"
 #include "projectors/geometry_presets.h"
 #include "projectors/view_subsets.h"
+#include "recon/cli/cli_common.h"
 #include "recon/cli/recon_command.h"
 #include "recon/cli/setting_flags.h"
 #include "recon/fbp.h"
@@ -180,11 +181,22 @@ void BindScans(py::module_& m) {
                              });
   m.def(
       "read_scan",
-      [](const std::string& path) {
+      [](const std::string& path, const std::string& angles_deg,
+         std::optional<double> center_of_rotation, const std::string& rows,
+         std::optional<double> pixel_size_mm) {
+        cli::DxchangeCliOptions dx;
+        dx.angles = angles_deg;
+        dx.center_of_rotation = center_of_rotation;
+        dx.rows = rows;
+        dx.pixel_size_mm = pixel_size_mm;
         py::gil_scoped_release release;
-        return ReadScanFile(path);
+        return cli::LoadScan(path, dx);
       },
-      arg("path"), "Reads an osmo scan file (HDF5, docs/FORMATS.md) or a DXchange file");
+      arg("path"), arg("angles_deg") = "", arg("center_of_rotation") = py::none(), arg("rows") = "",
+      arg("pixel_size_mm") = py::none(),
+      "Reads an osmo scan file (HDF5, docs/FORMATS.md) or a DXchange file; the keywords are "
+      "`osmo recon`'s DXchange options (angles_deg='0:180:181', center_of_rotation=295.6, "
+      "rows='A:B', pixel_size_mm)");
   m.def(
       "write_scan",
       [](const std::string& path, const ScanData& scan) {

@@ -97,6 +97,20 @@ def test_files_round_trip(tmp_path):
         osmo.read_scan(str(tmp_path / "no_such.h5"))
 
 
+def test_dxchange_files_are_imported_with_the_cli_options(tmp_path):
+    import h5py
+    path = str(tmp_path / "dx.h5")
+    with h5py.File(path, "w") as f:  # a DXchange file as tomopy users write it
+        f["exchange/data"] = np.full((4, 2, 8), 500, np.uint16)
+        f["exchange/data_white"] = np.full((2, 2, 8), 1000, np.uint16)
+        f["exchange/data_dark"] = np.zeros((1, 2, 8), np.uint16)
+        f["exchange/theta"] = np.array([0.0, 45.0, 90.0, 135.0])
+    scan = osmo.read_scan(path, angles_deg="0:90:4", rows="0:1")
+    assert scan.geometry.kind == "parallel" and scan.sinogram.shape == (4, 1, 8)
+    assert np.allclose(scan.geometry.angles_rad, np.radians([0, 30, 60, 90]))
+    assert np.allclose(scan.sinogram, np.log(2.0), atol=1e-6)  # −log(500/1000)
+
+
 def test_errors_are_python_exceptions_with_osmos_messages():
     scan = small_scan()
     with pytest.raises(osmo.InputError, match="subsets: expected M ≥ 1, found 0"):
