@@ -266,9 +266,7 @@ double OsSolver::CheckCost(SolverState& state, int* runaway_count, bool* restart
 // at the constrained minimiser (the KKT conditions), so its norm certifies convergence.
 double OsSolver::ProjectedGradientNorm(const Image& x) const {
   Image gradient(x.geometry);
-  problem_.DataGradient(x, AllViews(problem_.projector().scan_geometry().NumViews()), 1.0,
-                        gradient);
-  problem_.regularizer().AddGradient(x, gradient);
+  problem_.Gradient(x, gradient);
   const float lower = float(std::max(options_.lower_bound, -1e30));
   const float upper = float(std::min(options_.upper_bound, 1e30));
   return std::sqrt(DeterministicSum(x.size(), [&](int64_t j) {

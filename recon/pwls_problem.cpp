@@ -50,6 +50,11 @@ void PwlsProblem::DataGradient(const Image& x, const ViewList& views, double sca
   projector_.Back(scratch_, gradient, views);
 }
 
+void PwlsProblem::Gradient(const Image& x, Image& gradient) const {
+  DataGradient(x, AllViews(projector_.scan_geometry().NumViews()), 1.0, gradient);
+  regularizer_.AddGradient(x, gradient);
+}
+
 Image PwlsProblem::DataCurvature() const {
   Image ones(grid(), 1.0f);
   projector_.Forward(ones, scratch_);

@@ -23,6 +23,8 @@ class PwlsProblem {
   double DataCost(const Image& x) const;
   // gradient = scale · A_Vᵀ W_V (A_V x − y_V) over the views V (overwrites `gradient`).
   void DataGradient(const Image& x, const ViewList& views, double scale, Image& gradient) const;
+  // gradient = ∇Ψ(x) = AᵀW(Ax − y) + ∇R(x) over all views (overwrites `gradient`).
+  void Gradient(const Image& x, Image& gradient) const;
   // The SQS curvature of the data term, D_L = Aᵀ W A 1 (Erdogan & Fessler 1999).
   Image DataCurvature() const;
 

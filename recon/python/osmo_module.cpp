@@ -532,9 +532,7 @@ class PythonProblem {
     Image gradient(prepared_->grid());
     {
       py::gil_scoped_release release;
-      const PwlsProblem& p = prepared_->problem();
-      p.DataGradient(image, AllViews(scan_.geometry.NumViews()), 1.0, gradient);
-      p.regularizer().AddGradient(image, gradient);
+      prepared_->problem().Gradient(image, gradient);
     }
     return FromImage(std::move(gradient));
   }

@@ -2,11 +2,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <random>
 #include <vector>
 
+#include "projectors/arrays.h"
 #include "projectors/image_geometry.h"
 #include "projectors/scan_geometry.h"
 
@@ -64,6 +67,35 @@ inline std::vector<float> RandomValues(int64_t n, uint32_t seed) {
   std::vector<float> v(static_cast<size_t>(n));
   for (float& x : v) x = dist(rng);
   return v;
+}
+
+// max_j |scaled_j / scale − base_j| / max_j base_j: how far `scaled` is from `base` × scale,
+// relative to base's peak (which must be positive).
+inline double MaxRelativeDifference(const Image& base, const Image& scaled, double scale) {
+  double peak = 0.0, difference = 0.0;
+  for (size_t j = 0; j < base.values.size(); ++j) {
+    peak = std::max(peak, double(base.values[j]));
+    difference =
+        std::max(difference, std::abs(double(scaled.values[j]) / scale - double(base.values[j])));
+  }
+  return peak > 0.0 ? difference / peak : std::numeric_limits<double>::infinity();
+}
+
+// Mean |x − value| over the voxels of slice 0 whose centres lie between radii r0 and r1 (mm)
+// of the grid's axis: the error in an annulus.
+inline double MeanAbsErrorInAnnulus(const Image& x, double value, double r0, double r1) {
+  const ImageGeometry& g = x.geometry;
+  double sum = 0.0;
+  int64_t count = 0;
+  for (int64_t j = 0; j < g.ny; ++j) {
+    for (int64_t i = 0; i < g.nx; ++i) {
+      const double r = std::hypot(g.X(double(i)), g.Y(double(j)));
+      if (r < r0 || r > r1) continue;
+      sum += std::abs(x.at(i, j, 0) - value);
+      ++count;
+    }
+  }
+  return count > 0 ? sum / double(count) : 0.0;
 }
 
 inline double Dot(const std::vector<float>& a, const std::vector<float>& b) {
