@@ -220,8 +220,8 @@ double PreparedReconstruction::DefaultBeta(RegularizerOptions& options, const Im
                      CentreCertaintySq(grid_, certainty));
     const double fbp_noise = FbpNoiseStd(*projector_, weights_);
     const double quadratic = response->BetaForNoise(fraction * fbp_noise);
-    const double curvature = MeanCurvature(options.potential, options.delta,
-                                           response->NeighbourDifferenceStd(quadratic));
+    const double spread = response->NeighbourDifferenceStd(quadratic);
+    const double curvature = MeanCurvature(options.potential, options.delta, spread);
     noise_beta = quadratic / curvature;
     noise_text = "noise rule: " + ToText(fraction) + " × FBP's noise " + ToText(fbp_noise) +
                  "/mm at the centre, quadratic β " + ToText(quadratic) + " / mean curvature " +
@@ -234,8 +234,7 @@ double PreparedReconstruction::DefaultBeta(RegularizerOptions& options, const Im
                      "high-pass estimate), larger than " + ToText(options.delta) +
                      "/mm, and the noise rule sets β");
       options.delta = *image_noise_;
-      const double raised = MeanCurvature(options.potential, options.delta,
-                                          response->NeighbourDifferenceStd(quadratic));
+      const double raised = MeanCurvature(options.potential, options.delta, spread);
       noise_beta = quadratic / raised;
       noise_text += " (" + ToText(raised) + " at the raised δ)";
     }
