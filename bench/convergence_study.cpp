@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "projectors/geometry_presets.h"
@@ -58,11 +59,9 @@ Image Run(const Setup& s, const SolverOptions& options, const Image& x0, const I
   SolverState state = solver.Start(x0);
   auto record = [&](int64_t iteration, double time_s, double rmsd) {
     if (!out) return;
-    nlohmann::json line = {{"method", name},
-                           {"subsets", options.subsets},
-                           {"iteration", iteration},
-                           {"time_s", time_s},
-                           {"rmsd_hu", rmsd}};
+    nlohmann::json line = {
+        {"method", name},         {"subsets", options.subsets}, {"subsets_now", state.subsets},
+        {"iteration", iteration}, {"time_s", time_s},           {"rmsd_hu", rmsd}};
     *out << line.dump() << "\n";
   };
   if (reference) record(0, 0.0, RmsHu(state.x, *reference, s.mask));
@@ -176,26 +175,31 @@ void CompareMethods(const Setup& s, const Image& xhat, const std::string& out_di
   struct Method {
     std::string name;
     Algorithm algorithm;
-    RestartRule restart;
-    double relax;
+    SubsetSchedule schedule;
+    std::optional<double> relax;  // unset: osmo recon's default γ(M)
   };
-  const Method methods[] = {{"os-sqs", Algorithm::kOsSqs, RestartRule::kNone, 0.0},
-                            {"os-nes05", Algorithm::kOsNes05, RestartRule::kNone, 0.0},
-                            {"os-ogm2", Algorithm::kOsOgm2, RestartRule::kNone, 0.0},
-                            {"os-ogm2+restart", Algorithm::kOsOgm2, RestartRule::kGradient, 0.0},
-                            {"os-ogm2+relax", Algorithm::kOsOgm2, RestartRule::kNone, 1e-4},
-                            {"os-nes05+relax", Algorithm::kOsNes05, RestartRule::kNone, 1e-4}};
+  constexpr auto kAdaptive = SubsetSchedule::kAdaptive, kFixed = SubsetSchedule::kFixed;
+  // osmo recon's defaults (adaptive subsets, relaxation γ(M)) against M fixed, with and without
+  // relaxation.
+  const Method methods[] = {{"os-sqs", Algorithm::kOsSqs, kAdaptive, std::nullopt},
+                            {"os-nes05", Algorithm::kOsNes05, kAdaptive, std::nullopt},
+                            {"os-ogm2", Algorithm::kOsOgm2, kAdaptive, std::nullopt},
+                            {"os-ogm1", Algorithm::kOsOgm1, kAdaptive, std::nullopt},
+                            {"os-ogm2 fixed M", Algorithm::kOsOgm2, kFixed, std::nullopt},
+                            {"os-ogm2 fixed M, no relax", Algorithm::kOsOgm2, kFixed, 0.0},
+                            {"os-sqs fixed M", Algorithm::kOsSqs, kFixed, std::nullopt}};
   for (int64_t m : {1, 6, 12, 24, 48}) {
     for (const Method& method : methods) {
+      if (m == 1 && method.schedule == kFixed) continue;  // the same as adaptive
       SolverOptions o;
       o.algorithm = method.algorithm;
       o.subsets = m;
       o.iterations = iterations;
-      o.restart = method.restart;
+      o.subset_schedule = method.schedule;
       o.relax = method.relax;
       const auto start = std::chrono::steady_clock::now();
       const Image x = Run(s, o, s.fbp, &xhat, &results, method.name);
-      std::printf("%-16s M=%2ld: %2ld iterations, RMSD to x̂ %.3f HU (%.1f s)\n",
+      std::printf("%-26s M=%2ld: %2ld iterations, RMSD to x̂ %.3f HU (%.1f s)\n",
                   method.name.c_str(), m, iterations, RmsHu(x, xhat, s.mask),
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
       std::fflush(stdout);

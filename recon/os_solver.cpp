@@ -25,8 +25,10 @@ bool SolverOptions::IsMomentum() const {
   return algorithm != Algorithm::kSqs && algorithm != Algorithm::kOsSqs;
 }
 
-double SolverOptions::EffectiveRelax() const {
-  return relax.value_or(DefaultRelax(algorithm, subsets));
+double SolverOptions::EffectiveRelax() const { return EffectiveRelax(subsets); }
+
+double SolverOptions::EffectiveRelax(int64_t m) const {
+  return relax.value_or(DefaultRelax(algorithm, m));
 }
 
 void SolverOptions::Validate(std::optional<int64_t> n_views) const {
@@ -90,20 +92,20 @@ OsSolver::OsSolver(const PwlsProblem& problem, const SolverOptions& options,
     active_[n] = active_[n] && data_curvature_.values[n] > 0.0f;
     max_data_curvature = std::max(max_data_curvature, data_curvature_.values[n]);
   }
-  if (options.EffectiveRelax() > 0.0 && max_data_curvature > 0.0f) {
-    relax_lambda_ = options.EffectiveRelax() *
-                    std::pow(10.0, std::floor(std::log10(double(max_data_curvature))));
-  }
-  const int64_t m = options.algorithm == Algorithm::kSqs ? 1 : options.subsets;
-  subsets_ = OrderedSubsets(problem.NumViews(), m);
+  if (max_data_curvature > 0.0f)
+    relax_scale_ = std::pow(10.0, std::floor(std::log10(double(max_data_curvature))));
   gradient_ = Image(grid);
 }
+
+double OsSolver::RelaxLambda(int64_t m) const { return options_.EffectiveRelax(m) * relax_scale_; }
 
 SolverState OsSolver::Start(const Image& x0) const {
   if (!(x0.geometry == problem_.grid())) {
     throw InputError("initial image", "the reconstruction grid", "an image on another grid");
   }
   SolverState s;
+  s.subsets = options_.algorithm == Algorithm::kSqs ? 1 : options_.subsets;
+  s.pass_step = std::numeric_limits<double>::infinity();
   s.x = x0;
   const float lower = float(std::max(options_.lower_bound, -1e30));
   const float upper = float(std::min(options_.upper_bound, 1e30));
@@ -124,9 +126,10 @@ SolverState OsSolver::Start(const Image& x0) const {
   return s;
 }
 
-double OsSolver::RelaxationShift(int64_t k) const {
-  if (relax_lambda_ <= 0.0) return 0.0;
-  return std::pow(double(k + 2), options_.relax_power) * relax_lambda_;
+double OsSolver::RelaxationShift(const SolverState& s) const {
+  const double lambda = RelaxLambda(s.subsets);
+  if (lambda <= 0.0) return 0.0;
+  return std::pow(double(s.subiteration - s.relax_origin + 2), options_.relax_power) * lambda;
 }
 
 void OsSolver::ResetMomentum(SolverState& s) const {
@@ -146,8 +149,9 @@ void OsSolver::ResetMomentum(SolverState& s) const {
 
 // ∇_m(z) = M·A_mᵀW_m(A_m z − y_m) + ∇R(z) (ALGORITHMS.md §3) into gradient_; returns the SQS
 // denominator: the fixed one, or Huber's curvature at z for CurvatureRule::kHuber.
-const float* OsSolver::SubsetGradient(const Image& point, const ViewList& views) const {
-  problem_.DataGradient(point, views, double(subsets_.size()), gradient_);
+const float* OsSolver::SubsetGradient(const Image& point, const ViewList& views,
+                                      double scale) const {
+  problem_.DataGradient(point, views, scale, gradient_);
   problem_.regularizer().AddGradient(point, gradient_);
   if (options_.curvature != CurvatureRule::kHuber) return denominator_.data();
   huber_denominator_.values = data_curvature_.values;  // reuses the buffer: no allocation
@@ -162,17 +166,19 @@ std::pair<double, double> OsSolver::MomentumWeights(const SolverState& s, bool l
   const bool ogm =
       options_.algorithm == Algorithm::kOsOgm1 || options_.algorithm == Algorithm::kOsOgm2;
   const double k = double(s.momentum_k), t = s.t;
-  if (relax_lambda_ > 0.0) return {(k + 2.0) / 2.0, (k + 3.0) / 2.0};
+  if (RelaxLambda(s.subsets) > 0.0) return {(k + 2.0) / 2.0, (k + 3.0) / 2.0};
   if (last && ogm && options_.ogm_last_rule) return {t, 0.5 * (1.0 + std::sqrt(1.0 + 8.0 * t * t))};
   return {t, 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t))};
 }
 
-void OsSolver::SubIteration(SolverState& s, const ViewList& views, bool last,
-                            bool* restarted) const {
+// One sub-iteration on the views of one subset; returns ‖x_new − x_old‖²_D, the squared length of
+// the step in the SQS metric D.
+double OsSolver::SubIteration(SolverState& s, const ViewList& views, double scale, bool last,
+                              bool* restarted) const {
   const Algorithm a = options_.algorithm;
   const bool momentum = options_.IsMomentum();
-  const float* den = SubsetGradient(momentum ? s.z : s.x, views);
-  const float shift = float(RelaxationShift(s.subiteration));
+  const float* den = SubsetGradient(momentum ? s.z : s.x, views, scale);
+  const float shift = float(RelaxationShift(s));
   const float lower = float(std::max(options_.lower_bound, -1e30));
   const float upper = float(std::min(options_.upper_bound, 1e30));
   auto clamp = [lower, upper](float v) { return std::min(std::max(v, lower), upper); };
@@ -182,41 +188,44 @@ void OsSolver::SubIteration(SolverState& s, const ViewList& views, bool last,
   const float* g = gradient_.data();
   ++s.subiteration;
   if (!momentum) {
-#pragma omp parallel for schedule(static)
-    for (int64_t j = 0; j < n; ++j) {
-      if (active[j]) x[j] = clamp(x[j] - g[j] / den[j]);
-    }
-    return;
+    return DeterministicSum(n, [&](int64_t j) {
+      if (!active[j]) return 0.0;
+      const float x_old = x[j];
+      x[j] = clamp(x_old - g[j] / den[j]);
+      return double(den[j]) * Squared(double(x[j]) - x_old);
+    });
   }
 
   const auto [t, t_next] = MomentumWeights(s, last);
   float* z = s.z.data();
-  double test = 0.0;  // (z − x_new)ᵀ D (x_new − x_old): O'Donoghue–Candès gradient restart test
+  // (z − x_new)ᵀ D (x_new − x_old), the O'Donoghue–Candès gradient restart test, and the step.
+  std::array<double, 2> sums{};
   if (a == Algorithm::kOsNes83 || a == Algorithm::kOsOgm1) {
     // Nes83: z = x + ((t−1)/t')(x − x_old); OGM1 adds (t/t')(x − z_old).
     const float alpha = float((t - 1.0) / t_next);
     const float gamma = a == Algorithm::kOsOgm1 ? float(t / t_next) : 0.0f;
-    test = DeterministicSum(n, [&](int64_t j) {
-      if (!active[j]) return 0.0;
+    sums = DeterministicSums<2>(n, [&](int64_t j) {
+      if (!active[j]) return std::array<double, 2>{};
       const float d = den[j] + shift;
       const float z_old = z[j], x_old = x[j];
       const float x_new = clamp(z_old - g[j] / d);
       z[j] = x_new + alpha * (x_new - x_old) + gamma * (x_new - z_old);
       x[j] = x_new;
-      return double(d) * (double(z_old) - x_new) * (double(x_new) - x_old);
+      const double step = double(x_new) - x_old;
+      return std::array<double, 2>{d * (double(z_old) - x_new) * step, den[j] * step * step};
     });
   } else {
     // Nes05: S += c·t·G, x = [z − G/D]₊, v = [x⁰ − S/D]₊, z = (1 − τ)x + τv; c = 2 for OGM2.
     // Standard weights: τ = 1/t'. Relaxed: S weights (k+1)/2 and τ = 2/(k+3).
-    const bool relaxed = relax_lambda_ > 0.0;
+    const bool relaxed = RelaxLambda(s.subsets) > 0.0;
     const double k = double(s.momentum_k);
     const float c = a == Algorithm::kOsOgm2 ? 2.0f : 1.0f;
     const float weight = c * float(relaxed ? (k + 1.0) / 2.0 : t);
     const float tau = float(relaxed ? 2.0 / (k + 3.0) : 1.0 / t_next);
     float* anchor = s.anchor.data();
     float* sum = s.accumulated.data();
-    test = DeterministicSum(n, [&](int64_t j) {
-      if (!active[j]) return 0.0;
+    sums = DeterministicSums<2>(n, [&](int64_t j) {
+      if (!active[j]) return std::array<double, 2>{};
       const float d = den[j] + shift;
       sum[j] += weight * g[j];
       const float z_old = z[j], x_old = x[j];
@@ -224,17 +233,19 @@ void OsSolver::SubIteration(SolverState& s, const ViewList& views, bool last,
       const float v = clamp(anchor[j] - sum[j] / d);
       z[j] = (1.0f - tau) * x_new + tau * v;
       x[j] = x_new;
-      return double(d) * (double(z_old) - x_new) * (double(x_new) - x_old);
+      const double step = double(x_new) - x_old;
+      return std::array<double, 2>{d * (double(z_old) - x_new) * step, den[j] * step * step};
     });
   }
-  if (options_.restart == RestartRule::kGradient && test > 0.0) {
+  if (options_.restart == RestartRule::kGradient && sums[0] > 0.0) {
     ResetMomentum(s);
     ++s.restarts;
     *restarted = true;
-    return;
+  } else {
+    s.t = t_next;
+    ++s.momentum_k;
   }
-  s.t = t_next;
-  ++s.momentum_k;
+  return sums[1];
 }
 
 // Ψ at the iterate after an iteration: a cost far above the start means the momentum is running
@@ -287,6 +298,26 @@ void OsSolver::OutputMomentumPoint(SolverState& state) const {
   }
 }
 
+// ‖a − b‖_D, the distance in the SQS metric D over the updated voxels.
+double OsSolver::DistanceInD(const Image& a, const Image& b) const {
+  return std::sqrt(DeterministicSum(a.size(), [&](int64_t j) {
+    const size_t n = size_t(j);
+    return active_[n] ? denominator_.values[n] * Squared(double(a.values[n]) - b.values[n]) : 0.0;
+  }));
+}
+
+// The adaptive schedule (SubsetSchedule::kAdaptive). A pass of M sub-iterations walks a path of
+// length Σ_m ‖Δx_m‖_D and moves the image by ‖x_n − x_n−1‖_D. While the subsets agree, their
+// steps point the same way (moved ≈ path); in the OS limit cycle they cancel (moved ≪ path), and
+// when ordered-subsets momentum turns unstable the pass's move grows instead of shrinking. Either
+// way fewer subsets are better: the efficiency threshold kCycleEfficiency was chosen on the
+// limit-cycle test problem (tests/recon/limit_cycle_test.cpp; docs/RECONSTRUCTION.md).
+bool OsSolver::SubsetsShouldFall(SolverState& s, double moved, double path) const {
+  const bool grew = moved > s.pass_step;
+  s.pass_step = moved;
+  return moved < kCycleEfficiency * path || grew;
+}
+
 namespace {
 
 // ‖x − previous‖ / ‖x‖ in deterministic double sums.
@@ -328,25 +359,45 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
       (options_.tolerance > 0.0 && options_.tolerance_on == ToleranceRule::kGradient);
   if (want_certificate && std::isnan(state.initial_gradient_norm))
     state.initial_gradient_norm = ProjectedGradientNorm(state.x);
+  const int64_t first_subsets = options_.algorithm == Algorithm::kSqs ? 1 : options_.subsets;
+  if (state.subsets <= 0) state.subsets = first_subsets;  // a state from before the schedule
+  if (state.subsets > first_subsets) {
+    throw InputError("solver state", "at most " + std::to_string(first_subsets) + " subsets",
+                     std::to_string(state.subsets));
+  }
+  std::vector<ViewList> subsets = OrderedSubsets(problem_.NumViews(), state.subsets);
+  const bool adaptive = options_.subset_schedule == SubsetSchedule::kAdaptive;
   const bool ogm_output_is_z =
-      options_.ogm_last_rule && relax_lambda_ == 0.0 &&
+      options_.ogm_last_rule && RelaxLambda(state.subsets) == 0.0 &&
       (options_.algorithm == Algorithm::kOsOgm1 || options_.algorithm == Algorithm::kOsOgm2);
-  Image previous;
+  Image previous, pass_start;
   int runaway_count = 0;
   while (state.iteration < options_.iterations) {
     const auto start = Clock::now();
     if (options_.tolerance > 0.0) previous = state.x;
     bool restarted = false;
     const bool final_iteration = state.iteration + 1 == options_.iterations;
-    for (size_t m = 0; m < subsets_.size(); ++m) {
-      const bool last = final_iteration && m + 1 == subsets_.size();
-      SubIteration(state, subsets_[m], last, &restarted);
+    const bool adapting = adaptive && state.subsets > 1;
+    if (adapting) pass_start = state.x;
+    double path = 0.0;
+    for (size_t m = 0; m < subsets.size(); ++m) {
+      const bool last = final_iteration && m + 1 == subsets.size();
+      path += std::sqrt(SubIteration(state, subsets[m], double(subsets.size()), last, &restarted));
     }
     ++state.iteration;
+    const int64_t pass_subsets = state.subsets;
+    if (adapting && SubsetsShouldFall(state, DistanceInD(state.x, pass_start), path)) {
+      state.pass_step = std::numeric_limits<double>::infinity();
+      state.subsets = std::max<int64_t>(1, state.subsets / 2);
+      subsets = OrderedSubsets(problem_.NumViews(), state.subsets);
+      state.relax_origin = state.subiteration;
+      if (options_.IsMomentum()) ResetMomentum(state);
+    }
     if (final_iteration && ogm_output_is_z) OutputMomentumPoint(state);
     CheckFinite(state);
     IterationRecord record;
     record.iteration = state.iteration;
+    record.subsets = pass_subsets;
     const bool cost_due = function_restart ||
                           (options_.cost_every > 0 && (state.iteration % options_.cost_every == 0 ||
                                                        state.iteration == options_.iterations));

@@ -44,6 +44,18 @@ inline constexpr EnumTable<ToleranceRule, 2> kToleranceRules = {{
      "the projected gradient ‖P∇Ψ(x_n)‖/‖P∇Ψ(x_0)‖, computed every iteration (one more forward "
      "and back projection each)"},
 }};
+// How the subset count evolves: fixed at M, or halved whenever a pass shows the ordered-subsets
+// error dominating (OsSolver::SubsetsShouldFall), down to 1 subset, where momentum converges to
+// the minimiser instead of circling it in a limit cycle.
+enum class SubsetSchedule { kFixed, kAdaptive };
+inline constexpr EnumTable<SubsetSchedule, 2> kSubsetSchedules = {{
+    {SubsetSchedule::kFixed, "fixed", "M subsets throughout"},
+    {SubsetSchedule::kAdaptive, "adaptive",
+     "M halves when a pass moves the image less than a tenth of its sub-iterations' path (the "
+     "limit cycle) or more than the pass before (unstable momentum)"},
+}};
+// The adaptive schedule's threshold on a pass's efficiency ‖x_n − x_n−1‖_D / Σ_m ‖Δx_m‖_D.
+constexpr double kCycleEfficiency = 0.1;
 inline constexpr EnumTable<CurvatureRule, 2> kCurvatureRules = {{
     {CurvatureRule::kMax, "max", "the potential's largest curvature, fixed"},
     {CurvatureRule::kHuber, "huber", "Huber's curvature at the iterate; sqs/os-sqs only"},
@@ -61,8 +73,9 @@ double DefaultRelax(Algorithm algorithm, int64_t subsets);
 
 struct SolverOptions {
   Algorithm algorithm = Algorithm::kOsOgm2;
-  int64_t subsets = 12;     // M (sqs forces 1)
+  int64_t subsets = 12;     // M at the start (sqs forces 1)
   int64_t iterations = 20;  // passes over all subsets
+  SubsetSchedule subset_schedule = SubsetSchedule::kAdaptive;
   RestartRule restart = RestartRule::kNone;
   // Relaxed momentum (Kim, Ramani & Fessler 2015): γ > 0 switches it on; the denominator grows
   // as D_k = D + (k+2)^relax_power · λ with λ = γ·10^⌊log10 max_j D_L,j⌋, and t_k = (k+2)/2.
@@ -87,6 +100,8 @@ struct SolverOptions {
   bool IsMomentum() const;
   // γ: `relax`, else DefaultRelax(algorithm, subsets).
   double EffectiveRelax() const;
+  // γ for `m` subsets: `relax`, else DefaultRelax(algorithm, m).
+  double EffectiveRelax(int64_t m) const;
   // Throws SettingError naming the field ("solver.subsets") for inconsistent settings; the subset
   // count is checked against the number of views when it is known.
   void Validate(std::optional<int64_t> n_views = std::nullopt) const;
@@ -97,8 +112,11 @@ struct SolverState {
   int64_t iteration = 0;     // completed iterations
   int64_t subiteration = 0;  // completed sub-iterations k (global)
   int64_t momentum_k = 0;    // sub-iterations since the last (re)start of the momentum
-  double t = 1.0;            // momentum weight t_k
-  double t_sum = 1.0;        // A_k = Σ_{l≤k} t_l (Nes05-type mixing τ = t_{k+1}/A_{k+1})
+  int64_t subsets = 0;       // the current subset count M (0: not started)
+  int64_t relax_origin = 0;  // the sub-iteration where the relaxation last (re)started
+  double pass_step = std::numeric_limits<double>::infinity();  // ‖x_n − x_n−1‖_D of the last pass
+  double t = 1.0;                                              // momentum weight t_k
+  double t_sum = 1.0;  // A_k = Σ_{l≤k} t_l (Nes05-type mixing τ = t_{k+1}/A_{k+1})
   double elapsed_s = 0.0;
   int64_t restarts = 0;
   double previous_cost = std::numeric_limits<double>::quiet_NaN();
@@ -116,6 +134,7 @@ struct IterationRecord {
   std::optional<double> cost;
   std::optional<double> rmsd_hu;
   bool restarted = false;
+  int64_t subsets = 0;  // M used in this iteration
   double relative_change = 0.0;
   // ‖P∇Ψ(x_n)‖/‖P∇Ψ(x_0)‖: the gradient projected onto the feasible directions (components
   // that would push a voxel through a bound it sits on are 0), over the updated voxels.
@@ -158,18 +177,24 @@ class OsSolver {
   const Image& data_curvature() const { return data_curvature_; }
   // The fixed SQS denominator D = D_L + D_R(maximum curvature).
   const Image& denominator() const { return denominator_; }
-  const std::vector<ViewList>& subsets() const { return subsets_; }
 
  private:
-  void SubIteration(SolverState& s, const ViewList& views, bool last, bool* restarted) const;
-  const float* SubsetGradient(const Image& point, const ViewList& views) const;
+  double SubIteration(SolverState& s, const ViewList& views, double scale, bool last,
+                      bool* restarted) const;
+  const float* SubsetGradient(const Image& point, const ViewList& views, double scale) const;
+  double DistanceInD(const Image& a, const Image& b) const;
+  // Whether the pass that moved the image by `moved` along a path of length `path` (both in D)
+  // calls for fewer subsets; updates s.pass_step.
+  bool SubsetsShouldFall(SolverState& s, double moved, double path) const;
+  double RelaxLambda(int64_t m) const;
   std::pair<double, double> MomentumWeights(const SolverState& s, bool last) const;
   double CheckCost(SolverState& state, int* runaway_count, bool* restarted) const;
   // ‖P∇Ψ(x)‖ over the updated voxels (one forward and one back projection).
   double ProjectedGradientNorm(const Image& x) const;
   void OutputMomentumPoint(SolverState& state) const;
   void ResetMomentum(SolverState& s) const;
-  double RelaxationShift(int64_t k) const;
+  // λ·(k + 2)^c with k the sub-iterations since the relaxation's origin.
+  double RelaxationShift(const SolverState& s) const;
 
   const PwlsProblem& problem_;
   SolverOptions options_;
@@ -177,8 +202,7 @@ class OsSolver {
   std::vector<uint8_t> active_;   // support ∧ D_L > 0: the voxels that are updated
   Image data_curvature_;          // D_L
   Image denominator_;             // D_L + D_R(max curvature)
-  std::vector<ViewList> subsets_;
-  double relax_lambda_ = 0.0;
+  double relax_scale_ = 0.0;      // 10^⌊log10 max_j D_L,j⌋: λ = γ·relax_scale_
   mutable Image gradient_;
   mutable Image huber_denominator_;  // D_L + Huber's curvature at the iterate (os-sqs option)
 };

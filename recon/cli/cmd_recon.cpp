@@ -66,6 +66,7 @@ std::string IterationText(const IterationRecord& r) {
   std::string text = r.cost ? "cost " + ToText(*r.cost) : "";
   if (r.rmsd_hu) text += "  RMSD " + ToText(*r.rmsd_hu) + " HU";
   if (r.gradient_norm) text += "  ‖P∇Ψ‖ " + ToText(*r.gradient_norm) + " of the start's";
+  if (r.subsets > 1) text += "  M " + std::to_string(r.subsets);
   return text;
 }
 
@@ -76,6 +77,8 @@ ReconSettings SettingsFrom(const ReconOptions& o) {
   s.solver.algorithm = ParseEnum(kAlgorithms, o.algorithm, "solver.algorithm");
   s.solver.subsets = s.solver.algorithm == Algorithm::kSqs ? 1 : o.subsets;
   s.solver.iterations = o.iterations;
+  s.solver.subset_schedule =
+      ParseEnum(kSubsetSchedules, o.subset_schedule, "solver.subset_schedule");
   s.solver.restart = ParseEnum(kRestartRules, o.restart, "solver.restart");
   s.solver.relax = o.relax;
   s.solver.relax_power = o.relax_power;
@@ -198,6 +201,10 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
   sub->add_option("--algorithm", o->algorithm, DescribeNames(kAlgorithms))->capture_default_str();
   sub->add_option("--subsets", o->subsets,
                   "Ordered subsets M (interleaved views, bit-reversal order)")
+      ->capture_default_str();
+  sub->add_option("--subset-schedule", o->subset_schedule,
+                  "How M evolves: " + DescribeNames(kSubsetSchedules) +
+                      "; adaptive ends at 1 subset, where momentum converges to the minimiser")
       ->capture_default_str();
   sub->add_option("--iterations", o->iterations, "Iterations (passes over all subsets)")
       ->capture_default_str();

@@ -39,6 +39,7 @@ void IterationLog::Write(const IterationRecord& r) {
   line["cost"] = r.cost ? nlohmann::json(*r.cost) : nlohmann::json(nullptr);
   line["rmsd_hu"] = r.rmsd_hu ? nlohmann::json(*r.rmsd_hu) : nlohmann::json(nullptr);
   line["restarted"] = r.restarted;
+  line["subsets"] = r.subsets;
   line["gradient_norm"] =
       r.gradient_norm ? nlohmann::json(*r.gradient_norm) : nlohmann::json(nullptr);
   out_ << line.dump() << "\n";

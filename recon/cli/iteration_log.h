@@ -16,7 +16,8 @@ class IterationLog {
   // continues, keeping its lines up to `keep_through_iteration`: lines written after the
   // checkpoint by a killed run would otherwise appear twice.
   IterationLog(const std::string& path, bool append, int64_t keep_through_iteration);
-  // {"iteration", "time_s", "cost", "rmsd_hu", "restarted"}; throws InputError on a write error.
+  // {"iteration", "time_s", "cost", "rmsd_hu", "restarted", "subsets", "gradient_norm"}; throws
+  // InputError on a write error.
   void Write(const IterationRecord& record);
 
  private:

@@ -29,6 +29,7 @@ struct ReconOptions {
   bool kappa = false;
   std::string init = "fbp";
   std::string restart = "none";
+  std::string subset_schedule = "adaptive";
   // Relaxed momentum γ; unset: DefaultRelax (recon/os_solver.h).
   std::optional<double> relax;
   double relax_power = 1.5;

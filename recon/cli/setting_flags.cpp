@@ -11,6 +11,7 @@ std::string FlagForSetting(const std::string& field) {
       {"solver.algorithm", "--algorithm"},
       {"solver.subsets", "--subsets"},
       {"solver.iterations", "--iterations"},
+      {"solver.subset_schedule", "--subset-schedule"},
       {"solver.relax", "--relax"},
       {"solver.relax_power", "--relax-power"},
       {"solver.restart", "--restart"},

@@ -57,6 +57,10 @@ void WriteCheckpoint(const std::string& path, const SolverState& s,
     h5::WriteDoubleAttribute(root.get(), "previous_cost", s.previous_cost);
     h5::WriteDoubleAttribute(root.get(), "initial_cost", s.initial_cost);
     h5::WriteDoubleAttribute(root.get(), "initial_gradient_norm", s.initial_gradient_norm);
+    h5::WriteDoubleAttribute(root.get(), "subsets", double(s.subsets));
+    h5::WriteDoubleAttribute(root.get(), "relax_origin", double(s.relax_origin));
+    if (std::isfinite(s.pass_step))  // absent: no pass yet at this subset count
+      h5::WriteDoubleAttribute(root.get(), "pass_step", s.pass_step);
     WriteImage(file.get(), "x", s.x);
     WriteImage(file.get(), "z", s.z);
     WriteImage(file.get(), "anchor", s.anchor);
@@ -118,6 +122,17 @@ SolverState ReadCheckpoint(const std::string& path, const std::string& expected_
   // Checkpoints written before the convergence certificate lack it: computed afresh then.
   if (h5::HasAttribute(root.get(), "initial_gradient_norm"))
     s.initial_gradient_norm = cost("initial_gradient_norm");
+  // The adaptive subset schedule's state; checkpoints written before it existed resume with the
+  // options' subset count.
+  if (h5::HasAttribute(root.get(), "subsets")) {
+    s.subsets = counter("subsets");
+    s.relax_origin = counter("relax_origin");
+    if (h5::HasAttribute(root.get(), "pass_step")) s.pass_step = number("pass_step");
+  }
+  if (!(s.pass_step >= 0.0) || s.relax_origin > s.subiteration) {
+    throw InputError(where, "pass_step ≥ 0 and relax_origin ≤ subiteration",
+                     ToText(s.pass_step) + ", " + std::to_string(s.relax_origin));
+  }
   if (!(s.t >= 1.0) || !(s.t_sum >= 0.0) || !(s.elapsed_s >= 0.0)) {
     throw InputError(where, "momentum t ≥ 1, t_sum ≥ 0 and elapsed_s ≥ 0",
                      ToText(s.t) + ", " + ToText(s.t_sum) + ", " + ToText(s.elapsed_s));

@@ -295,7 +295,8 @@ std::string PreparedReconstruction::Fingerprint() const {
   f << "data=" << std::hex << data << std::dec << " views=" << g.NumViews()
     << " bins=" << g.NumBins() << " grid=" << grid_.nx << "x" << grid_.ny << "x" << grid_.nz << "@"
     << grid_.voxel_size_mm << "," << grid_.slice_thickness_mm
-    << " algorithm=" << ToString(s.algorithm) << " subsets=" << s.subsets << " beta=" << r.beta
+    << " algorithm=" << ToString(s.algorithm) << " subsets=" << s.subsets
+    << " schedule=" << NameOf(kSubsetSchedules, s.subset_schedule) << " beta=" << r.beta
     << " delta=" << r.delta << " potential=" << ToString(r.potential)
     << " neighborhood=" << int(r.neighborhood) << " kappa=" << settings_.prior.kappa
     << " restart=" << ToString(s.restart) << " relax=" << s.EffectiveRelax() << "," << s.relax_power
@@ -333,6 +334,7 @@ ReconResult Reconstruct(const ScanData& scan, const ImageGeometry& grid,
   } else {
     state = solver.Start(prepared.StartImage(images.start, hooks.note));
     IterationRecord first;
+    first.subsets = state.subsets;
     if (settings.solver.cost_every > 0 || settings.solver.restart == RestartRule::kFunction)
       first.cost = prepared.problem().Cost(state.x);
     if (settings.solver.cost_every > 0) first.gradient_norm = 1.0;  // relative to itself

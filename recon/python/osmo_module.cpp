@@ -444,6 +444,7 @@ py::dict RecordDict(const IterationRecord& r) {
   d["cost"] = r.cost ? py::cast(*r.cost) : py::none();
   d["rmsd_hu"] = r.rmsd_hu ? py::cast(*r.rmsd_hu) : py::none();
   d["restarted"] = r.restarted;
+  d["subsets"] = r.subsets;
   d["relative_change"] = r.relative_change;
   d["gradient_norm"] = r.gradient_norm ? py::cast(*r.gradient_norm) : py::none();
   return d;
@@ -551,7 +552,8 @@ void BindReconstruction(py::module_& m) {
         "PWLS reconstruction with the options of `osmo recon` as keywords (algorithm='os-ogm2', "
         "subsets=12, iterations=20, beta_relative=..., image_size=256, ring_filter=True, "
         "threads=2, …; docs/PYTHON.md). callback(record) gets each iteration's record (a dict: "
-        "iteration, time_s, cost, rmsd_hu, restarted, relative_change) and may return False to "
+        "iteration, time_s, cost, rmsd_hu, restarted, subsets, relative_change) and may return "
+        "False to "
         "stop. Returns (image (nz, ny, nx) μ in 1/mm, info dict)");
   py::class_<PythonProblem>(m, "Problem",
                             "The PWLS cost Ψ(x) = ½‖y − Ax‖²_W + R(x) of a scan with the options "

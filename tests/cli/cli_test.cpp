@@ -99,9 +99,9 @@ TEST(Cli, SimulateInfoFbpReconProjectEndToEnd) {
   int lines = 0;
   while (std::getline(in, line)) {
     const auto record = nlohmann::json::parse(line);
-    EXPECT_EQ(record.size(), 6u) << line;
+    EXPECT_EQ(record.size(), 7u) << line;
     for (const char* key :
-         {"iteration", "time_s", "cost", "rmsd_hu", "restarted", "gradient_norm"}) {
+         {"iteration", "time_s", "cost", "rmsd_hu", "restarted", "subsets", "gradient_norm"}) {
       EXPECT_TRUE(record.contains(key)) << key << " in " << line;
     }
     EXPECT_EQ(record["iteration"].get<int>(), lines);

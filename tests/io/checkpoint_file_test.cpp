@@ -1,5 +1,5 @@
-// Checkpoint files: the convergence certificate's reference survives a round trip, and a
-// checkpoint written before it existed (no initial_gradient_norm attribute) still resumes.
+// Checkpoint files: the convergence certificate's reference and the adaptive subset schedule's
+// state survive a round trip, and checkpoints written before they existed still resume.
 // SPDX-License-Identifier: Apache-2.0
 #include "recon/io/checkpoint_file.h"
 
@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <limits>
 
 #include "tests/support/test_geometries.h"
 
@@ -34,6 +35,37 @@ TEST(CheckpointFile, CertificateReferenceRoundTripsAndOldFilesStillRead) {
   EXPECT_TRUE(std::isnan(old.initial_gradient_norm));  // computed afresh when resumed
   EXPECT_EQ(old.iteration, 3);
   EXPECT_EQ(old.initial_cost, 12.5);
+  std::filesystem::remove(path);
+}
+
+TEST(CheckpointFile, SubsetScheduleRoundTripsAndOldFilesResumeWithTheOptionsCount) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / "osmo_checkpoint_schedule.h5").string();
+  const ImageGeometry grid = testing::SquareImage(8, 1.0);
+  SolverState state;
+  state.iteration = 7;
+  state.subiteration = 40;
+  state.subsets = 3;
+  state.relax_origin = 36;
+  state.pass_step = 0.125;
+  state.x = state.z = Image(grid, 0.01f);
+  WriteCheckpoint(path, state, "fingerprint");
+  const SolverState back = ReadCheckpoint(path, "fingerprint", grid);
+  EXPECT_EQ(back.subsets, 3);
+  EXPECT_EQ(back.relax_origin, 36);
+  EXPECT_EQ(back.pass_step, 0.125);
+
+  state.pass_step = std::numeric_limits<double>::infinity();  // just after M fell: no pass yet
+  WriteCheckpoint(path, state, "fingerprint");
+  EXPECT_TRUE(std::isinf(ReadCheckpoint(path, "fingerprint", grid).pass_step));
+
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  for (const char* name : {"subsets", "relax_origin"}) ASSERT_GE(H5Adelete(file, name), 0);
+  H5Fclose(file);
+  const SolverState old = ReadCheckpoint(path, "fingerprint", grid);
+  EXPECT_EQ(old.subsets, 0);  // the solver starts from the options' M
+  EXPECT_EQ(old.relax_origin, 0);
   std::filesystem::remove(path);
 }
 
