@@ -168,6 +168,35 @@ void SweepRelaxationPower(const Setup& s, const Image& xhat, int64_t iterations)
   }
 }
 
+// Tuning aid: NU-SQS (floor ε) against the uniform denominator at 12 and 24 subsets; RMSD after
+// 5, 10 and `iterations` iterations.
+void SweepNonuniform(const Setup& s, const Image& xhat, int64_t iterations) {
+  for (int64_t m : {12, 24}) {
+    for (Algorithm a : {Algorithm::kOsOgm2, Algorithm::kOsNes05}) {
+      for (double floor : {0.0, 0.01, 0.05, 0.2}) {
+        SolverOptions o;
+        o.algorithm = a;
+        o.subsets = m;
+        o.iterations = iterations;
+        if (floor > 0.0) {
+          o.denominator = DenominatorRule::kNonuniform;
+          o.nonuniform_floor = floor;
+        }
+        OsSolver solver(s.problem(), o, s.support());
+        SolverState state = solver.Start(s.fbp);
+        std::vector<double> rmsd;
+        solver.Run(state, [&](const IterationRecord&, const SolverState& st) {
+          rmsd.push_back(RmsHu(st.x, xhat, s.mask));
+          return true;
+        });
+        std::printf("%s M=%ld floor %g: 5 %.3f  10 %.3f  %ld %.3f HU (M now %ld)\n", ToString(a), m,
+                    floor, rmsd[4], rmsd[9], iterations, rmsd.back(), state.subsets);
+        std::fflush(stdout);
+      }
+    }
+  }
+}
+
 // The study itself: RMSD to x̂ per iteration for each method and subset count (results.jsonl).
 void CompareMethods(const Setup& s, const Image& xhat, const std::string& out_dir,
                     int64_t iterations) {
@@ -177,6 +206,7 @@ void CompareMethods(const Setup& s, const Image& xhat, const std::string& out_di
     Algorithm algorithm;
     SubsetSchedule schedule;
     std::optional<double> relax;  // unset: osmo recon's default γ(M)
+    DenominatorRule denominator = DenominatorRule::kUniform;
   };
   constexpr auto kAdaptive = SubsetSchedule::kAdaptive, kFixed = SubsetSchedule::kFixed;
   // osmo recon's defaults (adaptive subsets, relaxation γ(M)) against M fixed, with and without
@@ -187,7 +217,9 @@ void CompareMethods(const Setup& s, const Image& xhat, const std::string& out_di
                             {"os-ogm1", Algorithm::kOsOgm1, kAdaptive, std::nullopt},
                             {"os-ogm2 fixed M", Algorithm::kOsOgm2, kFixed, std::nullopt},
                             {"os-ogm2 fixed M, no relax", Algorithm::kOsOgm2, kFixed, 0.0},
-                            {"os-sqs fixed M", Algorithm::kOsSqs, kFixed, std::nullopt}};
+                            {"os-sqs fixed M", Algorithm::kOsSqs, kFixed, std::nullopt},
+                            {"os-ogm2 nu-sqs", Algorithm::kOsOgm2, kAdaptive, std::nullopt,
+                             DenominatorRule::kNonuniform}};
   for (int64_t m : {1, 6, 12, 24, 48}) {
     for (const Method& method : methods) {
       if (m == 1 && method.schedule == kFixed) continue;  // the same as adaptive
@@ -197,6 +229,7 @@ void CompareMethods(const Setup& s, const Image& xhat, const std::string& out_di
       o.iterations = iterations;
       o.subset_schedule = method.schedule;
       o.relax = method.relax;
+      o.denominator = method.denominator;
       const auto start = std::chrono::steady_clock::now();
       const Image x = Run(s, o, s.fbp, &xhat, &results, method.name);
       std::printf("%-26s M=%2ld: %2ld iterations, RMSD to x̂ %.3f HU (%.1f s)\n",
@@ -236,6 +269,8 @@ int Main(int argc, char** argv) {
   const std::string mode = argc > 5 ? argv[5] : "";
   if (mode == "--sweep-relax")
     SweepRelaxation(s, xhat, iterations);
+  else if (mode == "--sweep-nonuniform")
+    SweepNonuniform(s, xhat, iterations);
   else if (mode == "--sweep-power")
     SweepRelaxationPower(s, xhat, iterations);
   else

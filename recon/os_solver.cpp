@@ -68,6 +68,12 @@ void SolverOptions::Validate(std::optional<int64_t> n_views) const {
   if (!(lower_bound < upper_bound) || std::isnan(lower_bound)) {
     throw SettingError("solver.lower_bound", "less than the upper bound", ToText(lower_bound));
   }
+  if (denominator == DenominatorRule::kNonuniform && curvature == CurvatureRule::kHuber) {
+    throw SettingError("solver.denominator", "uniform with Huber curvature", "nonuniform");
+  }
+  if (!(nonuniform_floor > 0.0 && nonuniform_floor <= 1.0)) {
+    throw SettingError("solver.nonuniform_floor", "ε in (0, 1]", ToText(nonuniform_floor));
+  }
   if (cost_every < 0) throw SettingError("solver.cost_every", "K ≥ 0", std::to_string(cost_every));
   if (!(tolerance >= 0.0) || !std::isfinite(tolerance)) {
     throw SettingError("solver.tolerance", "a relative change ≥ 0", ToText(tolerance));
@@ -178,6 +184,7 @@ double OsSolver::SubIteration(SolverState& s, const ViewList& views, double scal
   const Algorithm a = options_.algorithm;
   const bool momentum = options_.IsMomentum();
   const float* den = SubsetGradient(momentum ? s.z : s.x, views, scale);
+  if (!s.denominator.values.empty()) den = s.denominator.data();
   const float shift = float(RelaxationShift(s));
   const float lower = float(std::max(options_.lower_bound, -1e30));
   const float upper = float(std::min(options_.upper_bound, 1e30));
@@ -299,11 +306,31 @@ void OsSolver::OutputMomentumPoint(SolverState& state) const {
 }
 
 // ‖a − b‖_D, the distance in the SQS metric D over the updated voxels.
-double OsSolver::DistanceInD(const Image& a, const Image& b) const {
+double OsSolver::DistanceInD(const Image& a, const Image& b, const float* den) const {
   return std::sqrt(DeterministicSum(a.size(), [&](int64_t j) {
     const size_t n = size_t(j);
-    return active_[n] ? denominator_.values[n] * Squared(double(a.values[n]) - b.values[n]) : 0.0;
+    return active_[n] ? den[n] * Squared(double(a.values[n]) - b.values[n]) : 0.0;
   }));
+}
+
+// u_j = max(|x_j − previous_j|, ε·max_k |x_k − previous_k|) on the updated voxels, 0 elsewhere
+// (they never move, so they need no share of the majoriser); D(u) = D_L(u) + D_R(u).
+Image OsSolver::NonuniformDenominator(const Image& x, const Image& previous) const {
+  Image u(x.geometry);
+  float largest = 0.0f;
+  for (size_t n = 0; n < active_.size(); ++n) {
+    if (active_[n]) largest = std::max(largest, std::abs(x.values[n] - previous.values[n]));
+  }
+  const float floor = std::max(float(options_.nonuniform_floor) * largest, 1e-30f);
+  for (size_t n = 0; n < active_.size(); ++n) {
+    if (active_[n]) u.values[n] = std::max(std::abs(x.values[n] - previous.values[n]), floor);
+  }
+  Image d = problem_.DataCurvature(u);
+  problem_.regularizer().AddNonuniformMaxCurvature(u, d);
+  for (size_t n = 0; n < active_.size(); ++n) {
+    if (!active_[n]) d.values[n] = denominator_.values[n];  // unused; kept finite
+  }
+  return d;
 }
 
 // The adaptive schedule (SubsetSchedule::kAdaptive). A pass of M sub-iterations walks a path of
@@ -367,6 +394,7 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
   }
   std::vector<ViewList> subsets = OrderedSubsets(problem_.NumViews(), state.subsets);
   const bool adaptive = options_.subset_schedule == SubsetSchedule::kAdaptive;
+  const bool nonuniform = options_.denominator == DenominatorRule::kNonuniform;
   const bool ogm_output_is_z =
       options_.ogm_last_rule && RelaxLambda(state.subsets) == 0.0 &&
       (options_.algorithm == Algorithm::kOsOgm1 || options_.algorithm == Algorithm::kOsOgm2);
@@ -378,7 +406,9 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
     bool restarted = false;
     const bool final_iteration = state.iteration + 1 == options_.iterations;
     const bool adapting = adaptive && state.subsets > 1;
-    if (adapting) pass_start = state.x;
+    // NU-SQS: the denominator follows the first iteration's update.
+    const bool refresh = nonuniform && state.iteration == 0;
+    if (adapting || refresh) pass_start = state.x;
     double path = 0.0;
     for (size_t m = 0; m < subsets.size(); ++m) {
       const bool last = final_iteration && m + 1 == subsets.size();
@@ -386,12 +416,20 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
     }
     ++state.iteration;
     const int64_t pass_subsets = state.subsets;
-    if (adapting && SubsetsShouldFall(state, DistanceInD(state.x, pass_start), path)) {
+    const float* den =
+        state.denominator.values.empty() ? denominator_.data() : state.denominator.data();
+    if (adapting && SubsetsShouldFall(state, DistanceInD(state.x, pass_start, den), path)) {
       state.pass_step = std::numeric_limits<double>::infinity();
       state.subsets = std::max<int64_t>(1, state.subsets / 2);
       subsets = OrderedSubsets(problem_.NumViews(), state.subsets);
       state.relax_origin = state.subiteration;
       if (options_.IsMomentum()) ResetMomentum(state);
+    }
+    if (refresh && !final_iteration) {
+      state.denominator = NonuniformDenominator(state.x, pass_start);
+      state.pass_step = std::numeric_limits<double>::infinity();  // a new metric
+      // The momentum continues: restarting it here cost more than the new D gained (measured,
+      // docs/BENCHMARKS.md); refreshing D again later, with or without a restart, was worse.
     }
     if (final_iteration && ogm_output_is_z) OutputMomentumPoint(state);
     CheckFinite(state);

@@ -54,6 +54,16 @@ inline constexpr EnumTable<SubsetSchedule, 2> kSubsetSchedules = {{
      "M halves when a pass moves the image less than a tenth of its sub-iterations' path (the "
      "limit cycle) or more than the pass before (unstable momentum)"},
 }};
+// The SQS denominator: uniform (D_L = AᵀWA1, fixed) or spatially non-uniform (NU-SQS: Kim, Park,
+// Jang & Fessler 2013), weighted by how much each voxel moved in the first iteration.
+enum class DenominatorRule { kUniform, kNonuniform };
+inline constexpr EnumTable<DenominatorRule, 2> kDenominatorRules = {{
+    {DenominatorRule::kUniform, "uniform", "D = AᵀWA1 + the regulariser's maximum curvature"},
+    {DenominatorRule::kNonuniform, "nonuniform",
+     "NU-SQS: D_j = [AᵀWAu]_j/u_j + …, u = the first iteration's update magnitude (one more "
+     "projection pair)"},
+}};
+
 // The adaptive schedule's threshold on a pass's efficiency ‖x_n − x_n−1‖_D / Σ_m ‖Δx_m‖_D.
 constexpr double kCycleEfficiency = 0.1;
 inline constexpr EnumTable<CurvatureRule, 2> kCurvatureRules = {{
@@ -88,6 +98,9 @@ struct SolverOptions {
   // in tests/recon/solver_test.cpp's problem); for OGM2 it makes no measurable difference.
   bool ogm_last_rule = false;
   CurvatureRule curvature = CurvatureRule::kMax;
+  DenominatorRule denominator = DenominatorRule::kUniform;
+  // NU-SQS: u_j = max(|x_j^n − x_j^n−1|, ε·max_k |x_k^n − x_k^n−1|) with ε = nonuniform_floor.
+  double nonuniform_floor = 0.05;
   // Box constraint lower ≤ μ ≤ upper (1/mm); lower = −∞ switches the non-negativity off.
   double lower_bound = 0.0;
   double upper_bound = std::numeric_limits<double>::infinity();
@@ -126,6 +139,7 @@ struct SolverState {
   Image z;            // extrapolated point where gradients are taken (momentum methods)
   Image anchor;       // x⁰ of the current momentum run (Nes05-type)
   Image accumulated;  // S = Σ c·t_l·G_l (Nes05-type)
+  Image denominator;  // NU-SQS's current D (empty: the uniform D)
 };
 
 struct IterationRecord {
@@ -182,7 +196,9 @@ class OsSolver {
   double SubIteration(SolverState& s, const ViewList& views, double scale, bool last,
                       bool* restarted) const;
   const float* SubsetGradient(const Image& point, const ViewList& views, double scale) const;
-  double DistanceInD(const Image& a, const Image& b) const;
+  double DistanceInD(const Image& a, const Image& b, const float* den) const;
+  // NU-SQS: the denominator for the update x − previous (one forward and back projection).
+  Image NonuniformDenominator(const Image& x, const Image& previous) const;
   // Whether the pass that moved the image by `moved` along a path of length `path` (both in D)
   // calls for fewer subsets; updates s.pass_step.
   bool SubsetsShouldFall(SolverState& s, double moved, double path) const;

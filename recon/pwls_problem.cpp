@@ -55,12 +55,19 @@ void PwlsProblem::Gradient(const Image& x, Image& gradient) const {
   regularizer_.AddGradient(x, gradient);
 }
 
-Image PwlsProblem::DataCurvature() const {
-  Image ones(grid(), 1.0f);
-  projector_.Forward(ones, scratch_);
+Image PwlsProblem::DataCurvature() const { return DataCurvature(Image(grid(), 1.0f)); }
+
+Image PwlsProblem::DataCurvature(const Image& u) const {
+  projector_.Forward(u, scratch_);
   for (int64_t n = 0; n < scratch_.size(); ++n) scratch_.values[size_t(n)] *= w_.values[size_t(n)];
   Image curvature(grid());
   projector_.Back(scratch_, curvature);
+  const int64_t count = curvature.size();
+#pragma omp parallel for schedule(static)
+  for (int64_t j = 0; j < count; ++j) {
+    const float uj = u.values[size_t(j)];
+    curvature.values[size_t(j)] = uj > 0.0f ? curvature.values[size_t(j)] / uj : 0.0f;
+  }
   return curvature;
 }
 

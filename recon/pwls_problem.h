@@ -27,6 +27,10 @@ class PwlsProblem {
   void Gradient(const Image& x, Image& gradient) const;
   // The SQS curvature of the data term, D_L = Aᵀ W A 1 (Erdogan & Fessler 1999).
   Image DataCurvature() const;
+  // The spatially non-uniform one, D_L,j(u) = [AᵀWAu]_j / u_j for u ≥ 0 (Kim, Park, Jang &
+  // Fessler 2013): it majorises AᵀWA over images that change only where u > 0, is tight along u,
+  // and gives voxels with small u larger steps. Voxels with u_j = 0 get 0.
+  Image DataCurvature(const Image& u) const;
 
   const Projector& projector() const { return projector_; }
   const Regularizer& regularizer() const { return regularizer_; }

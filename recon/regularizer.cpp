@@ -197,6 +197,33 @@ void Regularizer::CurvatureImpl(const Image* x, Image& curvature) const {
     CurvatureRow<Potential, kHuber>(x, row, curvature);
 }
 
+void Regularizer::AddNonuniformMaxCurvature(const Image& u, Image& curvature) const {
+  if (options_.beta == 0.0) return;
+  const int64_t nx = grid_.nx, ny = grid_.ny, nz = grid_.nz;
+  const float beta = float(options_.beta);
+#pragma omp parallel for schedule(static)
+  for (int64_t row = 0; row < ny * nz; ++row) {
+    const int64_t k = row / ny, j = row % ny;
+    float* d = curvature.data() + grid_.Index(0, j, k);
+    const float* ua = u.data() + grid_.Index(0, j, k);
+    const float* ca = uniformity_.empty() ? nullptr : uniformity_.data() + grid_.Index(0, j, k);
+    for (const Offset& o : full_) {
+      if (k + o.dk < 0 || k + o.dk >= nz || j + o.dj < 0 || j + o.dj >= ny) continue;
+      int64_t lo, hi;
+      ValidRange(nx, o.di, &lo, &hi);
+      const int64_t neighbour = grid_.Index(0, j + o.dj, k + o.dk) + o.di;
+      const float* ub = u.data() + neighbour;
+      const float* cb = ca ? uniformity_.data() + neighbour : nullptr;
+      const float scale = beta * float(o.kappa);
+      for (int64_t i = lo; i < hi; ++i) {
+        if (!(ua[i] > 0.0f)) continue;
+        const float c = ca ? ca[i] * cb[i] : 1.0f;
+        d[i] += scale * c * (ua[i] + ub[i]) / ua[i];
+      }
+    }
+  }
+}
+
 double Regularizer::Cost(const Image& x) const {
   if (options_.beta == 0.0) return 0.0;
   return WithPotential(options_.potential, [&](auto p) { return CostImpl<decltype(p)>(x); });

@@ -54,6 +54,10 @@ class Regularizer {
   // curvature += 2β Σ_{k∈N(j)} κ_jk · ω_jk with ω ≡ 1 (maximum curvature, the fixed SQS
   // denominator needed by momentum methods) or ω = ψ'(t)/t at x (Huber's optimal curvature).
   void AddMaxCurvature(Image& curvature) const;
+  // The non-uniform version for weights u ≥ 0 (Kim, Park, Jang & Fessler 2013): each pair adds
+  // β κ_jk ω (u_j + u_k)/u_j instead of 2β κ_jk ω, ω ≡ 1 (2βκ_jk when u is uniform); voxels with
+  // u_j = 0 are left unchanged.
+  void AddNonuniformMaxCurvature(const Image& u, Image& curvature) const;
   void AddHuberCurvature(const Image& x, Image& curvature) const;
 
   const RegularizerOptions& options() const { return options_; }

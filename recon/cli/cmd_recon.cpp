@@ -77,6 +77,8 @@ ReconSettings SettingsFrom(const ReconOptions& o) {
   s.solver.algorithm = ParseEnum(kAlgorithms, o.algorithm, "solver.algorithm");
   s.solver.subsets = s.solver.algorithm == Algorithm::kSqs ? 1 : o.subsets;
   s.solver.iterations = o.iterations;
+  s.solver.denominator = ParseEnum(kDenominatorRules, o.denominator, "solver.denominator");
+  s.solver.nonuniform_floor = o.nonuniform_floor;
   s.solver.subset_schedule =
       ParseEnum(kSubsetSchedules, o.subset_schedule, "solver.subset_schedule");
   s.solver.restart = ParseEnum(kRestartRules, o.restart, "solver.restart");
@@ -248,6 +250,12 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
                 "OGM: last-iteration θ_N = (1 + sqrt(1 + 8θ²))/2, output the momentum point");
   sub->add_option("--curvature", o->curvature,
                   "Regulariser curvature in the SQS denominator: " + DescribeNames(kCurvatureRules))
+      ->capture_default_str();
+  sub->add_option("--denominator", o->denominator,
+                  "SQS denominator: " + DescribeNames(kDenominatorRules))
+      ->capture_default_str();
+  sub->add_option("--nonuniform-floor", o->nonuniform_floor,
+                  "NU-SQS: u_j ≥ ε·max|Δx| (ε, a fraction of the largest update)")
       ->capture_default_str();
   sub->add_option("--upper-bound", o->upper_bound, "Upper bound on μ, 1/mm (default: none)");
   sub->add_option("--support", o->support, "Voxels to reconstruct: " + DescribeNames(kSupportKinds))

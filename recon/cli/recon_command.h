@@ -30,6 +30,8 @@ struct ReconOptions {
   std::string init = "fbp";
   std::string restart = "none";
   std::string subset_schedule = "adaptive";
+  std::string denominator = "uniform";
+  double nonuniform_floor = 0.05;
   // Relaxed momentum γ; unset: DefaultRelax (recon/os_solver.h).
   std::optional<double> relax;
   double relax_power = 1.5;

@@ -12,6 +12,8 @@ std::string FlagForSetting(const std::string& field) {
       {"solver.subsets", "--subsets"},
       {"solver.iterations", "--iterations"},
       {"solver.subset_schedule", "--subset-schedule"},
+      {"solver.denominator", "--denominator"},
+      {"solver.nonuniform_floor", "--nonuniform-floor"},
       {"solver.relax", "--relax"},
       {"solver.relax_power", "--relax-power"},
       {"solver.restart", "--restart"},

@@ -63,11 +63,11 @@ void CheckKeys(const Json& object, const std::set<std::string>& known, const std
 // Study recon options: the keys that choose reconstruction settings (files, grid, threads and
 // outputs are the study's own).
 const std::set<std::string> kStudyReconKeys = {
-    "algorithm",      "subsets",      "iterations",     "beta",          "beta-relative",
-    "delta",          "potential",    "neighborhood",   "kappa",         "init",
-    "restart",        "relax",        "relax-power",    "ogm-last-rule", "curvature",
-    "upper-bound",    "support",      "cost-every",     "tolerance",     "weights",
-    "target-fwhm-mm", "tolerance-on", "subset-schedule"};
+    "algorithm",      "subsets",      "iterations",      "beta",          "beta-relative",
+    "delta",          "potential",    "neighborhood",    "kappa",         "init",
+    "restart",        "relax",        "relax-power",     "ogm-last-rule", "curvature",
+    "upper-bound",    "support",      "cost-every",      "tolerance",     "weights",
+    "target-fwhm-mm", "tolerance-on", "subset-schedule", "denominator",   "nonuniform-floor"};
 
 Json ReadRoot(const std::string& path) {
   RequireRegularFile(path, "a study configuration (JSON)");

@@ -65,6 +65,7 @@ void WriteCheckpoint(const std::string& path, const SolverState& s,
     WriteImage(file.get(), "z", s.z);
     WriteImage(file.get(), "anchor", s.anchor);
     WriteImage(file.get(), "accumulated", s.accumulated);
+    WriteImage(file.get(), "denominator", s.denominator);
     root = h5::Handle();
     file.Close(path);
   });
@@ -142,6 +143,10 @@ SolverState ReadCheckpoint(const std::string& path, const std::string& expected_
   s.z = ReadImage(file.get(), "z", grid, path);
   s.anchor = ReadImage(file.get(), "anchor", grid, path);
   s.accumulated = ReadImage(file.get(), "accumulated", grid, path);
+  s.denominator = ReadImage(file.get(), "denominator", grid, path);
+  for (float d : s.denominator.values) {
+    if (!(d > 0.0f)) throw InputError(path + ": /denominator", "positive values", ToText(d));
+  }
   return s;
 }
 

@@ -299,7 +299,8 @@ std::string PreparedReconstruction::Fingerprint() const {
     << " schedule=" << NameOf(kSubsetSchedules, s.subset_schedule) << " beta=" << r.beta
     << " delta=" << r.delta << " potential=" << ToString(r.potential)
     << " neighborhood=" << int(r.neighborhood) << " kappa=" << settings_.prior.kappa
-    << " restart=" << ToString(s.restart) << " relax=" << s.EffectiveRelax() << "," << s.relax_power
+    << " denominator=" << NameOf(kDenominatorRules, s.denominator) << ","
+    << s.nonuniform_floor << " restart=" << ToString(s.restart) << " relax=" << s.EffectiveRelax() << "," << s.relax_power
     << " curvature=" << NameOf(kCurvatureRules, s.curvature)
     << " upper=" << (std::isfinite(s.upper_bound) ? s.upper_bound : -1.0)
     << " support=" << NameOf(kSupportKinds, settings_.support)

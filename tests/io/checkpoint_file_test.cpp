@@ -49,8 +49,10 @@ TEST(CheckpointFile, SubsetScheduleRoundTripsAndOldFilesResumeWithTheOptionsCoun
   state.relax_origin = 36;
   state.pass_step = 0.125;
   state.x = state.z = Image(grid, 0.01f);
+  state.denominator = Image(grid, 2.5f);  // NU-SQS's
   WriteCheckpoint(path, state, "fingerprint");
   const SolverState back = ReadCheckpoint(path, "fingerprint", grid);
+  EXPECT_EQ(back.denominator.values, state.denominator.values);
   EXPECT_EQ(back.subsets, 3);
   EXPECT_EQ(back.relax_origin, 36);
   EXPECT_EQ(back.pass_step, 0.125);

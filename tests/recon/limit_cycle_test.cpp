@@ -137,6 +137,30 @@ SolverOptions Defaults(Algorithm algorithm, int64_t subsets, int64_t iterations)
 constexpr Algorithm kMomentumAlgorithms[] = {Algorithm::kOsNes83, Algorithm::kOsNes05,
                                              Algorithm::kOsOgm1, Algorithm::kOsOgm2};
 
+// Runs `o` uninterrupted, then stopped after the first iteration (where NU-SQS sets its
+// denominator) and just before and after the subset count first falls, and resumed from a copy of
+// the state (what a checkpoint keeps): the same bits.
+void ExpectResumedRunsEqualTheUninterruptedOne(const LimitCycleProblem& p, const SolverOptions& o) {
+  OsSolver solver(p.problem, o, {});
+  SolverState uninterrupted = solver.Start(Image(p.grid));
+  std::vector<int64_t> subsets;
+  solver.Run(uninterrupted, [&](const IterationRecord& r, const SolverState&) {
+    subsets.push_back(r.subsets);
+    return true;
+  });
+  ASSERT_EQ(subsets.front(), 6);
+  ASSERT_EQ(subsets.back(), 1);
+  const int64_t change = std::find(subsets.begin(), subsets.end(), 3) - subsets.begin();
+  for (int64_t stop : {int64_t(1), change, change + 1}) {
+    SolverState state = solver.Start(Image(p.grid));
+    solver.Run(state,
+               [&](const IterationRecord& r, const SolverState&) { return r.iteration < stop; });
+    SolverState copy = state;  // what a checkpoint keeps
+    solver.Run(copy, {});
+    EXPECT_EQ(copy.x.values, uninterrupted.x.values) << "stopped after " << stop;
+  }
+}
+
 class LimitCycle : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -197,25 +221,18 @@ TEST_F(LimitCycle, UpTo48SubsetsEveryMomentumMethodApproachesTheMinimiser) {
 // The schedule's state (M, the relaxation's origin, the last pass's move) is part of the solver
 // state: a run stopped anywhere, e.g. just after M falls, resumes to the same bits.
 TEST_F(LimitCycle, ARunResumedAcrossSubsetChangesEqualsTheUninterruptedOne) {
-  const SolverOptions o = Defaults(Algorithm::kOsOgm2, 6, 40);
-  OsSolver solver(problem_->problem, o, {});
-  SolverState uninterrupted = solver.Start(Image(problem_->grid));
-  std::vector<int64_t> subsets;
-  solver.Run(uninterrupted, [&](const IterationRecord& r, const SolverState&) {
-    subsets.push_back(r.subsets);
-    return true;
-  });
-  ASSERT_EQ(subsets.front(), 6);
-  ASSERT_EQ(subsets.back(), 1);
-  const int64_t change = std::find(subsets.begin(), subsets.end(), 3) - subsets.begin();
-  for (int64_t stop : {change, change + 1}) {
-    SolverState state = solver.Start(Image(problem_->grid));
-    solver.Run(state,
-               [&](const IterationRecord& r, const SolverState&) { return r.iteration < stop; });
-    SolverState copy = state;  // what a checkpoint keeps
-    solver.Run(copy, {});
-    EXPECT_EQ(copy.x.values, uninterrupted.x.values) << "stopped after " << stop;
+  for (DenominatorRule rule : {DenominatorRule::kUniform, DenominatorRule::kNonuniform}) {
+    SolverOptions o = Defaults(Algorithm::kOsOgm2, 6, 40);
+    o.denominator = rule;
+    ExpectResumedRunsEqualTheUninterruptedOne(*problem_, o);
   }
+}
+
+// NU-SQS changes the path, not the destination.
+TEST_F(LimitCycle, NonuniformDenominatorsReachTheSameMinimiser) {
+  SolverOptions o = Defaults(Algorithm::kOsOgm2, 6, 300);
+  o.denominator = DenominatorRule::kNonuniform;
+  EXPECT_LT(Distances(*problem_, o, *minimiser_).back(), 0.1);
 }
 
 }  // namespace
