@@ -189,8 +189,9 @@ void SweepNonuniform(const Setup& s, const Image& xhat, int64_t iterations) {
           rmsd.push_back(RmsHu(st.x, xhat, s.mask));
           return true;
         });
-        std::printf("%s M=%ld floor %g: 5 %.3f  10 %.3f  %ld %.3f HU (M now %ld)\n", ToString(a), m,
-                    floor, rmsd[4], rmsd[9], iterations, rmsd.back(), state.subsets);
+        std::printf("%s M=%ld floor %g: 5 %.3f  10 %.3f  20 %.3f  %ld %.3f HU (M now %ld)\n",
+                    ToString(a), m, floor, rmsd[4], rmsd[9], rmsd[19], iterations, rmsd.back(),
+                    state.subsets);
         std::fflush(stdout);
       }
     }
@@ -204,25 +205,25 @@ void CompareMethods(const Setup& s, const Image& xhat, const std::string& out_di
   struct Method {
     std::string name;
     Algorithm algorithm;
-    SubsetSchedule schedule;
-    std::optional<double> relax;  // unset: osmo recon's default γ(M)
+    std::optional<SubsetSchedule> schedule;  // unset: osmo recon's default
+    std::optional<double> relax;             // unset: osmo recon's default γ(M)
     DenominatorRule denominator = DenominatorRule::kUniform;
   };
   constexpr auto kAdaptive = SubsetSchedule::kAdaptive, kFixed = SubsetSchedule::kFixed;
   // osmo recon's defaults (adaptive subsets, relaxation γ(M)) against M fixed, with and without
   // relaxation.
-  const Method methods[] = {{"os-sqs", Algorithm::kOsSqs, kAdaptive, std::nullopt},
-                            {"os-nes05", Algorithm::kOsNes05, kAdaptive, std::nullopt},
-                            {"os-ogm2", Algorithm::kOsOgm2, kAdaptive, std::nullopt},
-                            {"os-ogm1", Algorithm::kOsOgm1, kAdaptive, std::nullopt},
+  const Method methods[] = {{"os-sqs", Algorithm::kOsSqs, std::nullopt, std::nullopt},
+                            {"os-sqs adaptive M", Algorithm::kOsSqs, kAdaptive, std::nullopt},
+                            {"os-nes05", Algorithm::kOsNes05, std::nullopt, std::nullopt},
+                            {"os-ogm2", Algorithm::kOsOgm2, std::nullopt, std::nullopt},
+                            {"os-ogm1", Algorithm::kOsOgm1, std::nullopt, std::nullopt},
                             {"os-ogm2 fixed M", Algorithm::kOsOgm2, kFixed, std::nullopt},
                             {"os-ogm2 fixed M, no relax", Algorithm::kOsOgm2, kFixed, 0.0},
-                            {"os-sqs fixed M", Algorithm::kOsSqs, kFixed, std::nullopt},
-                            {"os-ogm2 nu-sqs", Algorithm::kOsOgm2, kAdaptive, std::nullopt,
+                            {"os-ogm2 nu-sqs", Algorithm::kOsOgm2, std::nullopt, std::nullopt,
                              DenominatorRule::kNonuniform}};
   for (int64_t m : {1, 6, 12, 24, 48}) {
     for (const Method& method : methods) {
-      if (m == 1 && method.schedule == kFixed) continue;  // the same as adaptive
+      if (m == 1 && method.schedule) continue;  // the same as the default
       SolverOptions o;
       o.algorithm = method.algorithm;
       o.subsets = m;

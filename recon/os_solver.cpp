@@ -27,6 +27,11 @@ bool SolverOptions::IsMomentum() const {
 
 double SolverOptions::EffectiveRelax() const { return EffectiveRelax(subsets); }
 
+SubsetSchedule SolverOptions::EffectiveSubsetSchedule() const {
+  return subset_schedule.value_or(IsMomentum() ? SubsetSchedule::kAdaptive
+                                               : SubsetSchedule::kFixed);
+}
+
 double SolverOptions::EffectiveRelax(int64_t m) const {
   return relax.value_or(DefaultRelax(algorithm, m));
 }
@@ -393,7 +398,7 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
                      std::to_string(state.subsets));
   }
   std::vector<ViewList> subsets = OrderedSubsets(problem_.NumViews(), state.subsets);
-  const bool adaptive = options_.subset_schedule == SubsetSchedule::kAdaptive;
+  const bool adaptive = options_.EffectiveSubsetSchedule() == SubsetSchedule::kAdaptive;
   const bool nonuniform = options_.denominator == DenominatorRule::kNonuniform;
   const bool ogm_output_is_z =
       options_.ogm_last_rule && RelaxLambda(state.subsets) == 0.0 &&
@@ -422,6 +427,8 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
       state.pass_step = std::numeric_limits<double>::infinity();
       state.subsets = std::max<int64_t>(1, state.subsets / 2);
       subsets = OrderedSubsets(problem_.NumViews(), state.subsets);
+      // A new M starts a new ordered-subsets momentum run: its momentum and relaxation restart
+      // (keeping the momentum made the transient after the change 2–10× worse; docs/BENCHMARKS.md).
       state.relax_origin = state.subiteration;
       if (options_.IsMomentum()) ResetMomentum(state);
     }

@@ -79,8 +79,10 @@ ReconSettings SettingsFrom(const ReconOptions& o) {
   s.solver.iterations = o.iterations;
   s.solver.denominator = ParseEnum(kDenominatorRules, o.denominator, "solver.denominator");
   s.solver.nonuniform_floor = o.nonuniform_floor;
-  s.solver.subset_schedule =
-      ParseEnum(kSubsetSchedules, o.subset_schedule, "solver.subset_schedule");
+  if (!o.subset_schedule.empty()) {
+    s.solver.subset_schedule =
+        ParseEnum(kSubsetSchedules, o.subset_schedule, "solver.subset_schedule");
+  }
   s.solver.restart = ParseEnum(kRestartRules, o.restart, "solver.restart");
   s.solver.relax = o.relax;
   s.solver.relax_power = o.relax_power;
@@ -206,8 +208,8 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
       ->capture_default_str();
   sub->add_option("--subset-schedule", o->subset_schedule,
                   "How M evolves: " + DescribeNames(kSubsetSchedules) +
-                      "; adaptive ends at 1 subset, where momentum converges to the minimiser")
-      ->capture_default_str();
+                      " (default: adaptive with momentum, fixed for os-sqs); adaptive ends at 1 "
+                      "subset, where momentum converges to the minimiser");
   sub->add_option("--iterations", o->iterations, "Iterations (passes over all subsets)")
       ->capture_default_str();
   sub->add_option("--beta", o->beta,

@@ -29,7 +29,7 @@ struct ReconOptions {
   bool kappa = false;
   std::string init = "fbp";
   std::string restart = "none";
-  std::string subset_schedule = "adaptive";
+  std::string subset_schedule;  // empty: adaptive with momentum, fixed for os-sqs
   std::string denominator = "uniform";
   double nonuniform_floor = 0.05;
   // Relaxed momentum γ; unset: DefaultRelax (recon/os_solver.h).

@@ -296,11 +296,11 @@ std::string PreparedReconstruction::Fingerprint() const {
     << " bins=" << g.NumBins() << " grid=" << grid_.nx << "x" << grid_.ny << "x" << grid_.nz << "@"
     << grid_.voxel_size_mm << "," << grid_.slice_thickness_mm
     << " algorithm=" << ToString(s.algorithm) << " subsets=" << s.subsets
-    << " schedule=" << NameOf(kSubsetSchedules, s.subset_schedule) << " beta=" << r.beta
+    << " schedule=" << NameOf(kSubsetSchedules, s.EffectiveSubsetSchedule()) << " beta=" << r.beta
     << " delta=" << r.delta << " potential=" << ToString(r.potential)
     << " neighborhood=" << int(r.neighborhood) << " kappa=" << settings_.prior.kappa
-    << " denominator=" << NameOf(kDenominatorRules, s.denominator) << ","
-    << s.nonuniform_floor << " restart=" << ToString(s.restart) << " relax=" << s.EffectiveRelax() << "," << s.relax_power
+    << " denominator=" << NameOf(kDenominatorRules, s.denominator) << "," << s.nonuniform_floor
+    << " restart=" << ToString(s.restart) << " relax=" << s.EffectiveRelax() << "," << s.relax_power
     << " curvature=" << NameOf(kCurvatureRules, s.curvature)
     << " upper=" << (std::isfinite(s.upper_bound) ? s.upper_bound : -1.0)
     << " support=" << NameOf(kSupportKinds, settings_.support)

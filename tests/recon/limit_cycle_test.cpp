@@ -161,40 +161,36 @@ void ExpectResumedRunsEqualTheUninterruptedOne(const LimitCycleProblem& p, const
   }
 }
 
-class LimitCycle : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    problem_ = new LimitCycleProblem;
-    minimiser_ = new Image(NonlinearCgMinimiser(*problem_, &relative_gradient_));
-  }
-  static void TearDownTestSuite() {
-    delete minimiser_;
-    delete problem_;
-  }
-  static LimitCycleProblem* problem_;
-  static Image* minimiser_;
-  static double relative_gradient_;
+// The problem and its minimiser, computed once per test process (the CG takes a few seconds).
+struct Reference {
+  Reference() : minimiser(NonlinearCgMinimiser(problem, &relative_gradient)) {}
+  LimitCycleProblem problem;
+  double relative_gradient = 0.0;
+  Image minimiser;
 };
-LimitCycleProblem* LimitCycle::problem_ = nullptr;
-Image* LimitCycle::minimiser_ = nullptr;
-double LimitCycle::relative_gradient_ = 0.0;
+
+const Reference& Shared() {
+  static const Reference reference;
+  return reference;
+}
 
 // The reference is certified by its own gradient (9e-8 of the start's, measured), and it is
 // positive everywhere, so the non-negativity bound of osmo's problem is inactive there and the
 // unconstrained minimiser found by CG is the constrained one.
-TEST_F(LimitCycle, TheIndependentMinimiserIsCertifiedAndInsideTheBound) {
-  EXPECT_LT(relative_gradient_, 1e-6);
-  EXPECT_GT(*std::min_element(minimiser_->values.begin(), minimiser_->values.end()), 0.0f);
+TEST(LimitCycle, TheIndependentMinimiserIsCertifiedAndInsideTheBound) {
+  EXPECT_LT(Shared().relative_gradient, 1e-6);
+  EXPECT_GT(*std::min_element(Shared().minimiser.values.begin(), Shared().minimiser.values.end()),
+            0.0f);
 }
 
 // Measured with the adaptive schedule: 0.004–0.04 HU after 300 iterations, every method at
 // M = 4 and 6; with M fixed os-ogm2 (M = 6) stays in its limit cycle at 1.0 HU.
-TEST_F(LimitCycle, DefaultMomentumReachesATenthOfAHuIn300IterationsAndKeepsApproaching) {
+TEST(LimitCycle, DefaultMomentumReachesATenthOfAHuIn300IterationsAndKeepsApproaching) {
   for (Algorithm a : kMomentumAlgorithms) {
     for (int64_t subsets : {4, 6}) {
       SolverState state;
       const std::vector<double> d =
-          Distances(*problem_, Defaults(a, subsets, 400), *minimiser_, &state);
+          Distances(Shared().problem, Defaults(a, subsets, 400), Shared().minimiser, &state);
       EXPECT_LT(d[299], 0.1) << ToString(a) << " M=" << subsets;
       EXPECT_LT(d[399], d[299]) << ToString(a) << " M=" << subsets;
       EXPECT_EQ(state.subsets, 1) << ToString(a) << " M=" << subsets;
@@ -202,16 +198,17 @@ TEST_F(LimitCycle, DefaultMomentumReachesATenthOfAHuIn300IterationsAndKeepsAppro
   }
   SolverOptions fixed = Defaults(Algorithm::kOsOgm2, 6, 300);
   fixed.subset_schedule = SubsetSchedule::kFixed;
-  EXPECT_GT(Distances(*problem_, fixed, *minimiser_).back(), 0.5);
+  EXPECT_GT(Distances(Shared().problem, fixed, Shared().minimiser).back(), 0.5);
 }
 
 // Up to 48 subsets of 60 views (one or two views each), where ordered-subsets momentum with M
 // fixed is unstable (os-ogm1: 700–800 HU from the minimiser for 300 iterations), every method
 // settles and approaches the minimiser: measured 0.02–0.37 HU after 400 iterations.
-TEST_F(LimitCycle, UpTo48SubsetsEveryMomentumMethodApproachesTheMinimiser) {
+TEST(LimitCycle, UpTo48SubsetsEveryMomentumMethodApproachesTheMinimiser) {
   for (Algorithm a : kMomentumAlgorithms) {
     for (int64_t subsets : {20, 48}) {
-      const std::vector<double> d = Distances(*problem_, Defaults(a, subsets, 400), *minimiser_);
+      const std::vector<double> d =
+          Distances(Shared().problem, Defaults(a, subsets, 400), Shared().minimiser);
       EXPECT_LT(d[399], 1.0) << ToString(a) << " M=" << subsets;
       EXPECT_LT(d[399], 0.5 * d[99]) << ToString(a) << " M=" << subsets;
     }
@@ -220,19 +217,19 @@ TEST_F(LimitCycle, UpTo48SubsetsEveryMomentumMethodApproachesTheMinimiser) {
 
 // The schedule's state (M, the relaxation's origin, the last pass's move) is part of the solver
 // state: a run stopped anywhere, e.g. just after M falls, resumes to the same bits.
-TEST_F(LimitCycle, ARunResumedAcrossSubsetChangesEqualsTheUninterruptedOne) {
+TEST(LimitCycle, ARunResumedAcrossSubsetChangesEqualsTheUninterruptedOne) {
   for (DenominatorRule rule : {DenominatorRule::kUniform, DenominatorRule::kNonuniform}) {
     SolverOptions o = Defaults(Algorithm::kOsOgm2, 6, 40);
     o.denominator = rule;
-    ExpectResumedRunsEqualTheUninterruptedOne(*problem_, o);
+    ExpectResumedRunsEqualTheUninterruptedOne(Shared().problem, o);
   }
 }
 
 // NU-SQS changes the path, not the destination.
-TEST_F(LimitCycle, NonuniformDenominatorsReachTheSameMinimiser) {
+TEST(LimitCycle, NonuniformDenominatorsReachTheSameMinimiser) {
   SolverOptions o = Defaults(Algorithm::kOsOgm2, 6, 300);
   o.denominator = DenominatorRule::kNonuniform;
-  EXPECT_LT(Distances(*problem_, o, *minimiser_).back(), 0.1);
+  EXPECT_LT(Distances(Shared().problem, o, Shared().minimiser).back(), 0.1);
 }
 
 }  // namespace
