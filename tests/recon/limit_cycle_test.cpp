@@ -170,8 +170,8 @@ struct Reference {
 };
 
 const Reference& Shared() {
-  static const Reference reference;
-  return reference;
+  static const Reference kReference;
+  return kReference;
 }
 
 // The reference is certified by its own gradient (9e-8 of the start's, measured), and it is
