@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -228,6 +229,35 @@ TEST(Cli, CheckpointAndResumeGiveTheUninterruptedResult) {
   ExpectError(Osmo({"recon", scan, "-o", folder + "/other.mha", "--image-size", "64", "--subsets",
                     "3", "--iterations", "6", "--checkpoint", checkpoint, "--resume"}),
               1, "expected a checkpoint of this reconstruction");
+}
+
+// The log's `subsets` field follows the adaptive schedule: it starts at --subsets, only falls,
+// and reaches 1; --subset-schedule fixed keeps it.
+TEST(Cli, TheSubsetScheduleShowsInTheLogAndCanBeFixed) {
+  const std::string folder = Folder();
+  const std::string scan = SimulateSmall(folder);
+  auto subsets_in_log = [&](const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"recon",        scan, "-o",        folder + "/x.mha",
+                                     "--image-size", "64", "--subsets", "6",
+                                     "--iterations", "80", "--log",     folder + "/log.jsonl"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const ProcessResult r = Osmo(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::vector<int> subsets;
+    std::ifstream in(folder + "/log.jsonl");
+    for (std::string line; std::getline(in, line);)
+      subsets.push_back(nlohmann::json::parse(line)["subsets"].get<int>());
+    return subsets;
+  };
+  const std::vector<int> adaptive = subsets_in_log({});
+  ASSERT_EQ(adaptive.size(), 81u);
+  EXPECT_EQ(adaptive.front(), 6);
+  EXPECT_EQ(adaptive.back(), 1);
+  EXPECT_TRUE(std::is_sorted(adaptive.rbegin(), adaptive.rend()));  // never rises
+  const std::vector<int> fixed = subsets_in_log({"--subset-schedule", "fixed"});
+  EXPECT_EQ(fixed, std::vector<int>(81, 6));
+  ExpectError(Osmo({"recon", scan, "-o", folder + "/y.mha", "--subset-schedule", "halving"}), 1,
+              "--subset-schedule: expected fixed or adaptive");
 }
 
 TEST(Cli, SigintStopsAfterAnIterationWithACheckpoint) {
