@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <random>
 
 #include "recon/metrics.h"
@@ -123,6 +124,12 @@ std::vector<double> Distances(const LimitCycleProblem& p, const SolverOptions& o
     return true;
   });
   if (final_state) *final_state = state;
+  // The table of docs/BENCHMARKS.md ("Limit cycle").
+  std::printf("%s M=%lld %s: 10 %.3f  30 %.3f  100 %.3f  300 %.4f  last %.4f HU\n",
+              ToString(options.algorithm), static_cast<long long>(options.subsets),
+              NameOf(kSubsetSchedules, options.EffectiveSubsetSchedule()), distance[9],
+              distance[29], distance[99], distance[std::min<size_t>(299, distance.size() - 1)],
+              distance.back());
   return distance;
 }
 
