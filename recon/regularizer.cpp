@@ -167,14 +167,15 @@ void Regularizer::GradientImpl(const Image& x, Image& gradient) const {
 
 // The curvature terms of one image row, added to `curvature`.
 template <typename Potential, bool kHuber>
-OSMO_MULTIVERSIONED void Regularizer::CurvatureRow(const Image* x, int64_t row,
-                                                   Image& curvature) const {
+OSMO_MULTIVERSIONED void Regularizer::CurvatureRow(const Image* x, int64_t row, Image& curvature,
+                                                   const Image* u) const {
   const int64_t nx = grid_.nx, ny = grid_.ny, nz = grid_.nz;
   const float delta = float(options_.delta), beta = float(options_.beta);
   const int64_t k = row / ny, j = row % ny;
   float* d = curvature.data() + grid_.Index(0, j, k);
   const float* a = kHuber ? x->data() + grid_.Index(0, j, k) : nullptr;
   const float* ca = uniformity_.empty() ? nullptr : uniformity_.data() + grid_.Index(0, j, k);
+  const float* ua = u ? u->data() + grid_.Index(0, j, k) : nullptr;
   for (const Offset& o : full_) {
     if (k + o.dk < 0 || k + o.dk >= nz || j + o.dj < 0 || j + o.dj >= ny) continue;
     int64_t lo, hi;
@@ -182,46 +183,27 @@ OSMO_MULTIVERSIONED void Regularizer::CurvatureRow(const Image* x, int64_t row,
     const int64_t neighbour = grid_.Index(0, j + o.dj, k + o.dk) + o.di;
     const float* b = kHuber ? x->data() + neighbour : nullptr;
     const float* cb = ca ? uniformity_.data() + neighbour : nullptr;
+    const float* ub = ua ? u->data() + neighbour : nullptr;
     const float scale = 2.0f * beta * float(o.kappa);
     for (int64_t i = lo; i < hi; ++i) {
       const float c = ca ? ca[i] * cb[i] : 1.0f;
-      d[i] += scale * c * (kHuber ? Potential::HuberCurvature(a[i] - b[i], delta) : 1.0f);
+      // NU-SQS: the pair's share (u_j + u_k)/(2u_j) instead of ½ each; voxels with u_j = 0 none.
+      const float share = ua ? (ua[i] > 0.0f ? 0.5f * (ua[i] + ub[i]) / ua[i] : 0.0f) : 1.0f;
+      d[i] += scale * c * share * (kHuber ? Potential::HuberCurvature(a[i] - b[i], delta) : 1.0f);
     }
   }
 }
 
 template <typename Potential, bool kHuber>
-void Regularizer::CurvatureImpl(const Image* x, Image& curvature) const {
+void Regularizer::CurvatureImpl(const Image* x, Image& curvature, const Image* u) const {
 #pragma omp parallel for schedule(static)
   for (int64_t row = 0; row < grid_.ny * grid_.nz; ++row)
-    CurvatureRow<Potential, kHuber>(x, row, curvature);
+    CurvatureRow<Potential, kHuber>(x, row, curvature, u);
 }
 
 void Regularizer::AddNonuniformMaxCurvature(const Image& u, Image& curvature) const {
   if (options_.beta == 0.0) return;
-  const int64_t nx = grid_.nx, ny = grid_.ny, nz = grid_.nz;
-  const float beta = float(options_.beta);
-#pragma omp parallel for schedule(static)
-  for (int64_t row = 0; row < ny * nz; ++row) {
-    const int64_t k = row / ny, j = row % ny;
-    float* d = curvature.data() + grid_.Index(0, j, k);
-    const float* ua = u.data() + grid_.Index(0, j, k);
-    const float* ca = uniformity_.empty() ? nullptr : uniformity_.data() + grid_.Index(0, j, k);
-    for (const Offset& o : full_) {
-      if (k + o.dk < 0 || k + o.dk >= nz || j + o.dj < 0 || j + o.dj >= ny) continue;
-      int64_t lo, hi;
-      ValidRange(nx, o.di, &lo, &hi);
-      const int64_t neighbour = grid_.Index(0, j + o.dj, k + o.dk) + o.di;
-      const float* ub = u.data() + neighbour;
-      const float* cb = ca ? uniformity_.data() + neighbour : nullptr;
-      const float scale = beta * float(o.kappa);
-      for (int64_t i = lo; i < hi; ++i) {
-        if (!(ua[i] > 0.0f)) continue;
-        const float c = ca ? ca[i] * cb[i] : 1.0f;
-        d[i] += scale * c * (ua[i] + ub[i]) / ua[i];
-      }
-    }
-  }
+  CurvatureImpl<QuadraticPotential, false>(nullptr, curvature, &u);
 }
 
 double Regularizer::Cost(const Image& x) const {

@@ -74,11 +74,12 @@ class Regularizer {
   template <typename Potential>
   void GradientImpl(const Image& x, Image& gradient) const;
   template <typename Potential, bool kHuber>
-  void CurvatureImpl(const Image* x, Image& curvature) const;
+  // `u` (may be null): NU-SQS weights (AddNonuniformMaxCurvature).
+  void CurvatureImpl(const Image* x, Image& curvature, const Image* u = nullptr) const;
   template <typename Potential>
   void GradientRow(const Image& x, int64_t row, Image& gradient) const;
   template <typename Potential, bool kHuber>
-  void CurvatureRow(const Image* x, int64_t row, Image& curvature) const;
+  void CurvatureRow(const Image* x, int64_t row, Image& curvature, const Image* u) const;
 
   ImageGeometry grid_;
   RegularizerOptions options_;
