@@ -338,16 +338,27 @@ Image OsSolver::NonuniformDenominator(const Image& x, const Image& previous) con
   return d;
 }
 
+namespace {
+
 // The adaptive schedule (SubsetSchedule::kAdaptive). A pass of M sub-iterations walks a path of
 // length Σ_m ‖Δx_m‖_D and moves the image by ‖x_n − x_n−1‖_D. While the subsets agree, their
 // steps point the same way (moved ≈ path); in the OS limit cycle they cancel (moved ≪ path), and
 // when ordered-subsets momentum turns unstable the pass's move grows instead of shrinking. Either
 // way fewer subsets are better: the efficiency threshold kCycleEfficiency was chosen on the
 // limit-cycle test problem (tests/recon/limit_cycle_test.cpp; docs/RECONSTRUCTION.md).
-bool OsSolver::SubsetsShouldFall(SolverState& s, double moved, double path) const {
-  const bool grew = moved > s.pass_step;
-  s.pass_step = moved;
-  return moved < kCycleEfficiency * path || grew;
+bool SubsetsShouldFall(double moved, double previous_move, double path) {
+  return moved < kCycleEfficiency * path || moved > previous_move;
+}
+
+}  // namespace
+
+// A new M starts a new ordered-subsets momentum run: its momentum and relaxation restart (keeping
+// the momentum made the transient after the change 2–10× worse; docs/BENCHMARKS.md).
+void OsSolver::HalveSubsets(SolverState& s) const {
+  s.subsets = std::max<int64_t>(1, s.subsets / 2);
+  s.pass_step = std::numeric_limits<double>::infinity();  // no pass yet at the new M
+  s.relax_origin = s.subiteration;
+  if (options_.IsMomentum()) ResetMomentum(s);
 }
 
 namespace {
@@ -423,14 +434,14 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
     const int64_t pass_subsets = state.subsets;
     const float* den =
         state.denominator.values.empty() ? denominator_.data() : state.denominator.data();
-    if (adapting && SubsetsShouldFall(state, DistanceInD(state.x, pass_start, den), path)) {
-      state.pass_step = std::numeric_limits<double>::infinity();
-      state.subsets = std::max<int64_t>(1, state.subsets / 2);
-      subsets = OrderedSubsets(problem_.NumViews(), state.subsets);
-      // A new M starts a new ordered-subsets momentum run: its momentum and relaxation restart
-      // (keeping the momentum made the transient after the change 2–10× worse; docs/BENCHMARKS.md).
-      state.relax_origin = state.subiteration;
-      if (options_.IsMomentum()) ResetMomentum(state);
+    if (adapting) {
+      const double moved = DistanceInD(state.x, pass_start, den);
+      const bool fall = SubsetsShouldFall(moved, state.pass_step, path);
+      state.pass_step = moved;
+      if (fall) {
+        HalveSubsets(state);
+        subsets = OrderedSubsets(problem_.NumViews(), state.subsets);
+      }
     }
     if (refresh && !final_iteration) {
       state.denominator = NonuniformDenominator(state.x, pass_start);

@@ -45,8 +45,8 @@ inline constexpr EnumTable<ToleranceRule, 2> kToleranceRules = {{
      "and back projection each)"},
 }};
 // How the subset count evolves: fixed at M, or halved whenever a pass shows the ordered-subsets
-// error dominating (OsSolver::SubsetsShouldFall), down to 1 subset, where momentum converges to
-// the minimiser instead of circling it in a limit cycle.
+// error dominating (SubsetsShouldFall in os_solver.cpp), down to 1 subset, where momentum converges
+// to the minimiser instead of circling it in a limit cycle.
 enum class SubsetSchedule { kFixed, kAdaptive };
 inline constexpr EnumTable<SubsetSchedule, 2> kSubsetSchedules = {{
     {SubsetSchedule::kFixed, "fixed", "M subsets throughout"},
@@ -202,9 +202,7 @@ class OsSolver {
   double DistanceInD(const Image& a, const Image& b, const float* den) const;
   // NU-SQS: the denominator for the update x − previous (one forward and back projection).
   Image NonuniformDenominator(const Image& x, const Image& previous) const;
-  // Whether the pass that moved the image by `moved` along a path of length `path` (both in D)
-  // calls for fewer subsets; updates s.pass_step.
-  bool SubsetsShouldFall(SolverState& s, double moved, double path) const;
+  void HalveSubsets(SolverState& s) const;
   double RelaxLambda(int64_t m) const;
   std::pair<double, double> MomentumWeights(const SolverState& s, bool last) const;
   double CheckCost(SolverState& state, int* runaway_count, bool* restarted) const;
