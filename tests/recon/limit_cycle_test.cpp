@@ -11,6 +11,7 @@
 
 #include "recon/metrics.h"
 #include "recon/os_solver.h"
+#include "tests/support/pwls_case.h"
 #include "tests/support/test_geometries.h"
 
 namespace osmo {
@@ -23,15 +24,10 @@ constexpr double kMuWater = 0.02;  // 1/mm
 // 40 × 40 voxels of 1 mm, 60 parallel views of 58 channels (every voxel seen by every view): a
 // soft-tissue body with two lungs and a bone filling the grid, so that the minimiser is positive
 // everywhere and the non-negativity bound is inactive there.
-struct LimitCycleProblem {
+struct LimitCycleProblem : PwlsCase {
   LimitCycleProblem()
-      : grid(SquareImage(40, 1.0)),
-        scan(ParallelScan(58, 60, 1.0, 0.25)),
-        projector(MakeProjector(grid, scan)),
-        y(scan),
-        w(scan),
-        regularizer(grid, {PotentialKind::kFair, 5e4, 0.001, Neighborhood::k8}),
-        problem(*projector, y, w, regularizer),
+      : PwlsCase(SquareImage(40, 1.0), ParallelScan(58, 60, 1.0, 0.25),
+                 {PotentialKind::kFair, 5e4, 0.001, Neighborhood::k8}),
         truth(grid) {
     for (int64_t j = 0; j < 40; ++j) {
       for (int64_t i = 0; i < 40; ++i) {
@@ -54,12 +50,6 @@ struct LimitCycleProblem {
       w.values[size_t(n)] = float(counts);
     }
   }
-  ImageGeometry grid;
-  ScanGeometry scan;
-  std::unique_ptr<Projector> projector;
-  Sinogram y, w;
-  Regularizer regularizer;
-  PwlsProblem problem;
   Image truth;
 };
 

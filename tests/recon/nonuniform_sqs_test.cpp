@@ -8,6 +8,7 @@
 
 #include "recon/pwls_problem.h"
 #include "recon/regularizer.h"
+#include "tests/support/pwls_case.h"
 #include "tests/support/test_geometries.h"
 
 namespace osmo {
@@ -17,25 +18,14 @@ using namespace osmo::testing;
 
 // A 20 × 20 × 3 cone-beam problem (26 neighbours, so every neighbour direction is exercised) with
 // random data and weights.
-struct NonuniformCase {
+struct NonuniformCase : PwlsCase {
   NonuniformCase()
-      : grid(SquareImage(20, 1.0, 3, 1.5)),
-        scan(ConeScan(DetectorShape::kArc, 40, 6, 30, 1.4, 1.6)),
-        projector(MakeProjector(grid, scan)),
-        y(scan),
-        w(scan),
-        regularizer(grid, {PotentialKind::kFair, 30.0, 0.01, Neighborhood::k26}),
-        problem(*projector, y, w, regularizer) {
+      : PwlsCase(SquareImage(20, 1.0, 3, 1.5), ConeScan(DetectorShape::kArc, 40, 6, 30, 1.4, 1.6),
+                 {PotentialKind::kFair, 30.0, 0.01, Neighborhood::k26}) {
     y.values = RandomValues(y.size(), 3);
     w.values = RandomValues(w.size(), 4);
     for (float& v : w.values) v = 1.0f + 9.0f * v;
   }
-  ImageGeometry grid;
-  ScanGeometry scan;
-  std::unique_ptr<Projector> projector;
-  Sinogram y, w;
-  Regularizer regularizer;
-  PwlsProblem problem;
 };
 
 // u ≥ 0 spread over four decades, a quarter of it 0 (voxels that do not move).

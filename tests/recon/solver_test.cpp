@@ -9,6 +9,7 @@
 
 #include "projectors/error.h"
 #include "recon/os_solver.h"
+#include "tests/support/pwls_case.h"
 #include "tests/support/test_geometries.h"
 
 namespace osmo {
@@ -20,15 +21,9 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // A 24 × 24 parallel-beam problem whose detector sees every voxel: two discs on a positive
 // background, Gaussian noise, non-uniform weights.
-struct SmallProblem {
+struct SmallProblem : PwlsCase {
   explicit SmallProblem(RegularizerOptions reg, double noise = 0.02, int64_t views = 36)
-      : grid(SquareImage(24, 1.0)),
-        scan(ParallelScan(40, views, 1.0, 0.25)),
-        projector(MakeProjector(grid, scan)),
-        y(scan),
-        w(scan),
-        regularizer(grid, reg),
-        problem(*projector, y, w, regularizer) {
+      : PwlsCase(SquareImage(24, 1.0), ParallelScan(40, views, 1.0, 0.25), reg) {
     Image truth(grid);
     for (int64_t j = 0; j < 24; ++j) {
       for (int64_t i = 0; i < 24; ++i) {
@@ -48,12 +43,6 @@ struct SmallProblem {
       w.values[size_t(n)] = 100.0f * uniform(rng);
     }
   }
-  ImageGeometry grid;
-  ScanGeometry scan;
-  std::unique_ptr<Projector> projector;
-  Sinogram y, w;
-  Regularizer regularizer;
-  PwlsProblem problem;
 };
 
 RegularizerOptions Quadratic(double beta) {
