@@ -15,23 +15,27 @@
 namespace osmo {
 namespace {
 
+const ImageGeometry kGrid = testing::SquareImage(8, 1.0);
+
+std::string TemporaryPath(const std::string& name) {
+  return (std::filesystem::temp_directory_path() / name).string();
+}
+
 TEST(CheckpointFile, CertificateReferenceRoundTripsAndOldFilesStillRead) {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / "osmo_checkpoint_certificate.h5").string();
-  const ImageGeometry grid = testing::SquareImage(8, 1.0);
+  const std::string path = TemporaryPath("osmo_checkpoint_certificate.h5");
   SolverState state;
   state.iteration = 3;
-  state.x = state.z = Image(grid, 0.01f);
+  state.x = state.z = Image(kGrid, 0.01f);
   state.initial_cost = 12.5;
   state.initial_gradient_norm = 0.75;
   WriteCheckpoint(path, state, "fingerprint");
-  EXPECT_EQ(ReadCheckpoint(path, "fingerprint", grid).initial_gradient_norm, 0.75);
+  EXPECT_EQ(ReadCheckpoint(path, "fingerprint", kGrid).initial_gradient_norm, 0.75);
 
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   ASSERT_GE(file, 0);
   ASSERT_GE(H5Adelete(file, "initial_gradient_norm"), 0);
   H5Fclose(file);
-  const SolverState old = ReadCheckpoint(path, "fingerprint", grid);
+  const SolverState old = ReadCheckpoint(path, "fingerprint", kGrid);
   EXPECT_TRUE(std::isnan(old.initial_gradient_norm));  // computed afresh when resumed
   EXPECT_EQ(old.iteration, 3);
   EXPECT_EQ(old.initial_cost, 12.5);
@@ -39,19 +43,17 @@ TEST(CheckpointFile, CertificateReferenceRoundTripsAndOldFilesStillRead) {
 }
 
 TEST(CheckpointFile, SubsetScheduleRoundTripsAndOldFilesResumeWithTheOptionsCount) {
-  const std::string path =
-      (std::filesystem::temp_directory_path() / "osmo_checkpoint_schedule.h5").string();
-  const ImageGeometry grid = testing::SquareImage(8, 1.0);
+  const std::string path = TemporaryPath("osmo_checkpoint_schedule.h5");
   SolverState state;
   state.iteration = 7;
   state.subiteration = 40;
   state.subsets = 3;
   state.relax_origin = 36;
   state.pass_step = 0.125;
-  state.x = state.z = Image(grid, 0.01f);
-  state.denominator = Image(grid, 2.5f);  // NU-SQS's
+  state.x = state.z = Image(kGrid, 0.01f);
+  state.denominator = Image(kGrid, 2.5f);  // NU-SQS's
   WriteCheckpoint(path, state, "fingerprint");
-  const SolverState back = ReadCheckpoint(path, "fingerprint", grid);
+  const SolverState back = ReadCheckpoint(path, "fingerprint", kGrid);
   EXPECT_EQ(back.denominator.values, state.denominator.values);
   EXPECT_EQ(back.subsets, 3);
   EXPECT_EQ(back.relax_origin, 36);
@@ -59,13 +61,13 @@ TEST(CheckpointFile, SubsetScheduleRoundTripsAndOldFilesResumeWithTheOptionsCoun
 
   state.pass_step = std::numeric_limits<double>::infinity();  // just after M fell: no pass yet
   WriteCheckpoint(path, state, "fingerprint");
-  EXPECT_TRUE(std::isinf(ReadCheckpoint(path, "fingerprint", grid).pass_step));
+  EXPECT_TRUE(std::isinf(ReadCheckpoint(path, "fingerprint", kGrid).pass_step));
 
   const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   ASSERT_GE(file, 0);
   for (const char* name : {"subsets", "relax_origin"}) ASSERT_GE(H5Adelete(file, name), 0);
   H5Fclose(file);
-  const SolverState old = ReadCheckpoint(path, "fingerprint", grid);
+  const SolverState old = ReadCheckpoint(path, "fingerprint", kGrid);
   EXPECT_EQ(old.subsets, 0);  // the solver starts from the options' M
   EXPECT_EQ(old.relax_origin, 0);
   std::filesystem::remove(path);
