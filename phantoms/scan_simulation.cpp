@@ -20,7 +20,6 @@ Sinogram AnalyticSinogram(const Phantom& phantom, const ScanGeometry& scan, int 
   const double inv_rays = 1.0 / double(n * n_axial);
 #pragma omp parallel for schedule(dynamic, 1)
   for (int64_t view = 0; view < scan.NumViews(); ++view) {
-    const double beta = scan.angles_rad[size_t(view)];
     for (int64_t r = 0; r < scan.n_rows; ++r) {
       for (int64_t c = 0; c < scan.n_channels; ++c) {
         double sum = 0.0;
@@ -30,7 +29,7 @@ Sinogram AnalyticSinogram(const Phantom& phantom, const ScanGeometry& scan, int 
           for (int t = 0; t < n; ++t) {
             const double u = scan.ChannelU(double(c) + (t + 0.5) / n - 0.5);
             std::array<double, 3> start, direction;
-            scan.Ray(beta, u, v, start.data(), direction.data());
+            scan.ViewRay(view, u, v, start.data(), direction.data());
             sum += phantom.LineIntegral(start, direction);
           }
         }

@@ -59,6 +59,52 @@ void ScanGeometry::Ray(double beta_rad, double u_mm, double v_mm, double start[3
   direction[2] = dz / length;
 }
 
+void ScanGeometry::ViewRay(int64_t view, double u_mm, double v_mm, double start[3],
+                           double direction[3]) const {
+  const double beta = angles_rad[size_t(view)];
+  if (kind != ScanKind::kCone) return Ray(beta, u_mm, v_mm, start, direction);
+  const double cb = std::cos(beta), sb = std::sin(beta);
+  const double e_u[2] = {cb, sb}, e_r[2] = {-sb, cb};
+  const double R = source_to_isocenter_mm, D = source_to_detector_mm, z_k = SourceZ(view);
+  // The detector point, placed by the unshifted source S0 = −R·e_r at height z_k.
+  double along_r = D, along_u = u_mm;
+  if (detector_shape == DetectorShape::kArc) {
+    along_r = D * std::cos(u_mm / D);
+    along_u = D * std::sin(u_mm / D);
+  }
+  const double cell[3] = {(along_r - R) * e_r[0] + along_u * e_u[0],
+                          (along_r - R) * e_r[1] + along_u * e_u[1], z_k + v_mm};
+  // The focal spot: angle β + Δφ, radius R + Δρ, height z_k + Δz.
+  const double angle = beta + ShiftAngle(view), radius = R + ShiftRadius(view);
+  start[0] = radius * std::sin(angle);
+  start[1] = -radius * std::cos(angle);
+  start[2] = z_k + ShiftZ(view);
+  double length = 0.0;
+  for (int a = 0; a < 3; ++a) {
+    direction[a] = cell[a] - start[a];
+    length += direction[a] * direction[a];
+  }
+  length = std::sqrt(length);
+  for (int a = 0; a < 3; ++a) direction[a] /= length;
+}
+
+double ScanGeometry::ShiftAlongU(int64_t view) const {
+  return (source_to_isocenter_mm + ShiftRadius(view)) * std::sin(ShiftAngle(view));
+}
+
+double ScanGeometry::ShiftAlongR(int64_t view) const {
+  return source_to_isocenter_mm -
+         (source_to_isocenter_mm + ShiftRadius(view)) * std::cos(ShiftAngle(view));
+}
+
+double ScanGeometry::MaxSourceShiftMm() const {
+  double shift = 0.0;
+  if (!HasSourceShifts()) return shift;
+  for (int64_t k = 0; k < NumViews(); ++k)
+    shift = std::max(shift, std::hypot(ShiftAlongU(k), ShiftAlongR(k)));
+  return shift;
+}
+
 double ScanGeometry::FieldOfViewRadiusMm() const {
   const double u_first = std::abs(ChannelU(-0.5));
   const double u_last = std::abs(ChannelU(double(n_channels) - 0.5));
@@ -124,6 +170,46 @@ void ScanGeometry::Validate(const std::string& where) const {
     fail("channel_spacing_mm", "an arc detector spanning less than ±90° fan angle",
          ToText(u_max / source_to_detector_mm * 180 / M_PI) + "°");
   }
+  ValidateTrajectory(where);
+}
+
+void ScanGeometry::ValidateTrajectory(const std::string& where) const {
+  const struct {
+    const std::vector<double>* values;
+    const char* name;
+  } per_view[] = {{&source_z_mm, "source_z_mm"},
+                  {&source_shift_angle_rad, "source_shift_angle_rad"},
+                  {&source_shift_z_mm, "source_shift_z_mm"},
+                  {&source_shift_radius_mm, "source_shift_radius_mm"}};
+  for (const auto& [values, name] : per_view) {
+    if (values->empty()) continue;
+    if (kind != ScanKind::kCone) {
+      throw InputError(where + ": " + name, "no per-view source positions (cone beam only)",
+                       std::string("a ") + ToString(kind) + "-beam scan with " + name);
+    }
+    if (int64_t(values->size()) != NumViews()) {
+      throw InputError(where + ": " + name, ToText(NumViews()) + " values (one per view)",
+                       ToText(values->size()));
+    }
+    for (size_t k = 0; k < values->size(); ++k) {
+      if (!std::isfinite((*values)[k])) {
+        throw InputError(where + ": " + name + "[" + std::to_string(k) + "]", "a finite number",
+                         ToText((*values)[k]));
+      }
+    }
+  }
+  // The model needs the focal spot behind the detector: a shift below D − R (clinical focal
+  // spots move about a millimetre).
+  const double gap = source_to_detector_mm - source_to_isocenter_mm;
+  for (int64_t k = 0; HasSourceShifts() && k < NumViews(); ++k) {
+    const double shift = std::hypot(ShiftAlongU(k), ShiftAlongR(k));
+    if (!(shift < 0.5 * gap)) {
+      throw InputError(where + ": source shifts of view " + std::to_string(k),
+                       "a focal spot within " + ToText(0.5 * gap) +
+                           " mm of the unshifted source (half the source-detector gap)",
+                       ToText(shift) + " mm");
+    }
+  }
 }
 
 void ScanGeometry::ValidateWithImage(const ImageGeometry& image, const std::string& where) const {
@@ -133,10 +219,11 @@ void ScanGeometry::ValidateWithImage(const ImageGeometry& image, const std::stri
   const double radius = image.MaxCornerRadiusMm();
   // Every voxel must be in front of the source for every view: the footprint model divides by
   // the distance along the central ray.
-  if (radius >= 0.99 * source_to_isocenter_mm) {
+  const double source_radius = source_to_isocenter_mm - MaxSourceShiftMm();
+  if (radius >= 0.99 * source_radius) {
     throw InputError(where + ": image extent",
                      "an image inside the source circle (corner radius below " +
-                         ToText(0.99 * source_to_isocenter_mm) + " mm)",
+                         ToText(0.99 * source_radius) + " mm)",
                      ToText(radius) + " mm: the source would be inside the image");
   }
   CheckFootprintWidths(image, where);
@@ -172,7 +259,9 @@ double ScanGeometry::MaxTransaxialFootprintCells(const ImageGeometry& image) con
   const double diagonal = std::sqrt(2.0) * image.voxel_size_mm;
   double width_mm = diagonal;
   if (kind != ScanKind::kParallel) {
-    const double R = source_to_isocenter_mm, D = source_to_detector_mm;
+    // A shifted focal spot is nearer to the image and farther from the detector.
+    const double shift = MaxSourceShiftMm();
+    const double R = source_to_isocenter_mm - shift, D = source_to_detector_mm + shift;
     const double r = std::min(image.MaxCornerRadiusMm(), 0.999 * R);
     width_mm = D * diagonal / (R - r);
     if (detector_shape == DetectorShape::kFlat) {
@@ -184,9 +273,26 @@ double ScanGeometry::MaxTransaxialFootprintCells(const ImageGeometry& image) con
 }
 
 double ScanGeometry::MaxAxialFootprintRows(const ImageGeometry& image) const {
-  const double R = source_to_isocenter_mm, D = source_to_detector_mm;
+  const double shift = MaxSourceShiftMm();
+  const double R = source_to_isocenter_mm - shift, D = source_to_detector_mm + shift;
   const double r = std::min(image.MaxCornerRadiusMm(), 0.999 * R);
-  const double z_max = std::max(std::abs(image.Z(-0.5)), std::abs(image.Z(double(image.nz) - 0.5)));
+  // The largest |z − z_source| of a voxel the detector can see: bounded by the image's extent
+  // around the sources and by the detector's half height seen from the far side of the image.
+  double z_source_min = 0.0, z_source_max = 0.0, shift_z = 0.0;
+  for (int64_t k = 0; k < NumViews() && (HasSourceZ() || HasSourceShifts()); ++k) {
+    z_source_min = std::min(z_source_min, SourceZ(k) + ShiftZ(k));
+    z_source_max = std::max(z_source_max, SourceZ(k) + ShiftZ(k));
+    shift_z = std::max(shift_z, std::abs(ShiftZ(k)));
+  }
+  if (!HasSourceZ() && !HasSourceShifts()) z_source_min = z_source_max = 0.0;
+  const double z_image = std::max(image.Z(double(image.nz) - 0.5) - z_source_min,
+                                  z_source_max - image.Z(-0.5));
+  const double half_height =
+      std::max(std::abs(RowV(-0.5)), std::abs(RowV(double(n_rows) - 0.5))) + shift_z;
+  const double z_seen =
+      half_height * (source_to_isocenter_mm + shift + r) / (source_to_detector_mm - shift) +
+      image.slice_thickness_mm;
+  const double z_max = std::max(0.0, std::min(z_image, z_seen));
   const double extent =
       image.slice_thickness_mm + std::sqrt(2.0) * image.voxel_size_mm * z_max / (R - r);
   return extent * D / (R - r) / row_spacing_mm;

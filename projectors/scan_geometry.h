@@ -59,8 +59,32 @@ struct ScanGeometry {
   double channel_offset = 0.0;  // in cells
   double row_offset = 0.0;      // in cells
   std::vector<double> angles_rad;
+  // Cone beam only (scan file v2); an empty vector means 0 for every view. source_z_mm: the z of
+  // the source and the detector's centre in view k (a helix, several circular turns, any
+  // sequence); rows are measured from it: v = z − z_k. The flying focal spot moves the source
+  // alone to angle β + Δφ, radius R + Δρ and height z_k + Δz; the detector stays where it is for
+  // the unshifted source (as DICOM-CT-PD defines it).
+  std::vector<double> source_z_mm;
+  std::vector<double> source_shift_angle_rad;
+  std::vector<double> source_shift_z_mm;
+  std::vector<double> source_shift_radius_mm;
 
   int64_t NumViews() const { return int64_t(angles_rad.size()); }
+  double SourceZ(int64_t view) const { return ValueOrZero(source_z_mm, view); }
+  double ShiftAngle(int64_t view) const { return ValueOrZero(source_shift_angle_rad, view); }
+  double ShiftZ(int64_t view) const { return ValueOrZero(source_shift_z_mm, view); }
+  double ShiftRadius(int64_t view) const { return ValueOrZero(source_shift_radius_mm, view); }
+  bool HasSourceZ() const { return !source_z_mm.empty(); }
+  bool HasSourceShifts() const {
+    return !source_shift_angle_rad.empty() || !source_shift_z_mm.empty() ||
+           !source_shift_radius_mm.empty();
+  }
+  // The focal spot's offset from the unshifted source in view k, in the view's frame:
+  // along e_u, a = (R+Δρ)·sin Δφ; along e_r, b = R − (R+Δρ)·cos Δφ. Zero without shifts.
+  double ShiftAlongU(int64_t view) const;
+  double ShiftAlongR(int64_t view) const;
+  // The largest transaxial distance between a focal spot and its unshifted source, mm.
+  double MaxSourceShiftMm() const;
   int64_t NumBins() const { return NumViews() * n_rows * n_channels; }
   int64_t BinsPerView() const { return n_rows * n_channels; }
   bool IsDivergent() const { return kind != ScanKind::kParallel; }
@@ -74,7 +98,10 @@ struct ScanGeometry {
   double FanAngle(double u_mm) const;
   // The ray of detector point (u, v) in view β: start point (the source, or the point u·e_u + v·e_z
   // for parallel beam) and unit direction. Fan stacks have horizontal rays at height v.
+  // Circular trajectory at z = 0, unshifted source (views at any angle).
   void Ray(double beta_rad, double u_mm, double v_mm, double start[3], double direction[3]) const;
+  // The ray of detector point (u, v) in view `view`: source z, shifts and all.
+  void ViewRay(int64_t view, double u_mm, double v_mm, double start[3], double direction[3]) const;
   // Radius of the centred circle that every view sees completely (the scanned field of view), mm.
   double FieldOfViewRadiusMm() const;
   // Throws InputError naming `where` and the field for any inconsistent value.
@@ -92,11 +119,13 @@ struct ScanGeometry {
   double MaxAxialFootprintRows(const ImageGeometry& image) const;
 
  private:
+  static double ValueOrZero(const std::vector<double>& values, int64_t view) {
+    return values.empty() ? 0.0 : values[size_t(view)];
+  }
   // Refuses voxels whose footprints span far more than the detector (a voxel size in the wrong
   // unit); projectors size per-thread buffers by these widths.
   void CheckFootprintWidths(const ImageGeometry& image, const std::string& where) const;
-
- public:
+  void ValidateTrajectory(const std::string& where) const;
 };
 
 // Views at angle_start + i·span/n_views, i = 0..n_views−1, in radians.

@@ -15,6 +15,7 @@ namespace osmo {
 // m = 0 … span − 1. Both directions read these arrays, so forward and back use bit-identical
 // weights. Rows outside the detector land in the row profile's padding.
 struct SfConeProjector::Column {
+  int64_t k_first = 0, n_k = 0;     // the view's slab: weights and scratch have n_k entries
   int64_t row_lo = 0, row_hi = -1;  // detector rows touched, inclusive
   int32_t span = 0;
   std::vector<int32_t> first_row;
@@ -29,18 +30,62 @@ SfConeProjector::SfConeProjector(const ImageGeometry& image, const ScanGeometry&
   // A voxel's axial footprint spans at most ScanGeometry::MaxAxialFootprintRows rows (SF-TT's
   // spread of the magnification over the voxel included), plus two for the alignment with rows.
   max_axial_span_ = int32_t(std::ceil(scan.MaxAxialFootprintRows(image))) + 2;
+  for (int64_t k = 0; k < scan.NumViews(); ++k) slabs_.push_back(SlabOfView(k));
+}
+
+// A slice can reach the detector only if λ·(z − z_S') + Δz lies on the rows for some axial
+// magnification λ of the view: λ ∈ [(D − w)/(R + w + r), (D + w)·sec γ_max/(R − w − r)], with w
+// the focal spot's shift, r the image's corner radius and γ_max the widest ray angle of a flat
+// detector. The slab is widened by one slice each way; slices in it that miss the detector get
+// zero weights, so the slab only has to contain every slice that is seen.
+SfConeProjector::ViewSlab SfConeProjector::SlabOfView(int64_t view) const {
+  const double R = scan_.source_to_isocenter_mm, D = scan_.source_to_detector_mm;
+  const double r = image_.MaxCornerRadiusMm(), dz = image_.slice_thickness_mm;
+  const double w =
+      scan_.HasSourceShifts() ? std::hypot(scan_.ShiftAlongU(view), scan_.ShiftAlongR(view)) : 0.0;
+  double secant = 1.0;
+  if (scan_.detector_shape == DetectorShape::kFlat) {
+    const double u_max =
+        std::max(std::abs(scan_.ChannelU(-0.5)),
+                 std::abs(scan_.ChannelU(double(scan_.n_channels) - 0.5))) +
+        scan_.MaxTransaxialFootprintCells(image_) * scan_.channel_spacing_mm;
+    secant = std::hypot(1.0, (u_max + w) / (D - w));
+  }
+  const double lambda_lo = 0.95 * (D - w) / (R + w + r);
+  const double lambda_hi = 1.05 * (D + w) * secant / (R - w - r);
+  const double shift_z = scan_.ShiftZ(view);
+  const double v_lo = scan_.RowV(-0.5) - shift_z, v_hi = scan_.RowV(double(scan_.n_rows) - 0.5) - shift_z;
+  const double bound_lo = std::min(v_lo / lambda_lo, v_lo / lambda_hi);
+  const double bound_hi = std::max(v_hi / lambda_lo, v_hi / lambda_hi);
+  const double z_source = scan_.SourceZ(view) + shift_z;
+  int64_t first = image_.nz, last = -1;
+  for (int64_t k = 0; k < image_.nz; ++k) {
+    const double bottom = image_.Z(double(k) - 0.5) - z_source;
+    if (bottom + dz > bound_lo && bottom < bound_hi) {
+      first = std::min(first, k);
+      last = k;
+    }
+  }
+  ViewSlab slab;
+  slab.origin = row_origin_ + shift_z / scan_.row_spacing_mm;
+  if (last < 0) return slab;  // the view sees none of the image
+  slab.k_first = std::max<int64_t>(0, first - 1);
+  slab.n_k = std::min(image_.nz - 1, last + 1) - slab.k_first + 1;
+  slab.z_first = image_.Z(double(slab.k_first) - 0.5) - z_source;
+  return slab;
 }
 
 // SF-TR axial footprints of column i (the scratch arrays sized); returns the span.
 OSMO_MULTIVERSIONED
-int32_t SfConeProjector::AxialRectangles(const RowFootprints& row, int64_t i, Column* col) const {
-  const int64_t nz = image_.nz;
+int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprints& row, int64_t i,
+                                         Column* col) const {
+  const int64_t nz = slab.n_k;
   const double dz = image_.slice_thickness_mm;
-  const double z_first = image_.Z(0.0) - 0.5 * dz;
+  const double z_first = slab.z_first;
   const float inv_r2 = row.inverse_radial_sq[size_t(i)];
   float *t0 = col->t0.data(), *t3 = col->t3.data(), *amplitude = col->amplitude.data();
   int32_t* first = col->first_row.data();
-  const double origin = row_origin_;
+  const double origin = slab.origin;
   const float max_span = float(max_axial_span_), rows = float(scan_.n_rows);
   int32_t span = 1;
   const double m = row.rows_per_mm[size_t(i)];
@@ -83,16 +128,17 @@ int32_t SfConeProjector::AxialRectangles(const RowFootprints& row, int64_t i, Co
 
 // SF-TT axial footprints of column i (the scratch arrays sized); returns the span.
 OSMO_MULTIVERSIONED
-int32_t SfConeProjector::AxialTrapezoids(const RowFootprints& row, int64_t i, Column* col) const {
-  const int64_t nz = image_.nz;
+int32_t SfConeProjector::AxialTrapezoids(const ViewSlab& slab, const RowFootprints& row, int64_t i,
+                                         Column* col) const {
+  const int64_t nz = slab.n_k;
   const double dz = image_.slice_thickness_mm;
-  const double z_first = image_.Z(0.0) - 0.5 * dz;
+  const double z_first = slab.z_first;
   const float inv_r2 = row.inverse_radial_sq[size_t(i)];
   float *t0 = col->t0.data(), *t1 = col->t1.data(), *t2 = col->t2.data(), *t3 = col->t3.data();
   float *rise = col->rise.data(), *fall = col->fall.data(), *amplitude = col->amplitude.data();
   float* previous = col->previous.data();
   int32_t* first = col->first_row.data();
-  const double origin = row_origin_;
+  const double origin = slab.origin;
   const float max_span = float(max_axial_span_), rows = float(scan_.n_rows);
   int32_t span = 1;
   const double near = row.rows_per_mm_near[size_t(i)], far = row.rows_per_mm_far[size_t(i)];
@@ -124,8 +170,9 @@ int32_t SfConeProjector::AxialTrapezoids(const RowFootprints& row, int64_t i, Co
 }
 
 OSMO_MULTIVERSIONED
-bool SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column* col) const {
-  const int64_t nz = image_.nz, nr = scan_.n_rows, nx = image_.nx;
+bool SfConeProjector::PrepareColumn(const ViewSlab& slab, const RowFootprints& row, int64_t i,
+                                    Column* col) const {
+  const int64_t nz = slab.n_k, nr = scan_.n_rows, nx = image_.nx;
   bool seen = false;  // a column whose transaxial footprint misses the detector is skipped
   for (int32_t m = 0; m < row.span; ++m) seen = seen || row.weights[size_t(m * nx + i)] != 0.0f;
   if (!seen) return false;
@@ -134,8 +181,10 @@ bool SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column*
     v->resize(size_t(nz));
   }
   col->first_row.resize(size_t(nz));
-  const int32_t span = axial_ == AxialFootprint::kRectangle ? AxialRectangles(row, i, col)
-                                                            : AxialTrapezoids(row, i, col);
+  col->k_first = slab.k_first;
+  col->n_k = nz;
+  const int32_t span = axial_ == AxialFootprint::kRectangle ? AxialRectangles(slab, row, i, col)
+                                                            : AxialTrapezoids(slab, row, i, col);
   const float* amplitude = col->amplitude.data();
   const int32_t* first = col->first_row.data();
   int32_t lowest = int32_t(nr), highest = -1;
@@ -151,11 +200,11 @@ bool SfConeProjector::PrepareColumn(const RowFootprints& row, int64_t i, Column*
   return col->row_lo <= col->row_hi;
 }
 
-// rows[r] = Σ_k a_axial(k, r)·x[k]; `rows` is padded by max_axial_span_ on both sides and only
+// rows[r] = Σ_k a_axial(k, r)·x[k] over the slab (x points at its first slice); `rows` is padded by max_axial_span_ on both sides and only
 // [row_lo, row_hi] is meaningful afterwards.
 OSMO_MULTIVERSIONED
 void SfConeProjector::ColumnForward(const Column& col, const float* x, float* rows) const {
-  const int64_t nz = image_.nz, pad = max_axial_span_;
+  const int64_t nz = col.n_k, pad = max_axial_span_;
   std::fill(rows + col.row_lo - pad, rows + col.row_hi + 1 + pad, 0.0f);
   const int32_t* first = col.first_row.data();
   const float* w = col.weights.data();
@@ -173,10 +222,10 @@ void SfConeProjector::ColumnForward(const Column& col, const float* x, float* ro
   }
 }
 
-// x[k] += Σ_r a_axial(k, r)·rows[r]; rows outside [row_lo, row_hi] must be zero (padding too).
+// x[k] += Σ_r a_axial(k, r)·rows[r] over the slab (x at its first slice); rows outside [row_lo, row_hi] must be zero (padding too).
 OSMO_MULTIVERSIONED
 void SfConeProjector::ColumnBack(const Column& col, const float* rows, float* x) const {
-  const int64_t nz = image_.nz;
+  const int64_t nz = col.n_k;
   const int32_t* first = col.first_row.data();
   for (int32_t n = 0; n < col.span; ++n) {
     const float* w = col.weights.data() + int64_t(n) * nz;
@@ -264,11 +313,12 @@ void SfConeProjector::ForwardView(const float* columns, int64_t view, RowFootpri
   const int64_t nc = scan_.n_channels, nr = scan_.n_rows;
   const int64_t pad = footprints_.MaxSpan();
   std::fill(detector, detector + (nc + 2 * pad) * nr, 0.0f);
-  for (int64_t j = 0; j < ny; ++j) {
+  const ViewSlab& slab = slabs_[size_t(view)];
+  for (int64_t j = 0; j < ny && slab.n_k > 0; ++j) {
     footprints_.ComputeRow(view, j, row);
     for (int64_t i = 0; i < nx; ++i) {
-      if (!PrepareColumn(*row, i, column)) continue;
-      ColumnForward(*column, columns + (j * nx + i) * nz, rows);
+      if (!PrepareColumn(slab, *row, i, column)) continue;
+      ColumnForward(*column, columns + (j * nx + i) * nz + slab.k_first, rows);
       for (int32_t m = 0; m < row->span; ++m) {
         const float w = row->weights[size_t(m * nx + i)];
         if (w == 0.0f) continue;
@@ -292,9 +342,11 @@ void SfConeProjector::BackRow(const float* view_data, int64_t view, int64_t j, R
                               Column* column, float* rows, float* columns) const {
   const int64_t nx = image_.nx, nz = image_.nz, nr = scan_.n_rows;
   const int64_t pad = footprints_.MaxSpan();
+  const ViewSlab& slab = slabs_[size_t(view)];
+  if (slab.n_k == 0) return;
   footprints_.ComputeRow(view, j, row);
   for (int64_t i = 0; i < nx; ++i) {
-    if (!PrepareColumn(*row, i, column)) continue;
+    if (!PrepareColumn(slab, *row, i, column)) continue;
     // Only [row_lo, row_hi] (and zero padding around it) is read back.
     std::fill(rows + column->row_lo - max_axial_span_, rows + column->row_hi + 1 + max_axial_span_,
               0.0f);
@@ -305,7 +357,7 @@ void SfConeProjector::BackRow(const float* view_data, int64_t view, int64_t j, R
 #pragma omp simd
       for (int64_t r = column->row_lo; r <= column->row_hi; ++r) rows[r] += w * src[r];
     }
-    ColumnBack(*column, rows, columns + (j * nx + i) * nz);
+    ColumnBack(*column, rows, columns + (j * nx + i) * nz + slab.k_first);
   }
 }
 

@@ -1,4 +1,4 @@
-// Separable-footprint cone-beam projector (SF-TR, optionally SF-TT) for circular orbits.
+// Separable-footprint cone-beam projector (SF-TR, optionally SF-TT) for any source trajectory.
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
@@ -24,6 +24,11 @@ namespace osmo {
 // image and channel-major detector buffers, so these column operations are contiguous and
 // vectorise. Forward splits views between threads, Back splits image rows (y); fixed summation
 // order, so results do not depend on the thread count.
+//
+// Helical and multi-turn scans: in view k the source and the detector sit at z_k, the focal spot
+// possibly shifted (ScanGeometry); z enters the axial footprints relative to the focal spot. Each
+// view only touches the slab of slices its detector can see (ViewSlab), so the cost of a view is
+// proportional to the slab, not to the length of the volume.
 class SfConeProjector final : public Projector {
  public:
   SfConeProjector(const ImageGeometry& image, const ScanGeometry& scan, AxialFootprint axial);
@@ -35,10 +40,22 @@ class SfConeProjector final : public Projector {
 
  private:
   struct Column;  // axial geometry of one voxel column in one view
+  // The slices [k_first, k_first + n_k) that can project onto the detector in one view, the
+  // bottom face of slice k_first relative to the focal spot's z, and the row coordinate origin
+  // (p = λ·(z − z_S')/Δv + origin puts row r on [r, r+1)).
+  struct ViewSlab {
+    int64_t k_first = 0, n_k = 0;
+    double z_first = 0.0;
+    double origin = 0.0;
+  };
+  ViewSlab SlabOfView(int64_t view) const;
   // Fills `column` for voxel column i of `row`; false if the column misses the detector.
-  bool PrepareColumn(const RowFootprints& row, int64_t i, Column* column) const;
-  int32_t AxialRectangles(const RowFootprints& row, int64_t i, Column* column) const;
-  int32_t AxialTrapezoids(const RowFootprints& row, int64_t i, Column* column) const;
+  bool PrepareColumn(const ViewSlab& slab, const RowFootprints& row, int64_t i,
+                     Column* column) const;
+  int32_t AxialRectangles(const ViewSlab& slab, const RowFootprints& row, int64_t i,
+                          Column* column) const;
+  int32_t AxialTrapezoids(const ViewSlab& slab, const RowFootprints& row, int64_t i,
+                          Column* column) const;
   void ColumnForward(const Column& column, const float* x, float* rows) const;
   void ColumnBack(const Column& column, const float* rows, float* x) const;
   void ForwardView(const float* columns, int64_t view, RowFootprints* row, Column* column,
@@ -50,6 +67,7 @@ class SfConeProjector final : public Projector {
   AxialFootprint axial_;
   double row_origin_;       // p = v/Δv + row_origin_ puts row r on [r, r+1)
   int32_t max_axial_span_;  // bound on the rows one voxel touches: padding of row profiles
+  std::vector<ViewSlab> slabs_;  // per view
 };
 
 }  // namespace osmo

@@ -15,9 +15,20 @@ namespace osmo {
 TransaxialFootprints::TransaxialFootprints(const ImageGeometry& image, const ScanGeometry& scan,
                                            bool with_depths)
     : image_(image), scan_(scan), with_depths_(with_depths) {
-  for (double beta : scan.angles_rad) {
+  const double R = scan.source_to_isocenter_mm;
+  for (int64_t k = 0; k < scan.NumViews(); ++k) {
+    const double beta = scan.angles_rad[size_t(k)];
     cos_.push_back(std::cos(beta));
     sin_.push_back(std::sin(beta));
+    const bool shifted = scan.HasSourceShifts() &&
+                         (scan.ShiftAngle(k) != 0.0 || scan.ShiftRadius(k) != 0.0);
+    shifted_.push_back(shifted);
+    shift_u_.push_back(shifted ? scan.ShiftAlongU(k) : 0.0);
+    shift_r_.push_back(shifted ? scan.ShiftAlongR(k) : 0.0);
+    // The unshifted source is −R·e_r = (R sin β, −R cos β).
+    const double angle = beta + scan.ShiftAngle(k), radius = R + scan.ShiftRadius(k);
+    source_x_.push_back(shifted ? radius * std::sin(angle) : R * sin_.back());
+    source_y_.push_back(shifted ? -radius * std::cos(angle) : -R * cos_.back());
   }
   for (int64_t e = 0; e <= image.nx; ++e) x_edges_.push_back(image.X(double(e) - 0.5));
   cell_origin_ = 0.5 * double(scan.n_channels - 1) - scan.channel_offset + 0.5;
@@ -42,6 +53,27 @@ struct RowScratch {
     }
   }
 };
+
+// A point seen from a shifted focal spot, projected onto the detector of the unshifted source S0.
+// (s, t): the point's coordinates along e_u and e_r measured from S0; (a, b): the focal spot's
+// offset from S0 in the same frame. The ray S' + λ·(P − S'), d = (s − a, t − b), meets
+//   flat: the plane t = D at λ = (D − b)/(t − b), at u = a + λ·(s − a);
+//   arc:  the circle |h| = D around S0, h = (a, b) + λ·d: λ the positive root of
+//         |d|²λ² + 2(w·d)λ + |w|² − D² = 0, at u = D·atan(h_u / h_r).
+// λ is also the axial magnification: the ray reaches height z_S' + λ·(z − z_S') at the detector.
+struct Projected {
+  double u, lambda;
+};
+inline Projected ProjectFromFocalSpot(double s, double t, double a, double b, double D, bool arc) {
+  const double ds = s - a, dt = t - b;
+  if (!arc) {
+    const double lambda = (D - b) / dt;
+    return {a + lambda * ds, lambda};
+  }
+  const double wd = a * ds + b * dt, dd = ds * ds + dt * dt, ww = a * a + b * b;
+  const double lambda = (std::sqrt(wd * wd - dd * (ww - D * D)) - wd) / dd;
+  return {D * std::atan((a + lambda * ds) / (b + lambda * dt)), lambda};
+}
 
 // The row's span: its widest footprint.
 int32_t RowSpan(const RowFootprints& row) {
@@ -130,7 +162,9 @@ void TransaxialFootprints::ProjectCornerLines(int64_t view, int64_t j, RowFootpr
   for (int side = reuse ? 1 : 0; side < 2; ++side) {
     const double y = y_c + (side ? 0.5 : -0.5) * dx;
     double* qs = q + side * (nx + 1);
-    if (arc) {
+    if (shifted_[size_t(view)]) {
+      ProjectShiftedLine(view, y, qs);
+    } else if (arc) {
 #pragma omp simd
       for (int64_t e = 0; e <= nx; ++e) {
         const double t = R - xe[e] * s + y * c;
@@ -148,6 +182,19 @@ void TransaxialFootprints::ProjectCornerLines(int64_t view, int64_t j, RowFootpr
   out->cached_row = j;
 }
 
+void TransaxialFootprints::ProjectShiftedLine(int64_t view, double y, double* q) const {
+  const double c = cos_[size_t(view)], s = sin_[size_t(view)];
+  const double a = shift_u_[size_t(view)], b = shift_r_[size_t(view)];
+  const double R = scan_.source_to_isocenter_mm, D = scan_.source_to_detector_mm;
+  const bool arc = scan_.detector_shape == DetectorShape::kArc;
+  const double inv_du = 1.0 / scan_.channel_spacing_mm;
+  const double* xe = x_edges_.data();
+  for (int64_t e = 0; e <= image_.nx; ++e) {
+    const double t = R - xe[e] * s + y * c;
+    q[e] = ProjectFromFocalSpot(xe[e] * c + y * s, t, a, b, D, arc).u * inv_du + cell_origin_;
+  }
+}
+
 // Per voxel: its four corner positions sorted (a sorting network), relative to its first cell,
 // and the chord amplitude along the ray through its centre.
 OSMO_MULTIVERSIONED
@@ -156,8 +203,7 @@ void TransaxialFootprints::SortCorners(int64_t view, int64_t j, const double* q,
                                        float* amplitude, RowFootprints* out) const {
   const int64_t nx = image_.nx;
   const double dx = image_.voxel_size_mm;
-  const double c = cos_[size_t(view)], s = sin_[size_t(view)];
-  const double R = scan_.source_to_isocenter_mm;
+  const double source_x = source_x_[size_t(view)], source_y = source_y_[size_t(view)];
   const double y_c = image_.Y(double(j));
   const double* xe = x_edges_.data();
   out->first.resize(size_t(nx));
@@ -183,9 +229,9 @@ void TransaxialFootprints::SortCorners(int64_t view, int64_t j, const double* q,
     fall[i] = p.half_inverse_fall;
     first[i] = touches ? int32_t(p.base) : 0;
     span[i] = touches ? int32_t(p.width) : 0;
-    // The ray from the source S = −R·e_r = (R sin β, −R cos β) through the voxel centre.
+    // The ray from the focal spot (R sin β, −R cos β when unshifted) through the voxel centre.
     const double x_c = 0.5 * (xe[i] + xe[i + 1]);
-    const float ray_x = float(x_c - R * s), ray_y = float(y_c + R * c);
+    const float ray_x = float(x_c - source_x), ray_y = float(y_c - source_y);
     const float a = float(dx) * std::sqrt(ray_x * ray_x + ray_y * ray_y) /
                     std::max(std::abs(ray_x), std::abs(ray_y));
     amplitude[i] = touches ? a : 0.0f;
@@ -208,6 +254,7 @@ void TransaxialFootprints::ComputeDepths(int64_t view, int64_t j, RowFootprints*
   out->rows_per_mm_far.resize(size_t(nx));
   out->inverse_radial_sq.resize(size_t(nx));
   const double inv_dv = 1.0 / scan_.row_spacing_mm;
+  if (shifted_[size_t(view)]) return ComputeShiftedDepths(view, j, out);
   for (int64_t i = 0; i < nx; ++i) {
     const double x_c = 0.5 * (xe[i] + xe[i + 1]);
     const double t_c = R - x_c * s + y_c * c, s_c = x_c * c + y_c * s;
@@ -225,6 +272,39 @@ void TransaxialFootprints::ComputeDepths(int64_t view, int64_t j, RowFootprints*
     out->rows_per_mm[size_t(i)] = float(D / depth_c * inv_dv);
     out->rows_per_mm_near[size_t(i)] = float(D / near * inv_dv);
     out->rows_per_mm_far[size_t(i)] = float(D / far * inv_dv);
+    out->inverse_radial_sq[size_t(i)] = float(1.0 / radial_sq);
+  }
+}
+
+// ComputeDepths for a shifted focal spot: λ/Δv of ProjectFromFocalSpot at the centre and the
+// extreme corners, and the radial distance from the focal spot.
+void TransaxialFootprints::ComputeShiftedDepths(int64_t view, int64_t j, RowFootprints* out) const {
+  const int64_t nx = image_.nx;
+  const double dx = image_.voxel_size_mm;
+  const double c = cos_[size_t(view)], s = sin_[size_t(view)];
+  const double a = shift_u_[size_t(view)], b = shift_r_[size_t(view)];
+  const double R = scan_.source_to_isocenter_mm, D = scan_.source_to_detector_mm;
+  const bool arc = scan_.detector_shape == DetectorShape::kArc;
+  const double y_c = image_.Y(double(j));
+  const double* xe = x_edges_.data();
+  const double inv_dv = 1.0 / scan_.row_spacing_mm;
+  for (int64_t i = 0; i < nx; ++i) {
+    const double x_c = 0.5 * (xe[i] + xe[i + 1]);
+    const double t_c = R - x_c * s + y_c * c, s_c = x_c * c + y_c * s;
+    double largest = 0.0, smallest = 1e300;
+    for (double x : {xe[i], xe[i + 1]}) {
+      for (double y : {y_c - 0.5 * dx, y_c + 0.5 * dx}) {
+        const double lambda = ProjectFromFocalSpot(x * c + y * s, R - x * s + y * c, a, b, D, arc)
+                                  .lambda;
+        largest = std::max(largest, lambda);
+        smallest = std::min(smallest, lambda);
+      }
+    }
+    const double radial_sq = (t_c - b) * (t_c - b) + (s_c - a) * (s_c - a);
+    out->rows_per_mm[size_t(i)] =
+        float(ProjectFromFocalSpot(s_c, t_c, a, b, D, arc).lambda * inv_dv);
+    out->rows_per_mm_near[size_t(i)] = float(largest * inv_dv);
+    out->rows_per_mm_far[size_t(i)] = float(smallest * inv_dv);
     out->inverse_radial_sq[size_t(i)] = float(1.0 / radial_sq);
   }
 }

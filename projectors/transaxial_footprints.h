@@ -22,8 +22,9 @@ struct RowFootprints {
   std::vector<int32_t> count;  // cells of voxel i with (possibly) non-zero weight, ≤ span
   std::vector<float> weights;
   // Cone beam only (empty otherwise), per voxel column: axial magnification in detector rows per
-  // mm of z at the voxel centre (flat: D/(t·Δv), arc: D/(r_xy·Δv)), at the nearest and farthest
-  // corner (SF-TT), and 1/r_xy² for the polar amplitude sqrt(1 + z²/r_xy²).
+  // mm of z at the voxel centre (flat: D/(t·Δv), arc: D/(r_xy·Δv); the general λ/Δv of
+  // ProjectFromFocalSpot for a shifted focal spot), at the nearest and farthest corner (SF-TT),
+  // and 1/r_xy² (r_xy measured from the focal spot) for the polar amplitude sqrt(1 + z²/r_xy²).
   std::vector<float> rows_per_mm;
   std::vector<float> rows_per_mm_near;
   std::vector<float> rows_per_mm_far;
@@ -58,12 +59,22 @@ class TransaxialFootprints {
   void SortCorners(int64_t view, int64_t j, const double* corners, float* t0, float* t1, float* t2,
                    float* t3, float* rise, float* fall, float* amplitude, RowFootprints* out) const;
   void ComputeDepths(int64_t view, int64_t j, RowFootprints* out) const;
+  void ComputeShiftedDepths(int64_t view, int64_t j, RowFootprints* out) const;
+  // Cell coordinate q of the points (x_e, y) seen from a shifted focal spot (general path).
+  void ProjectShiftedLine(int64_t view, double y, double* q) const;
 
   ImageGeometry image_;
   ScanGeometry scan_;
   bool with_depths_;
   std::vector<double> cos_;
   std::vector<double> sin_;
+  // Per view: the focal spot (x, y) and its offset from the unshifted source along e_u and e_r
+  // (ScanGeometry::ShiftAlongU/R; zero without a flying focal spot), and whether it is shifted.
+  std::vector<double> source_x_;
+  std::vector<double> source_y_;
+  std::vector<double> shift_u_;
+  std::vector<double> shift_r_;
+  std::vector<char> shifted_;
   std::vector<double> x_edges_;  // x of the voxel boundaries, nx + 1 values
   double cell_origin_;           // q = u/Δu + cell_origin_ puts cell c on [c, c+1)
   int32_t max_span_;

@@ -2,6 +2,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "projectors/error.h"
 #include "projectors/image_geometry.h"
 #include "projectors/projector.h"
@@ -86,6 +88,69 @@ TEST(ScanGeometry, RejectsBadValuesWithTheirNames) {
         s.Validate("x");
       },
       "channel_spacing_mm");
+}
+
+// ViewRay against the test's independent ray construction, on a helix with a flying focal spot,
+// and the shifted source where DICOM-CT-PD puts it: at angle β + Δφ, radius R + Δρ, z_k + Δz.
+TEST(ScanGeometry, HelicalRaysStartAtTheShiftedFocalSpotAndEndOnTheUnshiftedDetector) {
+  for (DetectorShape shape : {DetectorShape::kArc, DetectorShape::kFlat}) {
+    ScanGeometry s = testing::HelicalScan(shape, 30, 6, 10, 2.0, 1.0, 1.2, 7.0);
+    testing::AddFlyingFocalSpot(&s, 2e-3, 0.5, -1.0);
+    ASSERT_NO_THROW(s.Validate("helix"));
+    for (int64_t k : {0, 3, 17}) {
+      for (double u : {-9.0, 0.0, 4.5}) {
+        double p[3], d[3], p_ref[3], d_ref[3];
+        s.ViewRay(k, u, 2.5, p, d);
+        testing::RayOf(s, k, u, 2.5, p_ref, d_ref);
+        for (int n = 0; n < 3; ++n) {
+          EXPECT_NEAR(p[n], p_ref[n], 1e-9);
+          EXPECT_NEAR(d[n], d_ref[n], 1e-12);
+        }
+        const double beta = s.angles_rad[size_t(k)] + s.source_shift_angle_rad[size_t(k)];
+        const double rho = 200.0 + s.source_shift_radius_mm[size_t(k)];
+        EXPECT_NEAR(p[0], rho * std::sin(beta), 1e-9);
+        EXPECT_NEAR(p[1], -rho * std::cos(beta), 1e-9);
+        EXPECT_NEAR(p[2], s.source_z_mm[size_t(k)] + s.source_shift_z_mm[size_t(k)], 1e-12);
+      }
+    }
+    // The shifted focal spot sits a = (R+Δρ)·sin Δφ along e_u and b = R − (R+Δρ)·cos Δφ along e_r
+    // from the unshifted source.
+    EXPECT_NEAR(s.ShiftAlongU(1), 199.0 * std::sin(2e-3), 1e-12);
+    EXPECT_NEAR(s.ShiftAlongR(1), 200.0 - 199.0 * std::cos(2e-3), 1e-12);
+  }
+}
+
+TEST(ScanGeometry, RejectsBadTrajectoriesWithTheirNames) {
+  auto helix = [] { return testing::HelicalScan(DetectorShape::kArc, 30, 6, 10, 2.0, 1.0, 1.2, 7.0); };
+  ExpectInputError(
+      [&] {
+        ScanGeometry s = helix();
+        s.source_z_mm.pop_back();
+        s.Validate("scan.h5: /geometry");
+      },
+      "scan.h5: /geometry: source_z_mm: expected 20 values (one per view), found 19");
+  ExpectInputError(
+      [&] {
+        ScanGeometry s = helix();
+        s.source_z_mm[4] = std::nan("");
+        s.Validate("scan.h5");
+      },
+      "source_z_mm[4]: expected a finite number");
+  ExpectInputError(
+      [&] {
+        ScanGeometry s = FanScan(DetectorShape::kArc, 10, 4, 1.0);
+        s.source_z_mm.assign(4, 1.0);
+        s.Validate("scan.h5");
+      },
+      "cone beam only");
+  ExpectInputError(
+      [&] {
+        ScanGeometry s = helix();
+        s.source_shift_radius_mm.assign(20, 0.0);
+        s.source_shift_radius_mm[7] = -150.0;
+        s.Validate("scan.h5");
+      },
+      "source shifts of view 7");
 }
 
 TEST(ScanGeometry, RejectsASourceInsideTheImage) {

@@ -1,5 +1,6 @@
 // Adjoint tests: <A x, y> = <x, Aᵀ y> for random x, y over every geometry family, detector shape,
-// odd/even sizes, channel/row offsets, anisotropic voxels and view subsets.
+// odd/even sizes, channel/row offsets, anisotropic voxels, helices with a flying focal spot and
+// view subsets.
 // SPDX-License-Identifier: Apache-2.0
 #include <gtest/gtest.h>
 
@@ -39,6 +40,20 @@ std::vector<AdjointCase> Cases() {
         cases.push_back({"cone_" + s + "_" + a + "_" + size, SquareImage(n, 1.0, n / 2 + 1, 1.7),
                          ConeScan(shape, 2 * n + 3, n + 2, 20, 1.7, 1.5, 0.8, 0.4), axial});
       }
+    }
+  }
+  // Helices (3 turns, pitch ≈ 1) through a volume longer than the helix, so that views see
+  // different slabs and some slices none; with and without a flying focal spot.
+  for (DetectorShape shape : {DetectorShape::kArc, DetectorShape::kFlat}) {
+    const std::string s = shape == DetectorShape::kArc ? "arc" : "flat";
+    for (AxialFootprint axial : {AxialFootprint::kRectangle, AxialFootprint::kTrapezoid}) {
+      const std::string a = axial == AxialFootprint::kRectangle ? "tr" : "tt";
+      ImageGeometry tall = SquareImage(23, 1.2, 31, 1.1);
+      tall.center_mm = {0.7, -0.4, 1.3};
+      ScanGeometry helix = HelicalScan(shape, 41, 8, 40, 3.0, 1.9, 1.6, 6.4);
+      cases.push_back({"helical_" + s + "_" + a, tall, helix, axial});
+      AddFlyingFocalSpot(&helix, 1.2e-3, 0.4, -0.3);
+      cases.push_back({"helical_ffs_" + s + "_" + a, tall, helix, axial});
     }
   }
   // Stacks of independent slices with rows that do not coincide with the slices.

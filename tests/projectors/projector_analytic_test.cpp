@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "projectors/projector.h"
 #include "tests/support/test_geometries.h"
@@ -15,12 +16,13 @@ namespace {
 using namespace osmo::testing;
 
 // Exact cell-averaged projection of the unit ellipsoid (centre c, semi-axes a).
-Sinogram ExactProjection(const ScanGeometry& scan, const double c[3], const double a[3]) {
+Sinogram ExactProjection(const ScanGeometry& scan, const double c[3], const double a[3],
+                         int pieces = 8) {
   Sinogram p(scan);
   for (int64_t v = 0; v < scan.NumViews(); ++v) {
     for (int64_t r = 0; r < scan.n_rows; ++r) {
       for (int64_t ch = 0; ch < scan.n_channels; ++ch) {
-        p.at(v, r, ch) = float(CellAveragedEllipsoidProjection(scan, v, r, ch, c, a));
+        p.at(v, r, ch) = float(CellAveragedEllipsoidProjection(scan, v, r, ch, c, a, pieces));
       }
     }
   }
@@ -94,6 +96,33 @@ TEST(ProjectorAnalytic3D, VoxelisedEllipsoidMatchesExactChordsInBothAxialModels)
       EXPECT_LT(coarse, 0.085) << int(shape) << int(axial);
       EXPECT_LT(fine, 0.035) << int(shape) << int(axial);
       EXPECT_LT(fine, 0.5 * coarse) << "error does not shrink with finer voxels";
+    }
+  }
+}
+
+// Helical scans with a flying focal spot: the footprints follow the source along z and from the
+// shifted focal spot onto the detector of the unshifted one. The shifts are exaggerated (2 mm
+// in-plane, 1 mm in z, the detector cells being 0.5 mm at the isocentre) so that a projector
+// ignoring any of them fails.
+TEST(ProjectorAnalytic3D, HelicalScansWithAFlyingFocalSpotMatchExactChords) {
+  const double c[3] = {5.0, -3.0, 3.0}, a[3] = {18.0, 12.0, 10.0};
+  for (DetectorShape shape : {DetectorShape::kArc, DetectorShape::kFlat}) {
+    for (bool flying_focal_spot : {false, true}) {
+      ScanGeometry scan = HelicalScan(shape, 90, 24, 12, 2.0, 1.0, 1.0, 10.0);
+      if (flying_focal_spot) AddFlyingFocalSpot(&scan, 0.01, 1.0, 2.0);
+      const Sinogram exact = ExactProjection(scan, c, a, /*pieces=*/3);
+      for (AxialFootprint axial : {AxialFootprint::kRectangle, AxialFootprint::kTrapezoid}) {
+        const double coarse =
+            RelativeRmsError(SquareImage(24, 2.0, 20, 2.0), scan, c, a, exact, axial);
+        const double fine =
+            RelativeRmsError(SquareImage(48, 1.0, 40, 1.0), scan, c, a, exact, axial);
+        std::printf("helical %s ffs=%d %s: %.4f %.4f\n", ToString(shape), int(flying_focal_spot),
+                    axial == AxialFootprint::kRectangle ? "TR" : "TT", coarse, fine);
+        // Measured: as for circular cone beam, ≈ 7 % with 2 mm voxels and 3 % with 1 mm.
+        EXPECT_LT(coarse, 0.085) << int(shape) << flying_focal_spot << int(axial);
+        EXPECT_LT(fine, 0.035) << int(shape) << flying_focal_spot << int(axial);
+        EXPECT_LT(fine, 0.5 * coarse) << "error does not shrink with finer voxels";
+      }
     }
   }
 }

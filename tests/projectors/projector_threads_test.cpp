@@ -11,6 +11,12 @@ namespace {
 
 using namespace osmo::testing;
 
+ScanGeometry HelicalFfsScan() {
+  ScanGeometry scan = HelicalScan(DetectorShape::kArc, 40, 6, 24, 2.5, 1.5, 1.5, 4.0);
+  AddFlyingFocalSpot(&scan, 1e-3, 0.3, 0.2);
+  return scan;
+}
+
 struct Case {
   ImageGeometry image;
   ScanGeometry scan;
@@ -19,7 +25,8 @@ struct Case {
 std::vector<Case> Cases() {
   return {{SquareImage(37, 1.0), ParallelScan(50, 36, 1.0, 0.25)},
           {SquareImage(37, 1.0), FanScan(DetectorShape::kArc, 70, 36, 1.1, 1.25)},
-          {SquareImage(20, 1.0, 9, 1.2), ConeScan(DetectorShape::kFlat, 40, 20, 24, 1.5, 1.5)}};
+          {SquareImage(20, 1.0, 9, 1.2), ConeScan(DetectorShape::kFlat, 40, 20, 24, 1.5, 1.5)},
+          {SquareImage(20, 1.0, 24, 1.0), HelicalFfsScan()}};
 }
 
 TEST(ProjectorThreads, ForwardAndBackAreBitIdenticalForOneAndManyThreads) {

@@ -186,9 +186,13 @@ inline std::vector<float> RasterizeEllipsoid(const ImageGeometry& g, const doubl
   return values;
 }
 
-// Start point and unit direction of the ray through detector point (u, v) in view β.
-inline void RayOf(const ScanGeometry& scan, double beta, double u, double v, double p[3],
+// Start point and unit direction of the ray through detector point (u, v) of view `view`, written
+// from the contract independently of ScanGeometry::ViewRay: the detector is placed by the
+// unshifted source −R·e_r at height z_k; the ray starts at the focal spot, at angle β + Δφ,
+// radius R + Δρ and height z_k + Δz.
+inline void RayOf(const ScanGeometry& scan, int64_t view, double u, double v, double p[3],
                   double d[3]) {
+  const double beta = scan.angles_rad[size_t(view)];
   const double eu[3] = {std::cos(beta), std::sin(beta), 0.0};
   const double er[3] = {-std::sin(beta), std::cos(beta), 0.0};
   if (scan.kind == ScanKind::kParallel) {
@@ -199,24 +203,59 @@ inline void RayOf(const ScanGeometry& scan, double beta, double u, double v, dou
     return;
   }
   const double R = scan.source_to_isocenter_mm, D = scan.source_to_detector_mm;
+  const double z_k = scan.source_z_mm.empty() ? 0.0 : scan.source_z_mm[size_t(view)];
+  auto shift = [&](const std::vector<double>& values) {
+    return values.empty() ? 0.0 : values[size_t(view)];
+  };
   double target[3];
   for (int n = 0; n < 3; ++n) {
-    p[n] = -R * er[n];
+    const double s0 = -R * er[n];
     if (scan.detector_shape == DetectorShape::kFlat) {
-      target[n] = p[n] + D * er[n] + u * eu[n];
+      target[n] = s0 + D * er[n] + u * eu[n];
     } else {
       const double g = u / D;
-      target[n] = p[n] + D * (std::cos(g) * er[n] + std::sin(g) * eu[n]);
+      target[n] = s0 + D * (std::cos(g) * er[n] + std::sin(g) * eu[n]);
     }
   }
-  // Fan stacks have horizontal rays at height v; cone rays end at height v on the detector.
-  if (scan.kind == ScanKind::kFan)
+  const double phi = beta + shift(scan.source_shift_angle_rad);
+  const double rho = R + shift(scan.source_shift_radius_mm);
+  p[0] = rho * std::sin(phi);
+  p[1] = -rho * std::cos(phi);
+  // Fan stacks have horizontal rays at height v; cone rays end at height z_k + v on the detector.
+  if (scan.kind == ScanKind::kFan) {
     p[2] = target[2] = v;
-  else
-    target[2] = v;
+  } else {
+    p[2] = z_k + shift(scan.source_shift_z_mm);
+    target[2] = z_k + v;
+  }
   const double len = std::sqrt(std::pow(target[0] - p[0], 2) + std::pow(target[1] - p[1], 2) +
                                std::pow(target[2] - p[2], 2));
   for (int n = 0; n < 3; ++n) d[n] = (target[n] - p[n]) / len;
+}
+
+// A helix centred at z = 0: `turns` turns of `views_per_turn` views, the table moving `feed_mm`
+// per turn (the source rises with the angle).
+inline ScanGeometry HelicalScan(DetectorShape shape, int64_t n_channels, int64_t n_rows,
+                                int64_t views_per_turn, double turns, double du_mm, double dv_mm,
+                                double feed_mm, double R = 200.0, double D = 400.0) {
+  ScanGeometry s = ConeScan(shape, n_channels, n_rows, 1, du_mm, dv_mm, 0.3, -0.2, R, D);
+  const int64_t n_views = int64_t(std::llround(turns * double(views_per_turn)));
+  s.angles_rad = EquallySpacedAngles(n_views, 0.2, 2 * M_PI * double(n_views) / views_per_turn);
+  for (int64_t k = 0; k < n_views; ++k) {
+    s.source_z_mm.push_back(feed_mm * (double(k) / double(views_per_turn) - 0.5 * turns));
+  }
+  return s;
+}
+
+// A flying focal spot that alternates between two positions from view to view (angle, z and
+// radius shifts of opposite signs), like the clinical scanners' in-plane and z flying focal spots.
+inline void AddFlyingFocalSpot(ScanGeometry* s, double angle_rad, double z_mm, double radius_mm) {
+  for (int64_t k = 0; k < s->NumViews(); ++k) {
+    const double sign = k % 2 ? 1.0 : -1.0;
+    s->source_shift_angle_rad.push_back(sign * angle_rad);
+    s->source_shift_z_mm.push_back(-sign * z_mm);
+    s->source_shift_radius_mm.push_back(sign * radius_mm);
+  }
 }
 
 // Cell-averaged exact line integral of a unit-density ellipsoid for bin (view, row, channel):
@@ -228,7 +267,6 @@ inline double CellAveragedEllipsoidProjection(const ScanGeometry& scan, int64_t 
   std::vector<double> x, w;
   GaussLegendre(order, &x, &w);
   const bool axial = scan.kind == ScanKind::kCone;
-  const double beta = scan.angles_rad[size_t(view)];
   double sum = 0.0;
   const int pv = axial ? pieces : 1, ov = axial ? order : 1;
   for (int iu = 0; iu < pieces; ++iu) {
@@ -240,7 +278,7 @@ inline double CellAveragedEllipsoidProjection(const ScanGeometry& scan, int64_t 
           const double fv = axial ? (iv + 0.5 * (1 + x[size_t(nv)])) / pieces : 0.5;
           const double v = scan.n_rows == 1 && !axial ? 0.0 : scan.RowV(double(row) - 0.5 + fv);
           double p[3], d[3];
-          RayOf(scan, beta, u, v, p, d);
+          RayOf(scan, view, u, v, p, d);
           const double weight =
               0.5 * w[size_t(nu)] / pieces * (axial ? 0.5 * w[size_t(nv)] / pieces : 1.0);
           sum += weight * EllipsoidChord(p, d, c, a);
