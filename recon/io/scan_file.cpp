@@ -55,7 +55,39 @@ ScanGeometry ReadGeometry(hid_t file, const std::string& path) {
   return g;
 }
 
-void CheckRoot(hid_t file, const std::string& path) {
+// Version 2's optional per-view datasets (one value per view; ScanGeometry::Validate checks
+// the kind and the values). Present in a version 1 file, they are refused: a v1 reader would
+// silently reconstruct a helical scan as a circular one.
+void ReadTrajectory(hid_t file, const std::string& path, int version, ScanGeometry* g) {
+  const struct {
+    const char* name;
+    std::vector<double>* values;
+  } datasets[] = {{"source_z_mm", &g->source_z_mm},
+                  {"source_shift_angle_rad", &g->source_shift_angle_rad},
+                  {"source_shift_z_mm", &g->source_shift_z_mm},
+                  {"source_shift_radius_mm", &g->source_shift_radius_mm}};
+  for (const auto& [name, values] : datasets) {
+    const std::string object = std::string("/geometry/") + name;
+    if (!h5::Exists(file, object)) continue;
+    if (version < kScanFormatVersionTrajectory) {
+      throw InputError(path + ": / attribute osmo_format_version",
+                       "version 2 (the file has " + object + ", a version 2 dataset)",
+                       std::to_string(version));
+    }
+    h5::Handle dataset = h5::OpenDataset(file, object, path);
+    const auto shape = h5::Shape(dataset.get());
+    if (shape.size() != 1 || shape[0] != hsize_t(g->NumViews())) {
+      throw InputError(path + ": " + object,
+                       "a 1D array of " + std::to_string(g->NumViews()) + " values (one per view)",
+                       "shape " + ShapeText(shape));
+    }
+    values->resize(shape[0]);
+    h5::ReadDoubles(dataset.get(), values->data(), path + ": " + object);
+  }
+}
+
+// Checks the root attributes and returns the format version (1 or 2).
+int CheckRoot(hid_t file, const std::string& path) {
   h5::Handle root = h5::OpenGroup(file, "/", path);
   const std::string where = path + ": /";
   if (!h5::HasAttribute(root.get(), "osmo_format")) {
@@ -67,10 +99,13 @@ void CheckRoot(hid_t file, const std::string& path) {
     throw InputError(where + " attribute osmo_format", "\"scan\"", "\"" + format + "\"");
   }
   const double version = h5::ReadNumberAttribute(root.get(), "osmo_format_version", where);
-  if (version != kScanFormatVersion) {
+  if (version != kScanFormatVersion && version != kScanFormatVersionTrajectory) {
     throw InputError(where + " attribute osmo_format_version",
-                     "version " + std::to_string(kScanFormatVersion), ToText(version));
+                     "version " + std::to_string(kScanFormatVersion) + " or " +
+                         std::to_string(kScanFormatVersionTrajectory),
+                     ToText(version));
   }
+  return int(version);
 }
 
 // Opens a [views][rows][channels] dataset and checks its shape; n_rows/n_channels are taken from
@@ -115,7 +150,7 @@ Sinogram ReadSinogramLike(hid_t file, const std::string& name, const std::string
 }
 
 ScanGeometry ReadAndCheckGeometry(hid_t file, const std::string& path, std::vector<hsize_t>* dims) {
-  CheckRoot(file, path);
+  const int version = CheckRoot(file, path);
   ScanGeometry g = ReadGeometry(file, path);
   OpenSinogramLike(file, "/sinogram", path, dims);
   const std::string where = path + ": /geometry";
@@ -127,6 +162,7 @@ ScanGeometry ReadAndCheckGeometry(hid_t file, const std::string& path, std::vect
                      std::to_string((*dims)[0]) + " angles (one per sinogram view)",
                      std::to_string(g.angles_rad.size()));
   }
+  ReadTrajectory(file, path, version, &g);
   if (g.kind == ScanKind::kCone || g.n_rows > 1) {
     h5::Handle group = h5::OpenGroup(file, "/geometry", path);
     g.row_spacing_mm = h5::HasAttribute(group.get(), "row_spacing_mm") || g.kind == ScanKind::kCone
@@ -226,7 +262,9 @@ void WriteScanFile(const std::string& path, const ScanData& scan) {
     h5::Handle file = h5::CreateFile(temporary);
     h5::Handle root(H5Gopen2(file.get(), "/", H5P_DEFAULT), H5Gclose);
     h5::WriteStringAttribute(root.get(), "osmo_format", "scan");
-    h5::WriteIntAttribute(root.get(), "osmo_format_version", kScanFormatVersion);
+    const bool trajectory = g.HasSourceZ() || g.HasSourceShifts();
+    h5::WriteIntAttribute(root.get(), "osmo_format_version",
+                          trajectory ? kScanFormatVersionTrajectory : kScanFormatVersion);
     {
       h5::Handle group = h5::CreateGroup(file.get(), "geometry");
       h5::WriteStringAttribute(group.get(), "kind", ToString(g.kind));
@@ -241,6 +279,14 @@ void WriteScanFile(const std::string& path, const ScanData& scan) {
       h5::WriteDoubleAttribute(group.get(), "row_offset", g.row_offset);
       h5::WriteDoubleDataset(group.get(), "angles_rad", {hsize_t(g.NumViews())},
                              g.angles_rad.data());
+      for (const auto& [name, values] :
+           {std::pair{"source_z_mm", &g.source_z_mm},
+            std::pair{"source_shift_angle_rad", &g.source_shift_angle_rad},
+            std::pair{"source_shift_z_mm", &g.source_shift_z_mm},
+            std::pair{"source_shift_radius_mm", &g.source_shift_radius_mm}}) {
+        if (!values->empty())
+          h5::WriteDoubleDataset(group.get(), name, {hsize_t(g.NumViews())}, values->data());
+      }
     }
     const std::vector<hsize_t> dims = {hsize_t(g.NumViews()), hsize_t(g.n_rows),
                                        hsize_t(g.n_channels)};

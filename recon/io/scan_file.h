@@ -1,4 +1,5 @@
-// The osmo scan file (HDF5, contract version 1, DESIGN.md §4): reader with full validation, writer.
+// The osmo scan file (HDF5, contract version 1, DESIGN.md §4, and version 2, docs/FORMATS.md: v1
+// plus per-view source positions): reader with full validation, writer.
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
@@ -8,9 +9,13 @@
 
 namespace osmo {
 
+// Version 1: the contract. Version 2 adds the optional per-view datasets /geometry/source_z_mm
+// and /geometry/source_shift_{angle_rad,z_mm,radius_mm} (helical scans, flying focal spot); a
+// file without them is written as version 1, so circular scans stay readable by v1 tools.
 constexpr int kScanFormatVersion = 1;
+constexpr int kScanFormatVersionTrajectory = 2;
 
-// Reads and validates a contract-v1 scan file. Every problem gives an InputError naming the file,
+// Reads and validates a version 1 or 2 scan file. Every problem gives an InputError naming the file,
 // the object, what was expected and what was found: not HDF5, wrong osmo_format or version,
 // missing or mistyped attributes, wrong rank or shape, non-float data, NaN/Inf, negative weights,
 // non-positive distances, an angle count that differs from the view count, zero views.
@@ -20,7 +25,7 @@ ScanData ReadScanFile(const std::string& path);
 // Reads only the geometry (no sinogram data): for `osmo project --geometry-from`.
 ScanGeometry ReadScanGeometry(const std::string& path);
 
-// Writes a contract-v1 scan file atomically (temporary name, then rename). Large datasets are
+// Writes a scan file (version 2 if it has per-view source positions, else 1) atomically (temporary name, then rename). Large datasets are
 // chunked per view and compressed (shuffle + gzip).
 void WriteScanFile(const std::string& path, const ScanData& scan);
 

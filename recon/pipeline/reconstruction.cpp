@@ -288,6 +288,10 @@ std::string PreparedReconstruction::Fingerprint() const {
   uint64_t data = Fnv1aBytes(scan_.sinogram.values.data(), scan_.sinogram.values.size() * 4);
   data = Fnv1aBytes(weights_.values.data(), weights_.values.size() * 4, data);
   data = Fnv1aBytes(g.angles_rad.data(), g.angles_rad.size() * 8, data);
+  for (const std::vector<double>* per_view : {&g.source_z_mm, &g.source_shift_angle_rad,
+                                              &g.source_shift_z_mm, &g.source_shift_radius_mm}) {
+    data = Fnv1aBytes(per_view->data(), per_view->size() * 8, data);
+  }
   const SolverOptions& s = settings_.solver;
   const RegularizerOptions& r = regularizer_->options();
   std::ostringstream f;

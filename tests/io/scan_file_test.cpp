@@ -90,6 +90,82 @@ TEST(ScanFile, ConeGeometryAndUniformI0RoundTrip) {
   EXPECT_EQ(ReadScanGeometry(path).n_rows, 5);
 }
 
+ScanData HelicalScanData() {
+  ScanData scan;
+  scan.geometry = HelicalScan(DetectorShape::kArc, 8, 4, 10, 2.0, 1.0, 1.2, 6.0);
+  AddFlyingFocalSpot(&scan.geometry, 1e-3, 0.3, -0.2);
+  scan.sinogram = Sinogram(scan.geometry, 0.5f);
+  return scan;
+}
+
+// Version 2: per-view source z and focal spot shifts round-trip exactly; a scan without them is
+// still written as version 1.
+TEST(ScanFile, HelicalTrajectoryAndFocalSpotShiftsRoundTripAsVersion2) {
+  const std::string path = TempPath("helical.h5");
+  const ScanData scan = HelicalScanData();
+  WriteScanFile(path, scan);
+  const ScanData back = ReadScanFile(path);
+  EXPECT_EQ(back.geometry.source_z_mm, scan.geometry.source_z_mm);
+  EXPECT_EQ(back.geometry.source_shift_angle_rad, scan.geometry.source_shift_angle_rad);
+  EXPECT_EQ(back.geometry.source_shift_z_mm, scan.geometry.source_shift_z_mm);
+  EXPECT_EQ(back.geometry.source_shift_radius_mm, scan.geometry.source_shift_radius_mm);
+  auto version = [](const std::string& file) {
+    h5::Handle f = h5::OpenFileReadOnly(file);
+    h5::Handle root = h5::OpenGroup(f.get(), "/", file);
+    return h5::ReadNumberAttribute(root.get(), "osmo_format_version", file);
+  };
+  EXPECT_EQ(version(path), 2.0);
+  ScanData circular = scan;
+  circular.geometry.source_z_mm.clear();
+  circular.geometry.source_shift_angle_rad.clear();
+  circular.geometry.source_shift_z_mm.clear();
+  circular.geometry.source_shift_radius_mm.clear();
+  const std::string circular_path = TempPath("circular_v1.h5");
+  WriteScanFile(circular_path, circular);
+  EXPECT_EQ(version(circular_path), 1.0);
+  EXPECT_TRUE(ReadScanFile(circular_path).geometry.source_z_mm.empty());
+}
+
+TEST(ScanFile, RejectsBadTrajectoryDatasetsWithAClearMessage) {
+  auto expect_rejected = [](const std::string& name, const std::function<void(hid_t)>& corrupt,
+                            const std::string& fragment) {
+    const std::string path = TempPath(name + ".h5");
+    WriteScanFile(path, HelicalScanData());
+    {
+      h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
+      ASSERT_TRUE(file.valid());
+      corrupt(file.get());
+    }
+    try {
+      ReadScanFile(path);
+      ADD_FAILURE() << name << ": accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
+  };
+  auto replace = [](hid_t f, const char* name, std::vector<double> values) {
+    H5Ldelete(f, name, H5P_DEFAULT);
+    h5::Handle g(H5Gopen2(f, "/geometry", H5P_DEFAULT), H5Gclose);
+    h5::WriteDoubleDataset(g.get(), std::string(name).substr(10), {hsize_t(values.size())},
+                           values.data());
+  };
+  expect_rejected(
+      "v1_with_source_z", [](hid_t f) { h5::WriteIntAttribute(f, "osmo_format_version", 1); },
+      "osmo_format_version: expected version 2 (the file has /geometry/source_z_mm");
+  expect_rejected(
+      "short_source_z", [&](hid_t f) { replace(f, "/geometry/source_z_mm", {1.0, 2.0}); },
+      "/geometry/source_z_mm: expected a 1D array of 20 values (one per view), found shape [2]");
+  expect_rejected(
+      "nan_shift",
+      [&](hid_t f) {
+        std::vector<double> values(20, 0.0);
+        values[3] = std::nan("");
+        replace(f, "/geometry/source_shift_z_mm", values);
+      },
+      "source_shift_z_mm[3]: expected a finite number, found nan");
+}
+
 // Writes a valid file, lets `corrupt` edit it through the HDF5 API, then expects ReadScanFile to
 // fail with a message containing `fragment` and the file name.
 void ExpectRejected(const std::string& name, const std::function<void(hid_t)>& corrupt,
@@ -125,8 +201,8 @@ TEST(ScanFile, RejectsEachKindOfBadContentWithAClearMessage) {
       "format", [](hid_t f) { h5::WriteStringAttribute(f, "osmo_format", "volume"); },
       "osmo_format: expected \"scan\", found \"volume\"");
   ExpectRejected(
-      "version", [](hid_t f) { h5::WriteIntAttribute(f, "osmo_format_version", 2); },
-      "osmo_format_version: expected version 1, found 2");
+      "version", [](hid_t f) { h5::WriteIntAttribute(f, "osmo_format_version", 3); },
+      "osmo_format_version: expected version 1 or 2, found 3");
   ExpectRejected(
       "missing_attribute",
       [](hid_t f) {
