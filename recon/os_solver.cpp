@@ -9,6 +9,7 @@
 #include "projectors/error.h"
 #include "recon/metrics.h"
 #include "recon/reductions.h"
+#include "recon/subset_scaling.h"
 
 namespace osmo {
 
@@ -108,6 +109,11 @@ OsSolver::OsSolver(const PwlsProblem& problem, const SolverOptions& options,
   gradient_ = Image(grid);
 }
 
+std::vector<float> OsSolver::SubsetScalesFor(const std::vector<ViewList>& subsets) const {
+  if (subsets.size() < 2 || !problem_.projector().scan_geometry().HasSourceZ()) return {};
+  return SliceSubsetScales(problem_, subsets, data_curvature_, active_);
+}
+
 double OsSolver::RelaxLambda(int64_t m) const { return options_.EffectiveRelax(m) * relax_scale_; }
 
 SolverState OsSolver::Start(const Image& x0) const {
@@ -160,9 +166,18 @@ void OsSolver::ResetMomentum(SolverState& s) const {
 
 // ∇_m(z) = M·A_mᵀW_m(A_m z − y_m) + ∇R(z) (ALGORITHMS.md §3) into gradient_; returns the SQS
 // denominator: the fixed one, or Huber's curvature at z for CurvatureRule::kHuber.
-const float* OsSolver::SubsetGradient(const Image& point, const ViewList& views,
-                                      double scale) const {
-  problem_.DataGradient(point, views, scale, gradient_);
+const float* OsSolver::SubsetGradient(const Image& point, const ViewList& views, double scale,
+                                      const float* slice_scales) const {
+  problem_.DataGradient(point, views, slice_scales ? 1.0 : scale, gradient_);
+  if (slice_scales) {
+    const ImageGeometry& g = gradient_.geometry;
+    const int64_t slice = g.nx * g.ny;
+#pragma omp parallel for schedule(static)
+    for (int64_t k = 0; k < g.nz; ++k) {
+      float* row = gradient_.data() + k * slice;
+      for (int64_t j = 0; j < slice; ++j) row[j] *= slice_scales[k];
+    }
+  }
   problem_.regularizer().AddGradient(point, gradient_);
   if (options_.curvature != CurvatureRule::kHuber) return denominator_.data();
   huber_denominator_.values = data_curvature_.values;  // reuses the buffer: no allocation
@@ -184,11 +199,11 @@ std::pair<double, double> OsSolver::MomentumWeights(const SolverState& s, bool l
 
 // One sub-iteration on the views of one subset; returns ‖x_new − x_old‖²_D, the squared length of
 // the step in the SQS metric D.
-double OsSolver::SubIteration(SolverState& s, const ViewList& views, double scale, bool last,
-                              bool* restarted) const {
+double OsSolver::SubIteration(SolverState& s, const ViewList& views, double scale,
+                              const float* slice_scales, bool last, bool* restarted) const {
   const Algorithm a = options_.algorithm;
   const bool momentum = options_.IsMomentum();
-  const float* den = SubsetGradient(momentum ? s.z : s.x, views, scale);
+  const float* den = SubsetGradient(momentum ? s.z : s.x, views, scale, slice_scales);
   if (!s.denominator.values.empty()) den = s.denominator.data();
   const float shift = float(RelaxationShift(s));
   const float lower = float(std::max(options_.lower_bound, -1e30));
@@ -409,6 +424,7 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
                      std::to_string(state.subsets));
   }
   std::vector<ViewList> subsets = OrderedSubsets(problem_.NumViews(), state.subsets);
+  std::vector<float> slice_scales = SubsetScalesFor(subsets);
   const bool adaptive = options_.EffectiveSubsetSchedule() == SubsetSchedule::kAdaptive;
   const bool nonuniform = options_.denominator == DenominatorRule::kNonuniform;
   const bool ogm_output_is_z =
@@ -428,7 +444,10 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
     double path = 0.0;
     for (size_t m = 0; m < subsets.size(); ++m) {
       const bool last = final_iteration && m + 1 == subsets.size();
-      path += std::sqrt(SubIteration(state, subsets[m], double(subsets.size()), last, &restarted));
+      const float* scales =
+          slice_scales.empty() ? nullptr : slice_scales.data() + m * size_t(problem_.grid().nz);
+      path += std::sqrt(
+          SubIteration(state, subsets[m], double(subsets.size()), scales, last, &restarted));
     }
     ++state.iteration;
     const int64_t pass_subsets = state.subsets;
@@ -441,6 +460,7 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
       if (fall) {
         HalveSubsets(state);
         subsets = OrderedSubsets(problem_.NumViews(), state.subsets);
+        slice_scales = SubsetScalesFor(subsets);
       }
     }
     if (refresh && !final_iteration) {

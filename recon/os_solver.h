@@ -196,9 +196,14 @@ class OsSolver {
   const Image& denominator() const { return denominator_; }
 
  private:
-  double SubIteration(SolverState& s, const ViewList& views, double scale, bool last,
-                      bool* restarted) const;
-  const float* SubsetGradient(const Image& point, const ViewList& views, double scale) const;
+  // `slice_scales`: per slice, the subset's gradient scale (SliceSubsetScales) replacing the
+  // uniform `scale`; null for the uniform one.
+  double SubIteration(SolverState& s, const ViewList& views, double scale,
+                      const float* slice_scales, bool last, bool* restarted) const;
+  const float* SubsetGradient(const Image& point, const ViewList& views, double scale,
+                              const float* slice_scales) const;
+  // SliceSubsetScales for helical scans with M > 1 subsets; empty otherwise (uniform M).
+  std::vector<float> SubsetScalesFor(const std::vector<ViewList>& subsets) const;
   double DistanceInD(const Image& a, const Image& b, const float* den) const;
   // NU-SQS: the denominator for the update x − previous (one forward and back projection).
   Image NonuniformDenominator(const Image& x, const Image& previous) const;

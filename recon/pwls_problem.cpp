@@ -71,4 +71,18 @@ Image PwlsProblem::DataCurvature(const Image& u) const {
   return curvature;
 }
 
+Image PwlsProblem::DataCurvatureOfViews(const ViewList& views) const {
+  projector_.Forward(Image(grid(), 1.0f), scratch_, views);
+  const int64_t bins = scratch_.n_rows * scratch_.n_channels;
+  const int64_t n_views = int64_t(views.size());
+#pragma omp parallel for schedule(static)
+  for (int64_t n = 0; n < n_views; ++n) {
+    const int64_t offset = views[size_t(n)] * bins;
+    for (int64_t b = offset; b < offset + bins; ++b) scratch_.values[size_t(b)] *= w_.values[size_t(b)];
+  }
+  Image curvature(grid());
+  projector_.Back(scratch_, curvature, views);
+  return curvature;
+}
+
 }  // namespace osmo

@@ -31,6 +31,8 @@ class PwlsProblem {
   // Fessler 2013): it majorises AᵀWA over images that change only where u > 0, is tight along u,
   // and gives voxels with small u larger steps. Voxels with u_j = 0 get 0.
   Image DataCurvature(const Image& u) const;
+  // The data curvature of the views V alone, A_Vᵀ W_V A_V 1 (SliceSubsetScales).
+  Image DataCurvatureOfViews(const ViewList& views) const;
 
   const Projector& projector() const { return projector_; }
   const Regularizer& regularizer() const { return regularizer_; }

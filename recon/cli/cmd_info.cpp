@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "projectors/error.h"
+#include "projectors/helical_trajectory.h"
 #include "projectors/input_file.h"
 #include "recon/cli/cli_common.h"
 #include "recon/cli/commands.h"
@@ -36,7 +37,10 @@ void PrintRange(const std::string& name, const std::vector<float>& values) {
 
 void PrintScan(const std::string& path, const ScanData& s, bool dxchange) {
   const ScanGeometry& g = s.geometry;
-  std::cout << path << ": " << (dxchange ? "DXchange file (imported view)" : "osmo scan file (v1)")
+  std::cout << path << ": " << (dxchange ? "DXchange file (imported view)"
+                                          : g.HasSourceZ() || g.HasSourceShifts()
+                                                ? "osmo scan file (v2)"
+                                                : "osmo scan file (v1)")
             << "\n";
   std::cout << "  geometry      " << ToString(g.kind);
   if (g.kind != ScanKind::kParallel) {
@@ -50,6 +54,22 @@ void PrintScan(const std::string& path, const ScanData& s, bool dxchange) {
   const auto [lo, hi] = std::minmax_element(g.angles_rad.begin(), g.angles_rad.end());
   std::cout << "  views         " << g.NumViews() << " from " << *lo * 180 / M_PI << "° to "
             << *hi * 180 / M_PI << "°\n";
+  if (g.HasSourceZ() || g.HasSourceShifts()) {
+    const TrajectorySummary t = SummarizeTrajectory(g);
+    std::cout << "  trajectory    " << t.turns << " turns, table feed " << t.feed_per_turn_mm
+              << " mm per turn, pitch " << t.pitch << " (row coverage "
+              << RowCoverageAtIsocenterMm(g) << " mm at the isocentre), source z " << t.z_min_mm
+              << " to " << t.z_max_mm << " mm\n";
+    const auto [z_lo, z_hi] = CompleteDataZRange(g);
+    std::cout << "  complete data z " << z_lo << " to " << z_hi << " mm"
+              << (z_lo > z_hi ? " (none: the scan is shorter than the detector's shadow)" : "")
+              << "\n";
+  }
+  if (g.HasSourceShifts()) {
+    const TrajectorySummary t = SummarizeTrajectory(g);
+    std::cout << "  focal spot    flying: |Δφ| ≤ " << t.max_shift_angle_rad << " rad, |Δz| ≤ "
+              << t.max_shift_z_mm << " mm, |Δρ| ≤ " << t.max_shift_radius_mm << " mm\n";
+  }
   std::cout << "  field of view radius " << g.FieldOfViewRadiusMm() << " mm\n";
   PrintRange("sinogram", s.sinogram.values);
   if (s.weights) PrintRange("weights", s.weights->values);

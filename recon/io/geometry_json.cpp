@@ -10,6 +10,7 @@
 
 #include "projectors/error.h"
 #include "projectors/geometry_presets.h"
+#include "projectors/helical_trajectory.h"
 #include "projectors/input_file.h"
 
 namespace osmo {
@@ -44,6 +45,32 @@ std::string Text(const Json& root, const std::string& key, const std::string& wh
   return root.at(key).get<std::string>();
 }
 
+// An explicit per-view list (its length is checked by ScanGeometry::Validate).
+std::vector<double> NumberList(const Json& value, const std::string& where) {
+  if (!value.is_array() || value.empty())
+    throw InputError(where, "a non-empty array of numbers", value.dump().substr(0, 40));
+  std::vector<double> numbers;
+  for (const Json& v : value) {
+    if (!v.is_number() || !std::isfinite(v.get<double>()))
+      throw InputError(where, "finite numbers", v.dump());
+    numbers.push_back(v.get<double>());
+  }
+  return numbers;
+}
+
+// "source_z_mm": [z_0, z_1, …] or {"pitch": p, "start_mm": z0} (HelicalSourceZ).
+std::vector<double> SourceZ(const Json& value, const ScanGeometry& g, const std::string& where) {
+  if (!value.is_object()) return NumberList(value, where);
+  for (const auto& item : value.items()) {
+    if (item.key() != "pitch" && item.key() != "start_mm")
+      throw InputError(where + ": " + item.key(), "pitch or start_mm", "an unknown key");
+  }
+  const double pitch = Number(value, "pitch", where);
+  if (pitch == 0.0) throw InputError(where + ": pitch", "a non-zero pitch", "0");
+  const double start = value.contains("start_mm") ? Number(value, "start_mm", where) : 0.0;
+  return HelicalSourceZ(g, pitch, start);
+}
+
 }  // namespace
 
 ScanGeometry ParseGeometryJson(const std::string& text, const std::string& where) {
@@ -67,7 +94,11 @@ ScanGeometry ParseGeometryJson(const std::string& text, const std::string& where
                                                    "n_views",
                                                    "angle_start_deg",
                                                    "angle_span_deg",
-                                                   "angles_rad"};
+                                                   "angles_rad",
+                                                   "source_z_mm",
+                                                   "source_shift_angle_rad",
+                                                   "source_shift_z_mm",
+                                                   "source_shift_radius_mm"};
   for (const auto& item : root.items()) {
     if (!kKnownKeys.count(item.key()))
       throw InputError(where + ": " + item.key(), "a geometry key", "an unknown key");
@@ -116,6 +147,19 @@ ScanGeometry ParseGeometryJson(const std::string& text, const std::string& where
                             ? Number(root, "angle_span_deg", where)
                             : (g.kind == ScanKind::kParallel ? 180.0 : 360.0);
     g.angles_rad = EquallySpacedAngles(n, start * M_PI / 180.0, span * M_PI / 180.0);
+  }
+  if (root.contains("source_z_mm")) {
+    if (g.kind != ScanKind::kCone) {
+      throw InputError(where + ": source_z_mm", "a cone-beam geometry (kind \"cone\")",
+                       std::string("kind \"") + ToString(g.kind) + "\"");
+    }
+    g.source_z_mm = SourceZ(root.at("source_z_mm"), g, where + ": source_z_mm");
+  }
+  for (const auto& [key, values] :
+       {std::pair{"source_shift_angle_rad", &g.source_shift_angle_rad},
+        std::pair{"source_shift_z_mm", &g.source_shift_z_mm},
+        std::pair{"source_shift_radius_mm", &g.source_shift_radius_mm}}) {
+    if (root.contains(key)) *values = NumberList(root.at(key), where + ": " + key);
   }
   g.Validate(where);
   return g;

@@ -13,34 +13,58 @@ int64_t PaddingToReach(const ImageGeometry& grid, double radius_mm) {
   return int64_t(std::ceil((radius_mm - half_width) / grid.voxel_size_mm));
 }
 
-ImageGeometry PaddedGrid(const ImageGeometry& grid, int64_t pad) {
+std::pair<int64_t, int64_t> SlicesToCover(const ImageGeometry& grid, double z_lo_mm,
+                                          double z_hi_mm) {
+  const double dz = grid.slice_thickness_mm;
+  const double bottom = grid.Z(-0.5), top = grid.Z(double(grid.nz) - 0.5);
+  const int64_t below = bottom > z_lo_mm ? int64_t(std::ceil((bottom - z_lo_mm) / dz - 1e-9)) : 0;
+  const int64_t above = top < z_hi_mm ? int64_t(std::ceil((z_hi_mm - top) / dz - 1e-9)) : 0;
+  return {below, above};
+}
+
+std::pair<double, double> IlluminatedZRange(const ScanGeometry& scan) {
+  const double far = (scan.source_to_isocenter_mm + scan.FieldOfViewRadiusMm()) /
+                     scan.source_to_detector_mm;
+  double z_min = scan.SourceZ(0), z_max = z_min;
+  for (int64_t k = 0; k < scan.NumViews(); ++k) {
+    z_min = std::min(z_min, scan.SourceZ(k) + std::min(0.0, scan.ShiftZ(k)));
+    z_max = std::max(z_max, scan.SourceZ(k) + std::max(0.0, scan.ShiftZ(k)));
+  }
+  return {z_min + scan.RowV(-0.5) * far, z_max + scan.RowV(double(scan.n_rows) - 0.5) * far};
+}
+
+ImageGeometry PaddedGrid(const ImageGeometry& grid, const GridPadding& pad) {
   ImageGeometry padded = grid;
-  padded.nx += 2 * pad;
-  padded.ny += 2 * pad;
+  padded.nx += 2 * pad.xy;
+  padded.ny += 2 * pad.xy;
+  padded.nz += pad.z_below + pad.z_above;
+  padded.center_mm[2] += 0.5 * double(pad.z_above - pad.z_below) * grid.slice_thickness_mm;
   return padded;
 }
 
-Image PadImage(const Image& x, int64_t pad) {
+Image PadImage(const Image& x, const GridPadding& pad) {
   const ImageGeometry& g = x.geometry;
   Image padded(PaddedGrid(g, pad));
   for (int64_t k = 0; k < g.nz; ++k) {
     for (int64_t j = 0; j < g.ny; ++j) {
       std::copy_n(&x.values[size_t(g.Index(0, j, k))], g.nx,
-                  &padded.values[size_t(padded.geometry.Index(pad, j + pad, k))]);
+                  &padded.values[size_t(padded.geometry.Index(pad.xy, j + pad.xy, k + pad.z_below))]);
     }
   }
   return padded;
 }
 
-Image CropImage(const Image& x, int64_t pad) {
+Image CropImage(const Image& x, const GridPadding& pad) {
   const ImageGeometry& g = x.geometry;
   ImageGeometry inner = g;
-  inner.nx -= 2 * pad;
-  inner.ny -= 2 * pad;
+  inner.nx -= 2 * pad.xy;
+  inner.ny -= 2 * pad.xy;
+  inner.nz -= pad.z_below + pad.z_above;
+  inner.center_mm[2] -= 0.5 * double(pad.z_above - pad.z_below) * g.slice_thickness_mm;
   Image cropped(inner);
   for (int64_t k = 0; k < inner.nz; ++k) {
     for (int64_t j = 0; j < inner.ny; ++j) {
-      std::copy_n(&x.values[size_t(g.Index(pad, j + pad, k))], inner.nx,
+      std::copy_n(&x.values[size_t(g.Index(pad.xy, j + pad.xy, k + pad.z_below))], inner.nx,
                   &cropped.values[size_t(inner.Index(0, j, k))]);
     }
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <tuple>
 
 #include "projectors/error.h"
 #include "projectors/fnv_hash.h"
@@ -47,6 +48,7 @@ PreparedReconstruction::PreparedReconstruction(const ScanData& scan, const Image
   Tell(note, weights.description);
   weights_ = std::move(weights.weights);
   const double support_radius = SupportRadiusMm(note);
+  ExtendAlongTheHelix(note);
   projector_ = MakeProjector(grid_, scan.geometry);
   support_ = support_radius > 0.0 ? CircularMask(grid_, support_radius)
                                   : std::vector<uint8_t>(size_t(grid_.NumVoxels()), 1);
@@ -91,22 +93,39 @@ double PreparedReconstruction::SupportRadiusMm(const NoteCallback& note) {
   }
   if (TruncationExtension(scan_.sinogram) == 0) return fov;
   const double radius = kTruncatedSupportRadiusFactor * fov;
-  pad_ = PaddingToReach(output_grid_, radius);
-  grid_ = PaddedGrid(output_grid_, pad_);
+  padding_.xy = PaddingToReach(output_grid_, radius);
+  grid_ = PaddedGrid(output_grid_, padding_);
   Tell(note, "laterally truncated data (the edge channels are not air): support radius " +
                  ToText(radius) + " mm, " + ToText(kTruncatedSupportRadiusFactor) +
                  " × the field of view's, on " + std::to_string(grid_.nx) + "×" +
-                 std::to_string(grid_.ny) + " voxels (" + std::to_string(pad_) +
+                 std::to_string(grid_.ny) + " voxels (" + std::to_string(padding_.xy) +
                  " added on each side; the output is cropped back)");
   return radius;
 }
 
+// The long object problem: a helical scan's rays also cross the patient above and below the
+// requested slices, and with no voxels there PWLS would pile that attenuation into the end
+// slices. The solver's grid holds every slice the rays cross inside the field of view; the
+// slices outside the complete-data range are seen by few views and only serve to explain the
+// data (SubsetScaling keeps ordered subsets stable there).
+void PreparedReconstruction::ExtendAlongTheHelix(const NoteCallback& note) {
+  if (!scan_.geometry.HasSourceZ()) return;
+  const auto [z_lo, z_hi] = IlluminatedZRange(scan_.geometry);
+  std::tie(padding_.z_below, padding_.z_above) = SlicesToCover(output_grid_, z_lo, z_hi);
+  if (padding_.z_below + padding_.z_above == 0) return;
+  grid_ = PaddedGrid(output_grid_, padding_);
+  Tell(note, "helical scan: the rays cross z " + ToText(z_lo) + " to " + ToText(z_hi) +
+                 " mm; solving on " + std::to_string(grid_.nz) + " slices (" +
+                 std::to_string(padding_.z_below) + " below and " +
+                 std::to_string(padding_.z_above) + " above the output's; cropped back)");
+}
+
 Image PreparedReconstruction::ToSolverGrid(const Image& x) const {
-  return pad_ > 0 ? PadImage(x, pad_) : x;
+  return padding_.any() ? PadImage(x, padding_) : x;
 }
 
 Image PreparedReconstruction::ToOutputGrid(const Image& x) const {
-  return pad_ > 0 ? CropImage(x, pad_) : x;
+  return padding_.any() ? CropImage(x, padding_) : x;
 }
 
 void PreparedReconstruction::MakeFbp(const NoteCallback& note) {

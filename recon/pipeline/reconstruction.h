@@ -16,6 +16,7 @@
 #include "projectors/projector.h"
 #include "projectors/scan_data.h"
 #include "recon/os_solver.h"
+#include "recon/pipeline/grid_extension.h"
 #include "recon/pipeline/recon_settings.h"
 #include "recon/pwls_problem.h"
 #include "recon/regularizer.h"
@@ -37,7 +38,8 @@ class PreparedReconstruction {
 
   const ScanData& scan() const { return scan_; }
   // The grid the problem is solved on: the caller's grid, widened for truncated data
-  // (SupportKind::kAuto); solver states live on it.
+  // (SupportKind::kAuto) and lengthened to every slice a helical scan's rays cross; solver
+  // states live on it.
   const ImageGeometry& grid() const { return grid_; }
   // An image of the caller's grid on grid() (zeros around it), and back.
   Image ToSolverGrid(const Image& x) const;
@@ -65,7 +67,7 @@ class PreparedReconstruction {
  private:
   const ScanData& scan_;
   ImageGeometry output_grid_;  // the caller's
-  int64_t pad_ = 0;            // voxels grid_ adds on each side in x and y
+  GridPadding padding_;        // voxels grid_ adds around output_grid_
   ImageGeometry grid_;
   ReconSettings settings_;
   Sinogram weights_;
@@ -78,6 +80,7 @@ class PreparedReconstruction {
   std::optional<double> image_noise_;  // RobustNoiseStd of the FBP image over the object
 
   void MakeFbp(const NoteCallback& note);
+  void ExtendAlongTheHelix(const NoteCallback& note);
   double SupportRadiusMm(const NoteCallback& note);
   double DataScaledDelta(const NoteCallback& note);
   double BetaForFwhm(const RegularizerOptions& options, const std::vector<float>& certainty,

@@ -94,6 +94,10 @@ void BindGeometries(py::module_& m) {
       .def_readonly("source_to_isocenter_mm", &ScanGeometry::source_to_isocenter_mm)
       .def_readonly("source_to_detector_mm", &ScanGeometry::source_to_detector_mm)
       .def_readonly("angles_rad", &ScanGeometry::angles_rad)
+      .def_readonly("source_z_mm", &ScanGeometry::source_z_mm)
+      .def_readonly("source_shift_angle_rad", &ScanGeometry::source_shift_angle_rad)
+      .def_readonly("source_shift_z_mm", &ScanGeometry::source_shift_z_mm)
+      .def_readonly("source_shift_radius_mm", &ScanGeometry::source_shift_radius_mm)
       .def_property_readonly("n_views", &ScanGeometry::NumViews)
       .def_property_readonly("sinogram_shape",
                              [](const ScanGeometry& g) { return SinogramShape(g); })
@@ -119,7 +123,7 @@ void BindGeometries(py::module_& m) {
       .def("__repr__",
            [](const ImageGeometry& g) { return "<osmo.ImageGeometry " + g.Describe() + ">"; });
   m.def("geometry_preset", &GeometryPreset, arg("name"),
-        "A built-in scan geometry: ge1, ge1-half, parallel, cone-small, cone-bench");
+        "A built-in scan geometry: ge1, ge1-half, parallel, cone-small, cone-bench, helical-small, ge-helical");
   m.def("geometry_presets", &GeometryPresetNames);
   m.def("load_geometry", &LoadGeometry, arg("preset_or_path"),
         "A scan geometry: a preset name or a geometry JSON file");

@@ -494,13 +494,26 @@ TEST(GridExtension, PadAndCropAreInverse) {
   EXPECT_EQ(PaddingToReach(grid, 4.5), 2);  // half-width 3 mm → 5 mm
   Image x(grid);
   for (size_t j = 0; j < x.values.size(); ++j) x.values[j] = float(j + 1);
-  const Image padded = PadImage(x, 2);
+  const Image padded = PadImage(x, GridPadding{2, 0, 0});
   EXPECT_EQ(padded.geometry.nx, 10);
   EXPECT_EQ(padded.geometry.nz, 2);
   EXPECT_EQ(padded.at(2, 2, 1), x.at(0, 0, 1));
   EXPECT_EQ(padded.at(0, 0, 0), 0.0f);
   EXPECT_DOUBLE_EQ(padded.geometry.X(2.0), grid.X(0.0));  // same centre and spacing
-  EXPECT_EQ(CropImage(padded, 2).values, x.values);
+  EXPECT_EQ(CropImage(padded, GridPadding{2, 0, 0}).values, x.values);
+  // Along z (helical scans): slices keep their z.
+  const GridPadding along_z{1, 3, 1};
+  const Image longer = PadImage(x, along_z);
+  EXPECT_EQ(longer.geometry.nz, 6);
+  EXPECT_EQ(longer.at(1, 1, 3), x.at(0, 0, 0));
+  EXPECT_EQ(longer.at(1, 1, 2), 0.0f);
+  EXPECT_NEAR(longer.geometry.Z(3.0), grid.Z(0.0), 1e-12);
+  EXPECT_NEAR(longer.geometry.X(1.0), grid.X(0.0), 1e-12);
+  EXPECT_EQ(CropImage(longer, along_z).values, x.values);
+  EXPECT_TRUE(CropImage(longer, along_z).geometry == grid);
+  // Slices to cover a z range: grid z from −1 to 1 mm (2 slices of 1 mm).
+  EXPECT_EQ(SlicesToCover(grid, -3.5, 1.0), (std::pair<int64_t, int64_t>{3, 0}));
+  EXPECT_EQ(SlicesToCover(grid, 0.0, 2.2), (std::pair<int64_t, int64_t>{0, 2}));
 }
 
 // Very noisy data, where the noise rule sets β: δ rises from 1 % of the object's μ to the FBP
