@@ -14,6 +14,7 @@
 #include "projectors/error.h"
 #include "projectors/fast_math.h"
 #include "projectors/multiversion.h"
+#include "recon/helical_rebinning.h"
 #include "recon/ramp_filter.h"
 
 namespace osmo {
@@ -340,6 +341,11 @@ Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
                              const ImageGeometry& grid, const FbpOptions& options,
                              const FbpProgress& progress) {
   options.Validate();
+  if (scan.HasSourceZ()) {  // helical: rebinned to fan-beam slices first (helical_rebinning.h)
+    scan.ValidateWithImage(grid, "fbp");
+    const RebinnedSlices slices = RebinHelicalToFanSlices(scan, sinogram, grid);
+    return FilteredBackprojection(slices.geometry, slices.sinogram, grid, options, progress);
+  }
   scan.ValidateWithImage(grid, "fbp");
   if (sinogram.n_views != scan.NumViews() || sinogram.n_rows != scan.n_rows ||
       sinogram.n_channels != scan.n_channels) {

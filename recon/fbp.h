@@ -1,5 +1,6 @@
 // Filtered backprojection for every scan geometry: parallel, fan (arc/flat, full and short
-// scans with Parker weights) and FDK cone beam (flat/arc).
+// scans with Parker weights), FDK cone beam (flat/arc) and helical scans (rebinned to fan-beam
+// slices, helical_rebinning.h).
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
