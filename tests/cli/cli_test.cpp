@@ -141,6 +141,51 @@ TEST(Cli, SimulateInfoFbpReconProjectEndToEnd) {
 
 // The whole reconstruction (FBP start, OS-OGM2 with relaxation and restart, regulariser, cost)
 // gives the same volume and log for any thread count.
+// A helix from a geometry JSON (pitch 1, 3 turns of 4 rows): simulate, info shows the trajectory,
+// fbp and recon reconstruct the complete-data range by default, and the volume's slices sit
+// where the phantom's are.
+TEST(Cli, HelicalScanFromAGeometryJsonEndToEnd) {
+  const std::string folder = Folder();
+  const std::string geometry = folder + "/helix.json";
+  std::ofstream(geometry) << R"({"kind": "cone", "detector_shape": "arc",
+    "source_to_isocenter_mm": 541, "source_to_detector_mm": 949.075, "channel_spacing_mm": 12.0,
+    "channel_offset": 1.25, "n_channels": 64, "n_rows": 4, "row_spacing_mm": 8.771488,
+    "n_views": 135, "angle_span_deg": 1080, "source_z_mm": {"pitch": 1, "start_mm": -30}})";
+  const std::string scan = folder + "/helix.h5";
+  ASSERT_EQ(Osmo({"simulate", "--phantom", "thorax-3d", "--geometry", geometry, "-o", scan,
+                  "--rays-per-cell", "1"})
+                .exit_code,
+            0);
+  const ProcessResult info = Osmo({"info", scan});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  EXPECT_NE(info.out.find("osmo scan file (v2)"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("3 turns, table feed 20 mm per turn, pitch 1"), std::string::npos)
+      << info.out;
+  EXPECT_NE(info.out.find("source z -30 to"), std::string::npos) << info.out;
+  const ProcessResult fbp = Osmo({"fbp", scan, "-o", folder + "/fbp.mha"});
+  ASSERT_EQ(fbp.exit_code, 0) << fbp.err;
+  const ProcessResult recon = Osmo({"recon", scan, "-o", folder + "/recon.mha", "--subsets", "9",
+                                    "--iterations", "3", "-v"});
+  ASSERT_EQ(recon.exit_code, 0) << recon.err;
+  EXPECT_NE(recon.err.find("helical scan: the rays cross z"), std::string::npos) << recon.err;
+  // Complete data: source z from −30 to +30 mm less the detector's shadow at the far edge of
+  // the field (10 mm × (541 + 248.7)/541 = 14.6 mm) at each end: about 31 mm of 5 mm slices.
+  for (const char* name : {"/fbp.mha", "/recon.mha"}) {
+    const Image image = ReadVolume(folder + name);
+    EXPECT_EQ(image.geometry.nz, 6) << name;
+    EXPECT_NEAR(image.geometry.slice_thickness_mm, 5.0, 1e-6) << name;
+    EXPECT_NEAR(image.geometry.center_mm[2], 0.0, 2.5) << name;
+    for (float v : image.values) ASSERT_TRUE(std::isfinite(v)) << name;
+  }
+  // A helix needs a cone-beam geometry.
+  std::ofstream(folder + "/fan_helix.json")
+      << R"({"kind": "fan", "detector_shape": "arc", "source_to_isocenter_mm": 541,
+    "source_to_detector_mm": 949.075, "channel_spacing_mm": 12.0, "n_channels": 64,
+    "n_views": 90, "source_z_mm": {"pitch": 1}})";
+  ExpectError(Osmo({"simulate", "--geometry", folder + "/fan_helix.json", "-o", folder + "/x.h5"}),
+              1, "source_z_mm: expected a cone-beam geometry");
+}
+
 TEST(Cli, ReconstructionsDoNotDependOnTheThreadCount) {
   const std::string folder = Folder();
   const std::string scan = SimulateSmall(folder);
