@@ -87,8 +87,8 @@ ImageGeometry DefaultImageGeometry(const ScanGeometry& scan) {
   // the data have; a finer one only adds unknowns): the fewest voxels, an even number, that cover
   // the field of view at that pitch.
   const double fan_magnification = scan.kind == ScanKind::kParallel
-                                   ? 1.0
-                                   : scan.source_to_detector_mm / scan.source_to_isocenter_mm;
+                                       ? 1.0
+                                       : scan.source_to_detector_mm / scan.source_to_isocenter_mm;
   const double pitch = scan.channel_spacing_mm / fan_magnification;
   const double diameter = 2.0 * scan.FieldOfViewRadiusMm();
   const int64_t n = std::max<int64_t>(2, 2 * int64_t(std::ceil(0.5 * diameter / pitch - 1e-9)));

@@ -25,7 +25,8 @@ TrajectorySummary SummarizeTrajectory(const ScanGeometry& scan) {
   TrajectorySummary t;
   const int64_t n = scan.NumViews();
   if (n == 0) return t;
-  const auto [beta_lo, beta_hi] = std::minmax_element(scan.angles_rad.begin(), scan.angles_rad.end());
+  const auto [beta_lo, beta_hi] =
+      std::minmax_element(scan.angles_rad.begin(), scan.angles_rad.end());
   const double step = n > 1 ? (*beta_hi - *beta_lo) / double(n - 1) : 2.0 * M_PI;
   t.turns = (*beta_hi - *beta_lo + step) / (2.0 * M_PI);
   t.z_min_mm = t.z_max_mm = scan.SourceZ(0);

@@ -18,8 +18,8 @@ double RowCoverageAtIsocenterMm(const ScanGeometry& scan);
 std::vector<double> HelicalSourceZ(const ScanGeometry& scan, double pitch, double start_mm);
 
 struct TrajectorySummary {
-  double turns = 0.0;             // angular range / 2π (one view's step included)
-  double z_min_mm = 0.0;          // source z range
+  double turns = 0.0;     // angular range / 2π (one view's step included)
+  double z_min_mm = 0.0;  // source z range
   double z_max_mm = 0.0;
   double feed_per_turn_mm = 0.0;  // least-squares slope of z against β, × 2π (signed)
   double pitch = 0.0;             // feed per turn / RowCoverageAtIsocenterMm (signed)

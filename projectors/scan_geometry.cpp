@@ -285,8 +285,8 @@ double ScanGeometry::MaxAxialFootprintRows(const ImageGeometry& image) const {
     shift_z = std::max(shift_z, std::abs(ShiftZ(k)));
   }
   if (!HasSourceZ() && !HasSourceShifts()) z_source_min = z_source_max = 0.0;
-  const double z_image = std::max(image.Z(double(image.nz) - 0.5) - z_source_min,
-                                  z_source_max - image.Z(-0.5));
+  const double z_image =
+      std::max(image.Z(double(image.nz) - 0.5) - z_source_min, z_source_max - image.Z(-0.5));
   const double half_height =
       std::max(std::abs(RowV(-0.5)), std::abs(RowV(double(n_rows) - 0.5))) + shift_z;
   const double z_seen =

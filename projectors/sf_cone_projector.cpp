@@ -45,16 +45,16 @@ SfConeProjector::ViewSlab SfConeProjector::SlabOfView(int64_t view) const {
       scan_.HasSourceShifts() ? std::hypot(scan_.ShiftAlongU(view), scan_.ShiftAlongR(view)) : 0.0;
   double secant = 1.0;
   if (scan_.detector_shape == DetectorShape::kFlat) {
-    const double u_max =
-        std::max(std::abs(scan_.ChannelU(-0.5)),
-                 std::abs(scan_.ChannelU(double(scan_.n_channels) - 0.5))) +
-        scan_.MaxTransaxialFootprintCells(image_) * scan_.channel_spacing_mm;
+    const double u_max = std::max(std::abs(scan_.ChannelU(-0.5)),
+                                  std::abs(scan_.ChannelU(double(scan_.n_channels) - 0.5))) +
+                         scan_.MaxTransaxialFootprintCells(image_) * scan_.channel_spacing_mm;
     secant = std::hypot(1.0, (u_max + w) / (D - w));
   }
   const double lambda_lo = 0.95 * (D - w) / (R + w + r);
   const double lambda_hi = 1.05 * (D + w) * secant / (R - w - r);
   const double shift_z = scan_.ShiftZ(view);
-  const double v_lo = scan_.RowV(-0.5) - shift_z, v_hi = scan_.RowV(double(scan_.n_rows) - 0.5) - shift_z;
+  const double v_lo = scan_.RowV(-0.5) - shift_z,
+               v_hi = scan_.RowV(double(scan_.n_rows) - 0.5) - shift_z;
   const double bound_lo = std::min(v_lo / lambda_lo, v_lo / lambda_hi);
   const double bound_hi = std::max(v_hi / lambda_lo, v_hi / lambda_hi);
   const double z_source = scan_.SourceZ(view) + shift_z;
@@ -200,8 +200,8 @@ bool SfConeProjector::PrepareColumn(const ViewSlab& slab, const RowFootprints& r
   return col->row_lo <= col->row_hi;
 }
 
-// rows[r] = Σ_k a_axial(k, r)·x[k] over the slab (x points at its first slice); `rows` is padded by max_axial_span_ on both sides and only
-// [row_lo, row_hi] is meaningful afterwards.
+// rows[r] = Σ_k a_axial(k, r)·x[k] over the slab (x points at its first slice); `rows` is padded by
+// max_axial_span_ on both sides and only [row_lo, row_hi] is meaningful afterwards.
 OSMO_MULTIVERSIONED
 void SfConeProjector::ColumnForward(const Column& col, const float* x, float* rows) const {
   const int64_t nz = col.n_k, pad = max_axial_span_;
@@ -222,7 +222,8 @@ void SfConeProjector::ColumnForward(const Column& col, const float* x, float* ro
   }
 }
 
-// x[k] += Σ_r a_axial(k, r)·rows[r] over the slab (x at its first slice); rows outside [row_lo, row_hi] must be zero (padding too).
+// x[k] += Σ_r a_axial(k, r)·rows[r] over the slab (x at its first slice); rows outside [row_lo,
+// row_hi] must be zero (padding too).
 OSMO_MULTIVERSIONED
 void SfConeProjector::ColumnBack(const Column& col, const float* rows, float* x) const {
   const int64_t nz = col.n_k;

@@ -65,8 +65,8 @@ class SfConeProjector final : public Projector {
 
   TransaxialFootprints footprints_;
   AxialFootprint axial_;
-  double row_origin_;       // p = v/Δv + row_origin_ puts row r on [r, r+1)
-  int32_t max_axial_span_;  // bound on the rows one voxel touches: padding of row profiles
+  double row_origin_;            // p = v/Δv + row_origin_ puts row r on [r, r+1)
+  int32_t max_axial_span_;       // bound on the rows one voxel touches: padding of row profiles
   std::vector<ViewSlab> slabs_;  // per view
 };
 

@@ -20,8 +20,8 @@ TransaxialFootprints::TransaxialFootprints(const ImageGeometry& image, const Sca
     const double beta = scan.angles_rad[size_t(k)];
     cos_.push_back(std::cos(beta));
     sin_.push_back(std::sin(beta));
-    const bool shifted = scan.HasSourceShifts() &&
-                         (scan.ShiftAngle(k) != 0.0 || scan.ShiftRadius(k) != 0.0);
+    const bool shifted =
+        scan.HasSourceShifts() && (scan.ShiftAngle(k) != 0.0 || scan.ShiftRadius(k) != 0.0);
     shifted_.push_back(shifted);
     shift_u_.push_back(shifted ? scan.ShiftAlongU(k) : 0.0);
     shift_r_.push_back(shifted ? scan.ShiftAlongR(k) : 0.0);
@@ -294,8 +294,8 @@ void TransaxialFootprints::ComputeShiftedDepths(int64_t view, int64_t j, RowFoot
     double largest = 0.0, smallest = 1e300;
     for (double x : {xe[i], xe[i + 1]}) {
       for (double y : {y_c - 0.5 * dx, y_c + 0.5 * dx}) {
-        const double lambda = ProjectFromFocalSpot(x * c + y * s, R - x * s + y * c, a, b, D, arc)
-                                  .lambda;
+        const double lambda =
+            ProjectFromFocalSpot(x * c + y * s, R - x * s + y * c, a, b, D, arc).lambda;
         largest = std::max(largest, lambda);
         smallest = std::min(smallest, lambda);
       }

@@ -14,7 +14,8 @@ namespace {
 // The number of views per turn, checked: equally spaced angles with 2π a whole number of steps.
 int64_t ViewsPerTurn(const ScanGeometry& scan) {
   const int64_t n = scan.NumViews();
-  const double step = n > 1 ? (scan.angles_rad.back() - scan.angles_rad.front()) / double(n - 1) : 0;
+  const double step =
+      n > 1 ? (scan.angles_rad.back() - scan.angles_rad.front()) / double(n - 1) : 0;
   const int64_t per_turn = step != 0.0 ? int64_t(std::llround(2.0 * M_PI / std::abs(step))) : 0;
   bool equal = per_turn >= 2 && per_turn <= n &&
                std::abs(double(per_turn) * std::abs(step) - 2.0 * M_PI) < 1e-6;
@@ -23,9 +24,10 @@ int64_t ViewsPerTurn(const ScanGeometry& scan) {
     equal = std::abs(gap - step) <= 1e-6 * std::abs(step);
   }
   if (!equal) {
-    throw InputError("helical FBP: view angles",
-                     "equally spaced views, a whole number per turn, at least one turn",
-                     ToText(n) + " views " + (per_turn >= 2 ? "not equally spaced" : "under a turn"));
+    throw InputError(
+        "helical FBP: view angles",
+        "equally spaced views, a whole number per turn, at least one turn",
+        ToText(n) + " views " + (per_turn >= 2 ? "not equally spaced" : "under a turn"));
   }
   return per_turn;
 }
@@ -58,7 +60,7 @@ RebinnedSlices RebinHelicalToFanSlices(const ScanGeometry& scan, const Sinogram&
   fan.row_offset = grid.center_mm[2] / grid.slice_thickness_mm;  // row r at grid.Z(r)
   out.sinogram = Sinogram(fan);
   const double rows_per_mm = scan.source_to_detector_mm / scan.source_to_isocenter_mm /
-                             scan.row_spacing_mm;  // at the isocentre
+                             scan.row_spacing_mm;                    // at the isocentre
   const double row_origin = 0.5 * double(nr - 1) - scan.row_offset;  // p = v/Δv + origin
   const double half_height = 0.5 * double(nr) * scan.row_spacing_mm;
   const double v_centre = scan.RowV(0.5 * double(nr - 1));

@@ -78,7 +78,8 @@ Image PwlsProblem::DataCurvatureOfViews(const ViewList& views) const {
 #pragma omp parallel for schedule(static)
   for (int64_t n = 0; n < n_views; ++n) {
     const int64_t offset = views[size_t(n)] * bins;
-    for (int64_t b = offset; b < offset + bins; ++b) scratch_.values[size_t(b)] *= w_.values[size_t(b)];
+    for (int64_t b = offset; b < offset + bins; ++b)
+      scratch_.values[size_t(b)] *= w_.values[size_t(b)];
   }
   Image curvature(grid());
   projector_.Back(scratch_, curvature, views);

@@ -37,10 +37,10 @@ void PrintRange(const std::string& name, const std::vector<float>& values) {
 
 void PrintScan(const std::string& path, const ScanData& s, bool dxchange) {
   const ScanGeometry& g = s.geometry;
-  std::cout << path << ": " << (dxchange ? "DXchange file (imported view)"
-                                          : g.HasSourceZ() || g.HasSourceShifts()
-                                                ? "osmo scan file (v2)"
-                                                : "osmo scan file (v1)")
+  std::cout << path << ": "
+            << (dxchange                                ? "DXchange file (imported view)"
+                : g.HasSourceZ() || g.HasSourceShifts() ? "osmo scan file (v2)"
+                                                        : "osmo scan file (v1)")
             << "\n";
   std::cout << "  geometry      " << ToString(g.kind);
   if (g.kind != ScanKind::kParallel) {

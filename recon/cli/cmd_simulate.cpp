@@ -67,7 +67,8 @@ void RegisterSimulate(CLI::App& app) {
          "a phantom JSON file")
       ->capture_default_str();
   sub->add_option("--geometry", o->geometry,
-                  "Geometry preset (ge1, ge1-half, parallel, cone-small, cone-bench, helical-small, ge-helical) or a geometry "
+                  "Geometry preset (ge1, ge1-half, parallel, cone-small, cone-bench, "
+                  "helical-small, ge-helical) or a geometry "
                   "JSON file")
       ->capture_default_str();
   sub->add_option("-o,--output", o->output, "Output scan file (.h5)")->required();

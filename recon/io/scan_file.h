@@ -15,8 +15,8 @@ namespace osmo {
 constexpr int kScanFormatVersion = 1;
 constexpr int kScanFormatVersionTrajectory = 2;
 
-// Reads and validates a version 1 or 2 scan file. Every problem gives an InputError naming the file,
-// the object, what was expected and what was found: not HDF5, wrong osmo_format or version,
+// Reads and validates a version 1 or 2 scan file. Every problem gives an InputError naming the
+// file, the object, what was expected and what was found: not HDF5, wrong osmo_format or version,
 // missing or mistyped attributes, wrong rank or shape, non-float data, NaN/Inf, negative weights,
 // non-positive distances, an angle count that differs from the view count, zero views.
 // The sinogram is read straight into its buffer (no second copy).
@@ -25,8 +25,8 @@ ScanData ReadScanFile(const std::string& path);
 // Reads only the geometry (no sinogram data): for `osmo project --geometry-from`.
 ScanGeometry ReadScanGeometry(const std::string& path);
 
-// Writes a scan file (version 2 if it has per-view source positions, else 1) atomically (temporary name, then rename). Large datasets are
-// chunked per view and compressed (shuffle + gzip).
+// Writes a scan file (version 2 if it has per-view source positions, else 1) atomically (temporary
+// name, then rename). Large datasets are chunked per view and compressed (shuffle + gzip).
 void WriteScanFile(const std::string& path, const ScanData& scan);
 
 // Whether the file carries the HDF5 signature (no exception for other files).

@@ -23,8 +23,8 @@ std::pair<int64_t, int64_t> SlicesToCover(const ImageGeometry& grid, double z_lo
 }
 
 std::pair<double, double> IlluminatedZRange(const ScanGeometry& scan) {
-  const double far = (scan.source_to_isocenter_mm + scan.FieldOfViewRadiusMm()) /
-                     scan.source_to_detector_mm;
+  const double far =
+      (scan.source_to_isocenter_mm + scan.FieldOfViewRadiusMm()) / scan.source_to_detector_mm;
   double z_min = scan.SourceZ(0), z_max = z_min;
   for (int64_t k = 0; k < scan.NumViews(); ++k) {
     z_min = std::min(z_min, scan.SourceZ(k) + std::min(0.0, scan.ShiftZ(k)));
@@ -47,8 +47,9 @@ Image PadImage(const Image& x, const GridPadding& pad) {
   Image padded(PaddedGrid(g, pad));
   for (int64_t k = 0; k < g.nz; ++k) {
     for (int64_t j = 0; j < g.ny; ++j) {
-      std::copy_n(&x.values[size_t(g.Index(0, j, k))], g.nx,
-                  &padded.values[size_t(padded.geometry.Index(pad.xy, j + pad.xy, k + pad.z_below))]);
+      std::copy_n(
+          &x.values[size_t(g.Index(0, j, k))], g.nx,
+          &padded.values[size_t(padded.geometry.Index(pad.xy, j + pad.xy, k + pad.z_below))]);
     }
   }
   return padded;

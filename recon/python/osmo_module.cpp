@@ -123,7 +123,8 @@ void BindGeometries(py::module_& m) {
       .def("__repr__",
            [](const ImageGeometry& g) { return "<osmo.ImageGeometry " + g.Describe() + ">"; });
   m.def("geometry_preset", &GeometryPreset, arg("name"),
-        "A built-in scan geometry: ge1, ge1-half, parallel, cone-small, cone-bench, helical-small, ge-helical");
+        "A built-in scan geometry: ge1, ge1-half, parallel, cone-small, cone-bench, helical-small, "
+        "ge-helical");
   m.def("geometry_presets", &GeometryPresetNames);
   m.def("load_geometry", &LoadGeometry, arg("preset_or_path"),
         "A scan geometry: a preset name or a geometry JSON file");

@@ -164,8 +164,8 @@ TEST(Cli, HelicalScanFromAGeometryJsonEndToEnd) {
   EXPECT_NE(info.out.find("source z -30 to"), std::string::npos) << info.out;
   const ProcessResult fbp = Osmo({"fbp", scan, "-o", folder + "/fbp.mha"});
   ASSERT_EQ(fbp.exit_code, 0) << fbp.err;
-  const ProcessResult recon = Osmo({"recon", scan, "-o", folder + "/recon.mha", "--subsets", "9",
-                                    "--iterations", "3", "-v"});
+  const ProcessResult recon = Osmo(
+      {"recon", scan, "-o", folder + "/recon.mha", "--subsets", "9", "--iterations", "3", "-v"});
   ASSERT_EQ(recon.exit_code, 0) << recon.err;
   EXPECT_NE(recon.err.find("helical scan: the rays cross z"), std::string::npos) << recon.err;
   // Complete data: source z from −30 to +30 mm less the detector's shadow at the far edge of

@@ -154,7 +154,10 @@ TEST(ScanFile, RejectsBadTrajectoryDatasetsWithAClearMessage) {
       "v1_with_source_z", [](hid_t f) { h5::WriteIntAttribute(f, "osmo_format_version", 1); },
       "osmo_format_version: expected version 2 (the file has /geometry/source_z_mm");
   expect_rejected(
-      "short_source_z", [&](hid_t f) { replace(f, "/geometry/source_z_mm", {1.0, 2.0}); },
+      "short_source_z",
+      [&](hid_t f) {
+        replace(f, "/geometry/source_z_mm", {1.0, 2.0});
+      },
       "/geometry/source_z_mm: expected a 1D array of 20 values (one per view), found shape [2]");
   expect_rejected(
       "nan_shift",

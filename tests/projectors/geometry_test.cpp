@@ -121,7 +121,9 @@ TEST(ScanGeometry, HelicalRaysStartAtTheShiftedFocalSpotAndEndOnTheUnshiftedDete
 }
 
 TEST(ScanGeometry, RejectsBadTrajectoriesWithTheirNames) {
-  auto helix = [] { return testing::HelicalScan(DetectorShape::kArc, 30, 6, 10, 2.0, 1.0, 1.2, 7.0); };
+  auto helix = [] {
+    return testing::HelicalScan(DetectorShape::kArc, 30, 6, 10, 2.0, 1.0, 1.2, 7.0);
+  };
   ExpectInputError(
       [&] {
         ScanGeometry s = helix();

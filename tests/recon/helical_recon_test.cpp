@@ -26,7 +26,7 @@ struct HelicalCase {
 
 // The helical-small preset (3 turns, 8 rows of 5 mm, pitch 1) of the thorax-3d phantom.
 const HelicalCase& Case() {
-  static const HelicalCase c = [] {
+  static const HelicalCase kCase = [] {
     HelicalCase h;
     const ScanGeometry geometry = GeometryPreset("helical-small");
     const Phantom phantom = BuiltinPhantom("thorax-3d");
@@ -37,7 +37,7 @@ const HelicalCase& Case() {
     h.truth = Rasterize(phantom, h.grid, 2);
     return h;
   }();
-  return c;
+  return kCase;
 }
 
 // The largest |x| in the slices of the solver's grid outside the output's (the helix's ends),
@@ -125,7 +125,8 @@ TEST(HelicalRecon, RebinnedFbpMatchesThePhantomOverTheCompleteDataRange) {
   const ImageGeometry& g = c.grid;
   auto slice_rmsd = [&](int64_t k) {
     std::vector<uint8_t> mask(object.size(), 0);
-    for (int64_t j = k * g.nx * g.ny; j < (k + 1) * g.nx * g.ny; ++j) mask[size_t(j)] = object[size_t(j)];
+    for (int64_t j = k * g.nx * g.ny; j < (k + 1) * g.nx * g.ny; ++j)
+      mask[size_t(j)] = object[size_t(j)];
     return RmsdHu(fbp, c.truth, mask);
   };
   const double middle = slice_rmsd(g.nz / 2);
