@@ -130,6 +130,45 @@ with h5py.File(out, "w") as f:
   }
 }
 
+// A version 2 (helical) scan as a user writes it: h5py defaults, the per-view source z in single
+// precision (as MATLAB writes it) and an alternating flying focal spot.
+TEST(Interop, HelicalVersion2WrittenWithH5pyShowsItsTrajectory) {
+  const std::string folder = Folder();
+  const std::string script = R"(import sys, h5py, numpy as np
+n_turns, per_turn, rows, ch = 2, 60, 4, 48
+n = n_turns * per_turn
+beta = 2 * np.pi * np.arange(n) / per_turn
+coverage = rows * 8.0 * 541.0 / 949.075          # rows × Δv × R / D at the isocentre
+with h5py.File(sys.argv[1], "w") as f:
+    f.attrs["osmo_format"] = "scan"
+    f.attrs["osmo_format_version"] = 2
+    g = f.create_group("geometry")
+    g.attrs["kind"] = "cone"
+    g.attrs["detector_shape"] = "arc"
+    g.attrs["source_to_isocenter_mm"] = 541.0
+    g.attrs["source_to_detector_mm"] = 949.075
+    g.attrs["channel_spacing_mm"] = 10.0
+    g.attrs["row_spacing_mm"] = 8.0
+    g.create_dataset("angles_rad", data=beta)
+    g.create_dataset("source_z_mm", data=(-10.0 - 0.8 * coverage * beta / (2 * np.pi)).astype(np.float32))
+    sign = np.where(np.arange(n) % 2 == 0, -1.0, 1.0)
+    g.create_dataset("source_shift_angle_rad", data=1e-3 * sign)
+    g.create_dataset("source_shift_z_mm", data=0.25 * sign)
+    f.create_dataset("sinogram", data=np.zeros((n, rows, ch), np.float32))
+)";
+  const std::string scan = folder + "/helix.h5";
+  RunPython(folder, script, {scan});
+  const ProcessResult info = Osmo({"info", scan});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  // The table moves towards −z at pitch 0.8 (a negative feed), from −10 mm.
+  EXPECT_NE(info.out.find("2 turns"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("pitch -0.8"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("source z -"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("to -10 mm"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("flying: |Δφ| ≤ 0.001 rad, |Δz| ≤ 0.25 mm"), std::string::npos)
+      << info.out;
+}
+
 TEST(Interop, DxchangeWrittenWithH5pyImportsWithItsPixelSizeUnits) {
   const std::string folder = Folder();
   const std::string script = R"(import sys, h5py, numpy as np
