@@ -52,21 +52,25 @@ std::vector<double> ParseList(const std::string& text, const std::string& option
 void GridOptions::Add(CLI::App* app) {
   app->add_option("--image-size", size,
                   "Image size NX[,NY[,NZ]] in voxels (default: the fewest, an even number, at the "
-                  "detector pitch at the isocentre covering the field of view; NZ from the rows)");
+                  "detector pitch at the isocentre covering the field of view; NZ from the rows; "
+                  "helical scans: the complete-data z range, docs/FORMATS.md)");
   app->add_option("--voxel-size-mm", voxel,
                   "Voxel size DX[,DZ] in mm (default: the detector pitch at the isocentre, or the "
-                  "field-of-view diameter / NX when NX is given; DZ = DX for cone beam and single "
-                  "slices, else the row pitch)");
+                  "field-of-view diameter / NX when NX is given; DZ = DX for circular cone beam "
+                  "and single slices, else the row pitch (helical: at the isocentre))");
   app->add_option("--image-center-mm", center,
-                  "Image centre X,Y,Z in mm (default: 0,0,detector centre)");
+                  "Image centre X,Y,Z in mm (default: 0,0,detector centre; helical: the middle of "
+                  "the complete-data range)");
 }
 
 namespace {
 
 // Cubic voxels for cone-beam volumes and single slices (whose thickness is nominal); a stack of
 // fan or parallel slices keeps the row pitch.
+// Circular cone beam and single slices: cubic voxels. Slice stacks and helical scans: slices as
+// thick as a row (at the isocentre), whatever the transaxial voxel.
 bool SliceFollowsVoxel(const ScanGeometry& scan) {
-  return scan.kind == ScanKind::kCone || scan.n_rows == 1;
+  return (scan.kind == ScanKind::kCone && !scan.HasSourceZ()) || scan.n_rows == 1;
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <cmath>
 
 #include "projectors/error.h"
+#include "projectors/geometry_presets.h"
+#include "projectors/helical_trajectory.h"
 #include "projectors/image_geometry.h"
 #include "projectors/projector.h"
 #include "projectors/scan_geometry.h"
@@ -153,6 +155,40 @@ TEST(ScanGeometry, RejectsBadTrajectoriesWithTheirNames) {
         s.Validate("scan.h5");
       },
       "source shifts of view 7");
+}
+
+// The helical presets: sizes, the trajectory summary osmo info prints and the default grid over
+// the complete-data range (docs/FORMATS.md: z_min + h·(R + r)/D … z_max − h·(R + r)/D).
+TEST(HelicalPresets, TrajectoryPitchAndCompleteDataRange) {
+  const ScanGeometry ge = GeometryPreset("ge-helical");
+  EXPECT_EQ(ge.NumViews(), 2952);
+  EXPECT_EQ(ge.n_rows, 64);
+  EXPECT_NEAR(RowCoverageAtIsocenterMm(ge), 40.0, 1e-9);
+  const TrajectorySummary t = SummarizeTrajectory(ge);
+  EXPECT_NEAR(t.turns, 3.0, 1e-9);
+  EXPECT_NEAR(t.pitch, 0.984, 1e-9);
+  EXPECT_NEAR(t.feed_per_turn_mm, 39.36, 1e-9);
+  EXPECT_NEAR(t.z_min_mm, -59.04, 1e-9);
+  const double margin = 20.0 * (541.0 + ge.FieldOfViewRadiusMm()) / 541.0;
+  const auto [z_lo, z_hi] = CompleteDataZRange(ge);
+  EXPECT_NEAR(z_lo, t.z_min_mm + margin, 1e-6);
+  EXPECT_NEAR(z_hi, t.z_max_mm - margin, 1e-6);
+  const ImageGeometry grid = DefaultImageGeometry(ge);
+  EXPECT_NEAR(grid.slice_thickness_mm, 0.625, 1e-12);
+  EXPECT_EQ(grid.nz, int64_t(std::floor((z_hi - z_lo) / 0.625)));
+  EXPECT_NEAR(grid.center_mm[2], 0.5 * (z_lo + z_hi), 1e-9);
+  // A table moving the other way: negative feed and pitch, the same ranges mirrored.
+  ScanGeometry reversed = GeometryPreset("helical-small");
+  for (double& z : reversed.source_z_mm) z = -z;
+  EXPECT_NEAR(SummarizeTrajectory(reversed).pitch, -1.0, 1e-9);
+  const auto forward_range = CompleteDataZRange(GeometryPreset("helical-small"));
+  const auto reversed_range = CompleteDataZRange(reversed);
+  EXPECT_NEAR(reversed_range.first, -forward_range.second, 1e-9);
+  EXPECT_NEAR(reversed_range.second, -forward_range.first, 1e-9);
+  // A helix from its pitch: z_k = start + pitch · coverage · (β_k − β_0)/2π.
+  const std::vector<double> z = HelicalSourceZ(ge, -0.5, 10.0);
+  EXPECT_DOUBLE_EQ(z.front(), 10.0);
+  EXPECT_NEAR(z[984], 10.0 - 20.0, 1e-9);
 }
 
 TEST(ScanGeometry, RejectsASourceInsideTheImage) {
