@@ -100,7 +100,8 @@ void BM_HelicalSlab(benchmark::State& state) {
   const Image x = RandomImage(c.image);
   Sinogram y(c.scan);
   ViewList turn;
-  for (int64_t k = 984; k < 2 * 984; ++k) turn.push_back(k);
+  const int64_t per_turn = 984;
+  for (int64_t k = per_turn; k < 2 * per_turn; ++k) turn.push_back(k);
   for (auto _ : state) {
     projector->Forward(x, y, turn);
     benchmark::DoNotOptimize(y.values.data());
