@@ -126,55 +126,12 @@ TEST(ScanFile, HelicalTrajectoryAndFocalSpotShiftsRoundTripAsVersion2) {
   EXPECT_TRUE(ReadScanFile(circular_path).geometry.source_z_mm.empty());
 }
 
-TEST(ScanFile, RejectsBadTrajectoryDatasetsWithAClearMessage) {
-  auto expect_rejected = [](const std::string& name, const std::function<void(hid_t)>& corrupt,
-                            const std::string& fragment) {
-    const std::string path = TempPath(name + ".h5");
-    WriteScanFile(path, HelicalScanData());
-    {
-      h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
-      ASSERT_TRUE(file.valid());
-      corrupt(file.get());
-    }
-    try {
-      ReadScanFile(path);
-      ADD_FAILURE() << name << ": accepted";
-    } catch (const InputError& e) {
-      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
-    }
-  };
-  auto replace = [](hid_t f, const char* name, std::vector<double> values) {
-    H5Ldelete(f, name, H5P_DEFAULT);
-    h5::Handle g(H5Gopen2(f, "/geometry", H5P_DEFAULT), H5Gclose);
-    h5::WriteDoubleDataset(g.get(), std::string(name).substr(10), {hsize_t(values.size())},
-                           values.data());
-  };
-  expect_rejected(
-      "v1_with_source_z", [](hid_t f) { h5::WriteIntAttribute(f, "osmo_format_version", 1); },
-      "osmo_format_version: expected version 2 (the file has /geometry/source_z_mm");
-  expect_rejected(
-      "short_source_z",
-      [&](hid_t f) {
-        replace(f, "/geometry/source_z_mm", {1.0, 2.0});
-      },
-      "/geometry/source_z_mm: expected a 1D array of 20 values (one per view), found shape [2]");
-  expect_rejected(
-      "nan_shift",
-      [&](hid_t f) {
-        std::vector<double> values(20, 0.0);
-        values[3] = std::nan("");
-        replace(f, "/geometry/source_shift_z_mm", values);
-      },
-      "source_shift_z_mm[3]: expected a finite number, found nan");
-}
-
-// Writes a valid file, lets `corrupt` edit it through the HDF5 API, then expects ReadScanFile to
-// fail with a message containing `fragment` and the file name.
+// Writes a valid file (`valid`), lets `corrupt` edit it through the HDF5 API, then expects
+// ReadScanFile to fail with a message containing `fragment` and the file name.
 void ExpectRejected(const std::string& name, const std::function<void(hid_t)>& corrupt,
-                    const std::string& fragment) {
+                    const std::string& fragment, const ScanData& valid = SmallScan()) {
   const std::string path = TempPath(name + ".h5");
-  WriteScanFile(path, SmallScan());
+  WriteScanFile(path, valid);
   {
     h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
     ASSERT_TRUE(file.valid());
@@ -188,6 +145,34 @@ void ExpectRejected(const std::string& name, const std::function<void(hid_t)>& c
     EXPECT_NE(message.find(fragment), std::string::npos) << name << ": " << message;
     EXPECT_NE(message.find(path), std::string::npos) << name << ": " << message;
   }
+}
+
+TEST(ScanFile, RejectsBadTrajectoryDatasetsWithAClearMessage) {
+  auto replace = [](hid_t f, const char* name, std::vector<double> values) {
+    H5Ldelete(f, name, H5P_DEFAULT);
+    h5::Handle g(H5Gopen2(f, "/geometry", H5P_DEFAULT), H5Gclose);
+    h5::WriteDoubleDataset(g.get(), std::string(name).substr(10), {hsize_t(values.size())},
+                           values.data());
+  };
+  ExpectRejected(
+      "v1_with_source_z", [](hid_t f) { h5::WriteIntAttribute(f, "osmo_format_version", 1); },
+      "osmo_format_version: expected version 2 (the file has /geometry/source_z_mm",
+      HelicalScanData());
+  ExpectRejected(
+      "short_source_z",
+      [&](hid_t f) {
+        replace(f, "/geometry/source_z_mm", {1.0, 2.0});
+      },
+      "/geometry/source_z_mm: expected a 1D array of 20 values (one per view), found shape [2]",
+      HelicalScanData());
+  ExpectRejected(
+      "nan_shift",
+      [&](hid_t f) {
+        std::vector<double> values(20, 0.0);
+        values[3] = std::nan("");
+        replace(f, "/geometry/source_shift_z_mm", values);
+      },
+      "source_shift_z_mm[3]: expected a finite number, found nan", HelicalScanData());
 }
 
 void ReplaceSinogramLike(hid_t file, const char* name, const std::vector<hsize_t>& dims,
