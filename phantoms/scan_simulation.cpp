@@ -29,7 +29,7 @@ Sinogram AnalyticSinogram(const Phantom& phantom, const ScanGeometry& scan, int 
           for (int t = 0; t < n; ++t) {
             const double u = scan.ChannelU(double(c) + (t + 0.5) / n - 0.5);
             std::array<double, 3> start, direction;
-            scan.ViewRay(view, u, v, start.data(), direction.data());
+            scan.Ray(view, u, v, start.data(), direction.data());
             sum += phantom.LineIntegral(start, direction);
           }
         }

@@ -51,15 +51,37 @@ TrajectorySummary SummarizeTrajectory(const ScanGeometry& scan) {
   return t;
 }
 
+namespace {
+
+// The detector's edges v_lo < 0 < v_hi scaled to the far edge of the field of view, (R + r)/D:
+// the z offsets from the source between which its rays cross the field of view.
+std::pair<double, double> FarEdgeShadow(const ScanGeometry& scan) {
+  const double far =
+      (scan.source_to_isocenter_mm + scan.FieldOfViewRadiusMm()) / scan.source_to_detector_mm;
+  return {scan.RowV(-0.5) * far, scan.RowV(double(scan.n_rows) - 0.5) * far};
+}
+
+}  // namespace
+
 std::pair<double, double> CompleteDataZRange(const ScanGeometry& scan) {
   const double R = scan.source_to_isocenter_mm, D = scan.source_to_detector_mm;
   const double v_lo = scan.RowV(-0.5), v_hi = scan.RowV(double(scan.n_rows) - 0.5);
   if (!scan.HasSourceZ()) return {v_lo * R / D, v_hi * R / D};
   const TrajectorySummary t = SummarizeTrajectory(scan);
-  const double far = (R + scan.FieldOfViewRadiusMm()) / D;
+  const auto [below, above] = FarEdgeShadow(scan);
   // Rows below the source (v < 0) see points below it: the lowest complete z is where the
   // detector's top edge, seen from the far edge, reaches the lowest source position.
-  return {t.z_min_mm + v_hi * far, t.z_max_mm + v_lo * far};
+  return {t.z_min_mm + above, t.z_max_mm + below};
+}
+
+std::pair<double, double> IlluminatedZRange(const ScanGeometry& scan) {
+  double z_min = scan.SourceZ(0), z_max = z_min;
+  for (int64_t k = 0; k < scan.NumViews(); ++k) {
+    z_min = std::min(z_min, scan.SourceZ(k) + std::min(0.0, scan.ShiftZ(k)));
+    z_max = std::max(z_max, scan.SourceZ(k) + std::max(0.0, scan.ShiftZ(k)));
+  }
+  const auto [below, above] = FarEdgeShadow(scan);
+  return {z_min + below, z_max + above};
 }
 
 }  // namespace osmo

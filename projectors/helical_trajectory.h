@@ -37,4 +37,8 @@ TrajectorySummary SummarizeTrajectory(const ScanGeometry& scan);
 // isocentre.
 std::pair<double, double> CompleteDataZRange(const ScanGeometry& scan);
 
+// The z range a helical scan's rays cross inside the field of view: the source's z range (focal
+// spot shifts included) widened by the same shadow, h·(R + r_fov)/D, at each end.
+std::pair<double, double> IlluminatedZRange(const ScanGeometry& scan);
+
 }  // namespace osmo

@@ -26,9 +26,10 @@ double ScanGeometry::FanAngle(double u_mm) const {
   return std::atan(u_mm / source_to_detector_mm);
 }
 
-void ScanGeometry::Ray(double beta_rad, double u_mm, double v_mm, double start[3],
+void ScanGeometry::Ray(int64_t view, double u_mm, double v_mm, double start[3],
                        double direction[3]) const {
-  const double cb = std::cos(beta_rad), sb = std::sin(beta_rad);
+  const double beta = angles_rad[size_t(view)];
+  const double cb = std::cos(beta), sb = std::sin(beta);
   const double e_u[2] = {cb, sb}, e_r[2] = {-sb, cb};
   if (kind == ScanKind::kParallel) {
     start[0] = u_mm * e_u[0];
@@ -39,46 +40,22 @@ void ScanGeometry::Ray(double beta_rad, double u_mm, double v_mm, double start[3
     direction[2] = 0.0;
     return;
   }
-  const double R = source_to_isocenter_mm, D = source_to_detector_mm;
-  // Direction to the detector point relative to the source, in (e_r, e_u) components.
-  double along_r = D, along_u = u_mm;
-  if (detector_shape == DetectorShape::kArc) {
-    const double gamma = u_mm / D;
-    along_r = D * std::cos(gamma);
-    along_u = D * std::sin(gamma);
-  }
-  start[0] = -R * e_r[0];
-  start[1] = -R * e_r[1];
-  start[2] = kind == ScanKind::kFan ? v_mm : 0.0;
-  const double dz = kind == ScanKind::kCone ? v_mm : 0.0;
-  const double dx = along_r * e_r[0] + along_u * e_u[0];
-  const double dy = along_r * e_r[1] + along_u * e_u[1];
-  const double length = std::sqrt(dx * dx + dy * dy + dz * dz);
-  direction[0] = dx / length;
-  direction[1] = dy / length;
-  direction[2] = dz / length;
-}
-
-void ScanGeometry::ViewRay(int64_t view, double u_mm, double v_mm, double start[3],
-                           double direction[3]) const {
-  const double beta = angles_rad[size_t(view)];
-  if (kind != ScanKind::kCone) return Ray(beta, u_mm, v_mm, start, direction);
-  const double cb = std::cos(beta), sb = std::sin(beta);
-  const double e_u[2] = {cb, sb}, e_r[2] = {-sb, cb};
   const double R = source_to_isocenter_mm, D = source_to_detector_mm, z_k = SourceZ(view);
-  // The detector point, placed by the unshifted source S0 = −R·e_r at height z_k.
+  // The detector point, placed by the unshifted source S0 = −R·e_r (at height z_k for cone beam;
+  // fan stacks have horizontal rays at height v).
   double along_r = D, along_u = u_mm;
   if (detector_shape == DetectorShape::kArc) {
     along_r = D * std::cos(u_mm / D);
     along_u = D * std::sin(u_mm / D);
   }
+  const bool cone = kind == ScanKind::kCone;
   const double cell[3] = {(along_r - R) * e_r[0] + along_u * e_u[0],
-                          (along_r - R) * e_r[1] + along_u * e_u[1], z_k + v_mm};
-  // The focal spot: angle β + Δφ, radius R + Δρ, height z_k + Δz.
+                          (along_r - R) * e_r[1] + along_u * e_u[1], cone ? z_k + v_mm : v_mm};
+  // The focal spot: angle β + Δφ, radius R + Δρ, height z_k + Δz (no shifts: −R·e_r).
   const double angle = beta + ShiftAngle(view), radius = R + ShiftRadius(view);
   start[0] = radius * std::sin(angle);
   start[1] = -radius * std::cos(angle);
-  start[2] = z_k + ShiftZ(view);
+  start[2] = cone ? z_k + ShiftZ(view) : v_mm;
   double length = 0.0;
   for (int a = 0; a < 3; ++a) {
     direction[a] = cell[a] - start[a];
@@ -284,7 +261,6 @@ double ScanGeometry::MaxAxialFootprintRows(const ImageGeometry& image) const {
     z_source_max = std::max(z_source_max, SourceZ(k) + ShiftZ(k));
     shift_z = std::max(shift_z, std::abs(ShiftZ(k)));
   }
-  if (!HasSourceZ() && !HasSourceShifts()) z_source_min = z_source_max = 0.0;
   const double z_image =
       std::max(image.Z(double(image.nz) - 0.5) - z_source_min, z_source_max - image.Z(-0.5));
   const double half_height =

@@ -96,12 +96,10 @@ struct ScanGeometry {
   }
   // Fan angle of detector coordinate u (fan/cone), radians.
   double FanAngle(double u_mm) const;
-  // The ray of detector point (u, v) in view β: start point (the source, or the point u·e_u + v·e_z
-  // for parallel beam) and unit direction. Fan stacks have horizontal rays at height v.
-  // Circular trajectory at z = 0, unshifted source (views at any angle).
-  void Ray(double beta_rad, double u_mm, double v_mm, double start[3], double direction[3]) const;
-  // The ray of detector point (u, v) in view `view`: source z, shifts and all.
-  void ViewRay(int64_t view, double u_mm, double v_mm, double start[3], double direction[3]) const;
+  // The ray of detector point (u, v) in view `view`: start point (the focal spot, or the point
+  // u·e_u + v·e_z for parallel beam) and unit direction. Fan stacks have horizontal rays at
+  // height v; cone rays start at the (shifted) focal spot and end on the detector at z_k + v.
+  void Ray(int64_t view, double u_mm, double v_mm, double start[3], double direction[3]) const;
   // Radius of the centred circle that every view sees completely (the scanned field of view), mm.
   double FieldOfViewRadiusMm() const;
   // Throws InputError naming `where` and the field for any inconsistent value.

@@ -59,24 +59,26 @@ RebinnedSlices RebinHelicalToFanSlices(const ScanGeometry& scan, const Sinogram&
   fan.row_spacing_mm = grid.slice_thickness_mm;
   fan.row_offset = grid.center_mm[2] / grid.slice_thickness_mm;  // row r at grid.Z(r)
   out.sinogram = Sinogram(fan);
-  const double rows_per_mm = scan.source_to_detector_mm / scan.source_to_isocenter_mm /
-                             scan.row_spacing_mm;                    // at the isocentre
+  const double magnification = scan.source_to_detector_mm / scan.source_to_isocenter_mm;
   const double row_origin = 0.5 * double(nr - 1) - scan.row_offset;  // p = v/Δv + origin
   const double half_height = 0.5 * double(nr) * scan.row_spacing_mm;
   const double v_centre = scan.RowV(0.5 * double(nr - 1));
+  const int64_t last_pair = std::max<int64_t>(nr - 2, 0);  // first row of the last row pair
   int64_t incomplete = 0;
 #pragma omp parallel for schedule(dynamic, 1) reduction(+ : incomplete)
   for (int64_t r = 0; r < grid.nz; ++r) {
     const double z = grid.Z(double(r));
+    // The detector coordinate of z seen at the isocentre from view k's source.
+    auto row_v = [&](int64_t k) { return (z - scan.SourceZ(k)) * magnification; };
+    std::vector<double> sum(static_cast<size_t>(nc));
     bool complete = true;
     for (int64_t b = 0; b < per_turn; ++b) {
       float* dst = out.sinogram.View(b) + r * nc;
-      double weight_sum = 0.0;
-      int64_t nearest = -1;
-      double nearest_distance = 1e300;
-      std::vector<double> sum(size_t(nc), 0.0);
+      std::fill(sum.begin(), sum.end(), 0.0);
+      double weight_sum = 0.0, nearest_distance = 1e300;
+      int64_t nearest = b;
       for (int64_t k = b; k < n_views; k += per_turn) {
-        const double v = (z - scan.SourceZ(k)) * rows_per_mm * scan.row_spacing_mm;
+        const double v = row_v(k);
         const double q = (v - v_centre) / half_height;
         if (std::abs(q) < nearest_distance) {
           nearest_distance = std::abs(q);
@@ -85,7 +87,7 @@ RebinnedSlices RebinHelicalToFanSlices(const ScanGeometry& scan, const Sinogram&
         const double w = RowWeight(q);
         if (w == 0.0) continue;
         const double p = std::clamp(v / scan.row_spacing_mm + row_origin, 0.0, double(nr - 1));
-        const int64_t r0 = std::min<int64_t>(int64_t(p), nr - 2 < 0 ? 0 : nr - 2);
+        const int64_t r0 = std::min<int64_t>(int64_t(p), last_pair);
         const double f = nr > 1 ? p - double(r0) : 0.0;
         const float* lo = sinogram.View(k) + r0 * nc;
         const float* hi = nr > 1 ? lo + nc : lo;
@@ -97,9 +99,8 @@ RebinnedSlices RebinHelicalToFanSlices(const ScanGeometry& scan, const Sinogram&
         continue;
       }
       complete = false;  // no turn covers z at this angle: the nearest turn's edge row
-      const double v = (z - scan.SourceZ(nearest)) * rows_per_mm * scan.row_spacing_mm;
       const int64_t row = std::clamp<int64_t>(
-          int64_t(std::llround(v / scan.row_spacing_mm + row_origin)), 0, nr - 1);
+          int64_t(std::llround(row_v(nearest) / scan.row_spacing_mm + row_origin)), 0, nr - 1);
       std::copy_n(sinogram.View(nearest) + row * nc, nc, dst);
     }
     incomplete += complete ? 0 : 1;

@@ -54,8 +54,8 @@ void PrintScan(const std::string& path, const ScanData& s, bool dxchange) {
   const auto [lo, hi] = std::minmax_element(g.angles_rad.begin(), g.angles_rad.end());
   std::cout << "  views         " << g.NumViews() << " from " << *lo * 180 / M_PI << "° to "
             << *hi * 180 / M_PI << "°\n";
+  const TrajectorySummary t = SummarizeTrajectory(g);
   if (g.HasSourceZ() || g.HasSourceShifts()) {
-    const TrajectorySummary t = SummarizeTrajectory(g);
     std::cout << "  trajectory    " << t.turns << " turns, table feed " << t.feed_per_turn_mm
               << " mm per turn, pitch " << t.pitch << " (row coverage "
               << RowCoverageAtIsocenterMm(g) << " mm at the isocentre), source z " << t.z_min_mm
@@ -66,7 +66,6 @@ void PrintScan(const std::string& path, const ScanData& s, bool dxchange) {
               << "\n";
   }
   if (g.HasSourceShifts()) {
-    const TrajectorySummary t = SummarizeTrajectory(g);
     std::cout << "  focal spot    flying: |Δφ| ≤ " << t.max_shift_angle_rad << " rad, |Δz| ≤ "
               << t.max_shift_z_mm << " mm, |Δρ| ≤ " << t.max_shift_radius_mm << " mm\n";
   }

@@ -22,17 +22,6 @@ std::pair<int64_t, int64_t> SlicesToCover(const ImageGeometry& grid, double z_lo
   return {below, above};
 }
 
-std::pair<double, double> IlluminatedZRange(const ScanGeometry& scan) {
-  const double far =
-      (scan.source_to_isocenter_mm + scan.FieldOfViewRadiusMm()) / scan.source_to_detector_mm;
-  double z_min = scan.SourceZ(0), z_max = z_min;
-  for (int64_t k = 0; k < scan.NumViews(); ++k) {
-    z_min = std::min(z_min, scan.SourceZ(k) + std::min(0.0, scan.ShiftZ(k)));
-    z_max = std::max(z_max, scan.SourceZ(k) + std::max(0.0, scan.ShiftZ(k)));
-  }
-  return {z_min + scan.RowV(-0.5) * far, z_max + scan.RowV(double(scan.n_rows) - 0.5) * far};
-}
-
 ImageGeometry PaddedGrid(const ImageGeometry& grid, const GridPadding& pad) {
   ImageGeometry padded = grid;
   padded.nx += 2 * pad.xy;

@@ -34,10 +34,6 @@ int64_t PaddingToReach(const ImageGeometry& grid, double radius_mm);
 std::pair<int64_t, int64_t> SlicesToCover(const ImageGeometry& grid, double z_lo_mm,
                                           double z_hi_mm);
 
-// The z range a helical scan's rays cross inside the field of view: the source's z range
-// widened by the detector's half-height as seen at the far edge of the field of view.
-std::pair<double, double> IlluminatedZRange(const ScanGeometry& scan);
-
 // `grid` with the padding added, the same spacing; the original voxels keep their positions.
 ImageGeometry PaddedGrid(const ImageGeometry& grid, const GridPadding& pad);
 

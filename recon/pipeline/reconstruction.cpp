@@ -9,6 +9,7 @@
 
 #include "projectors/error.h"
 #include "projectors/fnv_hash.h"
+#include "projectors/helical_trajectory.h"
 #include "recon/default_beta.h"
 #include "recon/fbp.h"
 #include "recon/metrics.h"

@@ -92,7 +92,7 @@ TEST(ScanGeometry, RejectsBadValuesWithTheirNames) {
       "channel_spacing_mm");
 }
 
-// ViewRay against the test's independent ray construction, on a helix with a flying focal spot,
+// Ray against the test's independent ray construction, on a helix with a flying focal spot,
 // and the shifted source where DICOM-CT-PD puts it: at angle β + Δφ, radius R + Δρ, z_k + Δz.
 TEST(ScanGeometry, HelicalRaysStartAtTheShiftedFocalSpotAndEndOnTheUnshiftedDetector) {
   for (DetectorShape shape : {DetectorShape::kArc, DetectorShape::kFlat}) {
@@ -102,7 +102,7 @@ TEST(ScanGeometry, HelicalRaysStartAtTheShiftedFocalSpotAndEndOnTheUnshiftedDete
     for (int64_t k : {0, 3, 17}) {
       for (double u : {-9.0, 0.0, 4.5}) {
         double p[3], d[3], p_ref[3], d_ref[3];
-        s.ViewRay(k, u, 2.5, p, d);
+        s.Ray(k, u, 2.5, p, d);
         testing::RayOf(s, k, u, 2.5, p_ref, d_ref);
         for (int n = 0; n < 3; ++n) {
           EXPECT_NEAR(p[n], p_ref[n], 1e-9);

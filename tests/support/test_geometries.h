@@ -187,7 +187,7 @@ inline std::vector<float> RasterizeEllipsoid(const ImageGeometry& g, const doubl
 }
 
 // Start point and unit direction of the ray through detector point (u, v) of view `view`, written
-// from the contract independently of ScanGeometry::ViewRay: the detector is placed by the
+// from the contract independently of ScanGeometry::Ray: the detector is placed by the
 // unshifted source −R·e_r at height z_k; the ray starts at the focal spot, at angle β + Δφ,
 // radius R + Δρ and height z_k + Δz.
 inline void RayOf(const ScanGeometry& scan, int64_t view, double u, double v, double p[3],
