@@ -51,17 +51,11 @@ TrajectorySummary SummarizeTrajectory(const ScanGeometry& scan) {
   return t;
 }
 
-namespace {
-
-// The detector's edges v_lo < 0 < v_hi scaled to the far edge of the field of view, (R + r)/D:
-// the z offsets from the source between which its rays cross the field of view.
 std::pair<double, double> FarEdgeShadow(const ScanGeometry& scan) {
   const double far =
       (scan.source_to_isocenter_mm + scan.FieldOfViewRadiusMm()) / scan.source_to_detector_mm;
   return {scan.RowV(-0.5) * far, scan.RowV(double(scan.n_rows) - 0.5) * far};
 }
-
-}  // namespace
 
 std::pair<double, double> CompleteDataZRange(const ScanGeometry& scan) {
   const double R = scan.source_to_isocenter_mm, D = scan.source_to_detector_mm;

@@ -37,6 +37,10 @@ TrajectorySummary SummarizeTrajectory(const ScanGeometry& scan);
 // isocentre.
 std::pair<double, double> CompleteDataZRange(const ScanGeometry& scan);
 
+// The detector's edges v_lo < 0 < v_hi scaled to the far edge of the field of view, (R + r_fov)/D:
+// the z offsets from a view's source between which its rays cross the field of view.
+std::pair<double, double> FarEdgeShadow(const ScanGeometry& scan);
+
 // The z range a helical scan's rays cross inside the field of view: the source's z range (focal
 // spot shifts included) widened by the same shadow, h·(R + r_fov)/D, at each end.
 std::pair<double, double> IlluminatedZRange(const ScanGeometry& scan);

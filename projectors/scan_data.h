@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "projectors/arrays.h"
@@ -20,6 +21,11 @@ struct ScanData {
   std::vector<float> incident_counts;
   std::optional<double> electronic_noise_std;  // σ in counts
   std::optional<Image> reference;              // ground truth of a phantom study (μ, 1/mm)
+  // μ of water (1/mm) the scanner calibrates HU with (imported clinical data); unset: unknown.
+  std::optional<double> mu_water_per_mm;
+  // How the patient lay ("HFS", "FFS", "HFP", "FFP") when the importer mapped the geometry into
+  // the patient's LPS frame; empty when not known (simulations).
+  std::string patient_position;
 };
 
 }  // namespace osmo

@@ -14,6 +14,8 @@
 
 #include "projectors/error.h"
 #include "projectors/geometry_presets.h"
+#include "recon/io/atomic_output.h"
+#include "recon/io/dicom_series.h"
 #include "recon/io/scan_file.h"
 #include "recon/ring_filter.h"
 
@@ -129,22 +131,73 @@ DxchangeOptions DxchangeCliOptions::Resolve() const {
   return o;
 }
 
-void UnitsOptions::Add(CLI::App* app) {
-  app->add_option("--units", units, "Output values: " + DescribeNames(kVolumeUnits))
+void OutputImageOptions::Add(CLI::App* app) {
+  app->add_option("--units", units,
+                  "Output values: " + DescribeNames(kVolumeUnits) + " (a DICOM series is in HU)")
       ->check(CLI::IsMember({"mu", "hu"}))
       ->capture_default_str();
-  app->add_option("--mu-water-per-mm", mu_water_per_mm, "μ of water for HU, 1/mm")
+  app->add_option(
+      "--mu-water-per-mm", mu_water_per_mm,
+      "μ of water for HU, 1/mm [default: the scan's (imported DICOM-CT-PD), else 0.02]");
+  app->add_option("--format", format,
+                  "Output: volume (by the extension: .mha .mhd .nrrd .nhdr .nii .nii.gz), dicom "
+                  "(a folder of CT image files, HU), or auto (dicom for a path ending in / or "
+                  "without an extension)")
+      ->check(CLI::IsMember({"auto", "volume", "dicom"}))
       ->capture_default_str();
 }
 
-VolumeWriteOptions UnitsOptions::Resolve() const {
-  if (!(mu_water_per_mm > 0) || !std::isfinite(mu_water_per_mm)) {
-    throw InputError("--mu-water-per-mm", "a positive μ in 1/mm", ToText(mu_water_per_mm));
+void OutputImageOptions::Check(const std::string& output) const {
+  ParseEnum(kVolumeUnits, units, "--units");
+  if (mu_water_per_mm && (!(*mu_water_per_mm > 0) || !std::isfinite(*mu_water_per_mm))) {
+    throw InputError("--mu-water-per-mm", "a positive μ in 1/mm", ToText(*mu_water_per_mm));
   }
-  VolumeWriteOptions o;
-  o.units = ParseEnum(kVolumeUnits, units, "--units");
-  o.mu_water_per_mm = mu_water_per_mm;
-  return o;
+  if (!WritesDicom(output)) CheckVolumeExtension(output);
+}
+
+bool OutputImageOptions::WritesDicom(const std::string& output) const {
+  if (format != "auto") return format == "dicom";
+  if (!output.empty() && output.back() == '/') return true;
+  const size_t slash = output.find_last_of('/');
+  const std::string name = slash == std::string::npos ? output : output.substr(slash + 1);
+  return name.find('.') == std::string::npos;
+}
+
+void OutputImageOptions::CheckLocation(const std::string& output) const {
+  if (WritesDicom(output)) {
+    CheckDicomSeriesOutput(output);
+  } else {
+    CheckOutputLocation(output);
+  }
+}
+
+double OutputImageOptions::MuWater(const ScanData& scan) const {
+  return mu_water_per_mm.value_or(
+      scan.mu_water_per_mm.value_or(VolumeWriteOptions{}.mu_water_per_mm));
+}
+
+void OutputImageOptions::Write(const std::string& output, const Image& image, const ScanData& scan,
+                               const std::string& description, bool verbose) const {
+  if (WritesDicom(output)) {
+    DicomSeriesOptions dicom;
+    dicom.mu_water_per_mm = MuWater(scan);
+    dicom.series_description = description;
+    dicom.patient_position = scan.patient_position;
+    const DicomSeriesReport report = WriteDicomSeries(output, image, dicom);
+    if (report.clamped_voxels > 0) {
+      std::cerr << "osmo: warning: " << report.clamped_voxels
+                << " voxels lie outside the HU range a DICOM series stores (-32768 to 31743) "
+                   "and were clamped\n";
+    }
+    Note(verbose,
+         "wrote a DICOM series of " + std::to_string(report.files) + " slices to " + output);
+    return;
+  }
+  VolumeWriteOptions write;
+  write.units = ParseEnum(kVolumeUnits, units, "--units");
+  write.mu_water_per_mm = MuWater(scan);
+  WriteVolume(output, image, write);
+  Note(verbose, "wrote " + output);
 }
 
 void RunOptions::Add(CLI::App* app) {

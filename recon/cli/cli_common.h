@@ -41,12 +41,25 @@ struct DxchangeCliOptions {
   DxchangeOptions Resolve() const;
 };
 
-// --units mu|hu, --mu-water-per-mm.
-struct UnitsOptions {
+// The output image of `osmo recon` and `osmo fbp`: --units mu|hu, --mu-water-per-mm and
+// --format auto|volume|dicom.
+struct OutputImageOptions {
   std::string units = "mu";
-  double mu_water_per_mm = 0.02;
+  std::optional<double> mu_water_per_mm;  // unset: the scan's (imported clinical data), else 0.02
+  std::string format = "auto";
   void Add(CLI::App* app);
-  VolumeWriteOptions Resolve() const;
+  // Checks the flags and that `output` suits the format (an extension ITK writes, or a folder
+  // name for a DICOM series); InputError naming the flag otherwise.
+  void Check(const std::string& output) const;
+  // A DICOM series: --format dicom, or (auto) a path ending in '/' or without an extension.
+  bool WritesDicom(const std::string& output) const;
+  // The output's folder exists and is writable (and a DICOM folder is new or an earlier series).
+  void CheckLocation(const std::string& output) const;
+  double MuWater(const ScanData& scan) const;
+  // Writes the image (μ, 1/mm) as a volume in the chosen units or as a DICOM CT series (HU)
+  // described by `description`; a note with `verbose`.
+  void Write(const std::string& output, const Image& image, const ScanData& scan,
+             const std::string& description, bool verbose) const;
 };
 
 // The most OpenMP threads osmo accepts (--threads); larger counts are refused, not passed to the

@@ -19,7 +19,7 @@ struct FbpCliOptions {
   double cutoff = 1.0;
   GridOptions grid;
   DxchangeCliOptions dx;
-  UnitsOptions units;
+  OutputImageOptions output_image;
   RunOptions run;
   ProgressOptions progress;
   RingFilterOptions rings;
@@ -30,10 +30,9 @@ constexpr double kLargeFbpVoxelViews = 2e9;
 
 void RunFbp(const FbpCliOptions& o) {
   o.run.Apply();
-  CheckVolumeExtension(o.output);
-  CheckOutputLocation(o.output);
+  o.output_image.Check(o.output);
+  o.output_image.CheckLocation(o.output);
   CheckNotAnInput(o.output, "--output", {o.input});
-  const VolumeWriteOptions write = o.units.Resolve();
   const FbpOptions fbp{ParseEnum(kFbpWindows, o.filter, "--filter"), o.cutoff};
   fbp.Validate();
   ScanData scan = LoadScan(o.input, o.dx);
@@ -61,8 +60,9 @@ void RunFbp(const FbpCliOptions& o) {
                                                progress.Update(rows_done, rows_total, "image rows");
                                              });
   progress.Finish();
-  WriteVolume(o.output, image, write);
-  Note(o.run.verbose, "wrote " + o.output);
+  o.output_image.Write(o.output, image, scan,
+                       "osmo FBP, " + o.filter + " window, cutoff " + ToText(o.cutoff),
+                       o.run.verbose);
 }
 
 }  // namespace
@@ -72,7 +72,9 @@ void RegisterFbp(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "fbp", "Filtered backprojection (parallel, fan arc/flat with Parker short scans, FDK cone)");
   sub->add_option("input", o->input, "Scan file (.h5), osmo or DXchange")->required();
-  sub->add_option("-o,--output", o->output, "Output volume (.mha .mhd .nrrd .nii .nii.gz)")
+  sub->add_option(
+         "-o,--output", o->output,
+         "Output volume (.mha .mhd .nrrd .nii .nii.gz) or DICOM series folder (see --format)")
       ->required();
   sub->add_option("--filter", o->filter, "Ramp filter window: " + DescribeNames(kFbpWindows))
       ->capture_default_str();
@@ -80,7 +82,7 @@ void RegisterFbp(CLI::App& app) {
                   "Filter cutoff as a fraction of the Nyquist frequency (0, 1]")
       ->capture_default_str();
   o->grid.Add(sub);
-  o->units.Add(sub);
+  o->output_image.Add(sub);
   o->dx.Add(sub);
   o->run.Add(sub);
   o->progress.Add(sub);

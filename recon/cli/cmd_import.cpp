@@ -1,10 +1,13 @@
-// `osmo import`: DXchange → osmo scan file.
+// `osmo import`: DXchange file or DICOM-CT-PD folder → osmo scan file.
 // SPDX-License-Identifier: Apache-2.0
+#include <filesystem>
+#include <iostream>
 #include <memory>
 
 #include "recon/cli/cli_common.h"
 #include "recon/cli/commands.h"
 #include "recon/io/atomic_output.h"
+#include "recon/io/dicom_ct_pd.h"
 #include "recon/io/scan_file.h"
 
 namespace osmo::cli {
@@ -14,32 +17,75 @@ namespace {
 struct ImportOptions {
   std::string input, output;
   DxchangeCliOptions dx;
+  std::string views, z_range, patient_position, ffs_tags = "auto";
   RunOptions run;
+  ProgressOptions progress;
 };
+
+ScanData ImportCtPd(const ImportOptions& o) {
+  DicomCtPdOptions options;
+  if (!o.views.empty()) ParseViewRange(o.views, &options);
+  if (!o.z_range.empty()) ParseZRange(o.z_range, &options);
+  if (!o.patient_position.empty()) {
+    options.patient_position = ParsePatientPosition(o.patient_position, "--patient-position");
+  }
+  options.ffs_tags = ParseEnum(kFfsTagOrders, o.ffs_tags, "--ffs-tags");
+  Progress progress("osmo import", o.progress.Resolve());
+  std::string stage;
+  options.progress = [&](int64_t done, int64_t total, const std::string& pass) {
+    if (pass != stage && !stage.empty()) progress.Finish();
+    stage = pass;
+    progress.Update(done, total, pass);
+  };
+  DicomCtPdImport imported = ImportDicomCtPd(o.input, options);
+  progress.Finish();
+  for (const std::string& note : imported.notes) std::cout << "osmo import: " << note << "\n";
+  return std::move(imported.scan);
+}
 
 void RunImport(const ImportOptions& o) {
   o.run.Apply();
   CheckOutputLocation(o.output);
   CheckNotAnInput(o.output, "--output", {o.input});
-  const ScanData scan = ImportDxchange(o.input, o.dx.Resolve());
+  const bool dicom = std::filesystem::is_directory(o.input);
+  if (!dicom && (!o.views.empty() || !o.z_range.empty() || !o.patient_position.empty())) {
+    throw InputError("--views/--z-range-mm/--patient-position", "a DICOM-CT-PD folder as the input",
+                     "the file " + o.input);
+  }
+  const ScanData scan = dicom ? ImportCtPd(o) : ImportDxchange(o.input, o.dx.Resolve());
   WriteScanFile(o.output, scan);
-  Note(o.run.verbose, "imported " + std::to_string(scan.geometry.NumViews()) + " views × " +
-                          std::to_string(scan.geometry.n_rows) + " rows × " +
-                          std::to_string(scan.geometry.n_channels) + " channels to " + o.output);
+  std::cout << "osmo import: wrote " << scan.geometry.NumViews() << " views × "
+            << scan.geometry.n_rows << " rows × " << scan.geometry.n_channels << " channels to "
+            << o.output << "\n";
 }
 
 }  // namespace
 
 void RegisterImport(CLI::App& app) {
   auto o = std::make_shared<ImportOptions>();
-  CLI::App* sub =
-      app.add_subcommand("import",
-                         "Import a DXchange (APS Data Exchange) file as a parallel-beam osmo scan: "
-                         "flat/dark normalisation, −log, weights from counts");
-  sub->add_option("input", o->input, "DXchange file (.h5)")->required();
+  CLI::App* sub = app.add_subcommand(
+      "import",
+      "Import projection data as an osmo scan file: a folder of DICOM-CT-PD files (one per view; "
+      "clinical helical scans, docs/CLINICAL_DATA.md), or a DXchange (APS Data Exchange) file "
+      "as a parallel-beam scan (flat/dark normalisation, −log, weights from counts)");
+  sub->add_option("input", o->input, "DICOM-CT-PD folder, or DXchange file (.h5)")->required();
   sub->add_option("-o,--output", o->output, "Output scan file (.h5)")->required();
+  sub->add_option("--views", o->views,
+                  "DICOM-CT-PD: views A ≤ k < B in acquisition order, 0-based (A: or :B allowed) "
+                  "[default: all]");
+  sub->add_option("--z-range-mm", o->z_range,
+                  "DICOM-CT-PD: only the views whose rays reach the slab Z0 ≤ z ≤ Z1 (mm, the "
+                  "patient's z after import, superior positive); the scan's default grid then "
+                  "covers the slab [default: all]");
+  sub->add_option("--patient-position", o->patient_position,
+                  "DICOM-CT-PD: " + DescribeNames(kPatientPositions) +
+                      " [default: (0018,5100) of the files, else HFS]");
+  sub->add_option("--ffs-tags", o->ffs_tags,
+                  "DICOM-CT-PD flying focal spot tags: " + DescribeNames(kFfsTagOrders))
+      ->capture_default_str();
   o->dx.Add(sub);
   o->run.Add(sub);
+  o->progress.Add(sub);
   sub->callback([o] { RunImport(*o); });
 }
 

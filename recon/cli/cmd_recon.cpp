@@ -106,7 +106,7 @@ ReconSettings SettingsFrom(const ReconOptions& o) {
   s.start = o.init == "fbp"    ? StartKind::kFbp
             : o.init == "zero" ? StartKind::kZero
                                : StartKind::kImage;
-  s.mu_water_per_mm = o.units.mu_water_per_mm;
+  s.mu_water_per_mm = o.output_image.mu_water_per_mm.value_or(s.mu_water_per_mm);
   return s;
 }
 
@@ -121,9 +121,8 @@ ReconOptions ParseReconWords(std::vector<std::string> words) {
 
 void CheckReconOptions(const ReconOptions& o) {
   WithFlagNames([&] { SettingsFrom(o).Validate(); });
-  o.units.Resolve();
+  o.output_image.Check(o.output);
   o.dx.Resolve();
-  CheckVolumeExtension(o.output);
   if (StartsFromFile(o)) CheckVolumeExtension(o.init);
   if (o.checkpoint_every < 1)
     throw InputError("--checkpoint-every", "K ≥ 1", std::to_string(o.checkpoint_every));
@@ -131,17 +130,23 @@ void CheckReconOptions(const ReconOptions& o) {
     throw InputError("--resume", "a --checkpoint FILE to resume from", "none");
 }
 
+// (0008,103E) of a DICOM output: the method and its parameters (at most 64 characters).
+std::string SeriesDescription(const ReconOptions& o, const ReconResult& result) {
+  return "osmo " + o.algorithm + " " + std::to_string(result.summary.iterations) + "it " +
+         std::to_string(o.subsets) + "sub beta " + ToText(result.beta) + " " + o.potential;
+}
+
 void RunRecon(const ReconOptions& o) {
   // A stop request during setup takes effect after the first iteration (with its checkpoint).
   InstallStopHandlers();
   o.run.Apply();
   CheckReconOptions(o);
-  CheckOutputLocation(o.output);
+  o.output_image.CheckLocation(o.output);
   CheckOutputsSpareInputs(o);
-  const VolumeWriteOptions write = o.units.Resolve();
-  const ReconSettings settings = SettingsFrom(o);
+  ReconSettings settings = SettingsFrom(o);
 
   ScanData scan = LoadScan(o.input, o.dx);
+  settings.mu_water_per_mm = o.output_image.MuWater(scan);
   o.rings.Apply(scan, o.run.verbose);
   const ImageGeometry grid = o.grid.Resolve(scan.geometry);
   Note(o.run.verbose, "grid " + grid.Describe());
@@ -191,7 +196,7 @@ void RunRecon(const ReconOptions& o) {
                                             : "; checkpoint written to " + o.checkpoint +
                                                   " (continue with --resume)"));
   }
-  WriteVolume(o.output, result.image, write);
+  o.output_image.Write(o.output, result.image, scan, SeriesDescription(o, result), o.run.verbose);
   std::cout << "osmo recon: " << result.summary.message << " in " << ToText(result.elapsed_s)
             << " s"
             << (result.final_rmsd_hu ? ", RMSD " + ToText(*result.final_rmsd_hu) + " HU" : "")
@@ -200,7 +205,9 @@ void RunRecon(const ReconOptions& o) {
 
 void AddReconOptions(CLI::App* sub, ReconOptions* o) {
   sub->add_option("input", o->input, "Scan file (.h5), osmo or DXchange")->required();
-  sub->add_option("-o,--output", o->output, "Output volume (.mha .mhd .nrrd .nii .nii.gz)")
+  sub->add_option(
+         "-o,--output", o->output,
+         "Output volume (.mha .mhd .nrrd .nii .nii.gz) or DICOM series folder (see --format)")
       ->required();
   sub->add_option("--algorithm", o->algorithm, DescribeNames(kAlgorithms))->capture_default_str();
   sub->add_option("--subsets", o->subsets,
@@ -292,7 +299,7 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
   sub->add_flag("--resume", o->resume,
                 "Continue from --checkpoint (same options; --iterations may grow)");
   o->grid.Add(sub);
-  o->units.Add(sub);
+  o->output_image.Add(sub);
   o->dx.Add(sub);
   o->run.Add(sub);
   o->progress.Add(sub);

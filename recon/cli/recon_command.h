@@ -51,7 +51,7 @@ struct ReconOptions {
   bool resume = false;
   GridOptions grid;
   DxchangeCliOptions dx;
-  UnitsOptions units;
+  OutputImageOptions output_image;
   RunOptions run;
   ProgressOptions progress;
   RingFilterOptions rings;

@@ -221,6 +221,17 @@ ScanData ReadScanFile(const std::string& path) {
     }
     scan.electronic_noise_std = sigma;
   }
+  if (h5::HasAttribute(root.get(), "mu_water_per_mm")) {
+    const double mu = h5::ReadNumberAttribute(root.get(), "mu_water_per_mm", path + ": /");
+    if (!(mu > 0) || !std::isfinite(mu)) {
+      throw InputError(path + ": / attribute mu_water_per_mm", "a positive μ of water (1/mm)",
+                       ToText(mu));
+    }
+    scan.mu_water_per_mm = mu;
+  }
+  if (h5::HasAttribute(root.get(), "patient_position")) {
+    scan.patient_position = h5::ReadStringAttribute(root.get(), "patient_position", path + ": /");
+  }
   if (h5::Exists(file.get(), "/reference")) {
     h5::Handle ref = h5::OpenDataset(file.get(), "/reference", path);
     const auto shape = h5::Shape(ref.get());
@@ -321,6 +332,12 @@ void WriteScanFile(const std::string& path, const ScanData& scan) {
     }
     if (scan.electronic_noise_std) {
       h5::WriteDoubleAttribute(root.get(), "electronic_noise_std", *scan.electronic_noise_std);
+    }
+    if (scan.mu_water_per_mm) {
+      h5::WriteDoubleAttribute(root.get(), "mu_water_per_mm", *scan.mu_water_per_mm);
+    }
+    if (!scan.patient_position.empty()) {
+      h5::WriteStringAttribute(root.get(), "patient_position", scan.patient_position);
     }
     if (scan.reference) {
       const ImageGeometry& r = scan.reference->geometry;

@@ -20,6 +20,7 @@
 #include "projectors/error.h"
 #include "projectors/input_file.h"
 #include "recon/io/atomic_output.h"
+#include "recon/io/itk_mutex.h"
 #include "recon/io/metaimage_check.h"
 
 namespace osmo {
@@ -27,15 +28,6 @@ namespace osmo {
 namespace {
 
 using ItkVolume = itk::Image<float, 3>;
-
-// ITK 5.2's global state (object factories, the default multithreader, the MetaIO and NIfTI
-// libraries' own statics) is not safe to set up or use from two threads at once: `osmo study
-// --jobs 2` writing two images at a time corrupted the heap (a crash, or a hang in malloc, in 2
-// of 7 runs here). Volumes are read and written one at a time; the work between runs in parallel.
-std::mutex& ItkMutex() {
-  static std::mutex mutex;
-  return mutex;
-}
 
 // ITK finds readers and writers through factories; osmo registers the formats it supports once.
 void RegisterImageFormats() {
@@ -55,6 +47,11 @@ bool EndsWith(const std::string& text, const std::string& suffix) {
 }
 
 }  // namespace
+
+std::mutex& ItkMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
 
 std::vector<std::string> VolumeExtensions() {
   return {".mha", ".mhd", ".nrrd", ".nhdr", ".nii", ".nii.gz"};
