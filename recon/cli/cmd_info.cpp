@@ -76,6 +76,11 @@ void PrintScan(const std::string& path, const ScanData& s, bool dxchange) {
   if (!s.incident_counts.empty()) PrintRange("I0", s.incident_counts);
   if (s.electronic_noise_std)
     std::cout << "  electronic σ  " << *s.electronic_noise_std << " counts\n";
+  if (s.mu_water_per_mm) std::cout << "  μ water       " << *s.mu_water_per_mm << " /mm (for HU)\n";
+  if (!s.patient_position.empty()) {
+    std::cout << "  patient       " << s.patient_position
+              << " (axes: x to the patient's left, y posterior, z superior)\n";
+  }
   if (s.reference) {
     const ImageGeometry& r = s.reference->geometry;
     std::cout << "  reference     " << r.nx << "×" << r.ny << "×" << r.nz << " voxels of "
