@@ -440,7 +440,7 @@ Handle WriteFloatDataset(hid_t location, const std::string& name, const std::vec
     // changing values silently.
     H5Pset_fletcher32(properties.get());
     H5Pset_shuffle(properties.get());
-    H5Pset_deflate(properties.get(), 4);
+    H5Pset_deflate(properties.get(), 1);
   }
   Handle dataset(H5Dcreate2(location, name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT,
                             properties.get(), H5P_DEFAULT),

@@ -21,6 +21,7 @@
 #include "recon/cli/recon_command.h"
 #include "recon/cli/setting_flags.h"
 #include "recon/fbp.h"
+#include "recon/io/dicom_ct_pd.h"
 #include "recon/io/geometry_json.h"
 #include "recon/io/scan_file.h"
 #include "recon/io/volume_io.h"
@@ -173,6 +174,8 @@ void BindScans(py::module_& m) {
       .def_property_readonly("counts", [](const ScanData& s) { return OptionalSinogram(s.counts); })
       .def_readonly("incident_counts", &ScanData::incident_counts)
       .def_readonly("electronic_noise_std", &ScanData::electronic_noise_std)
+      .def_readonly("mu_water_per_mm", &ScanData::mu_water_per_mm)
+      .def_readonly("patient_position", &ScanData::patient_position)
       .def_property_readonly("reference",
                              [](const ScanData& s) -> std::optional<py::array_t<float>> {
                                if (!s.reference) return std::nullopt;
@@ -202,6 +205,29 @@ void BindScans(py::module_& m) {
       "Reads an osmo scan file (HDF5, docs/FORMATS.md) or a DXchange file; the keywords are "
       "`osmo recon`'s DXchange options (angles_deg='0:180:181', center_of_rotation=295.6, "
       "rows='A:B', pixel_size_mm)");
+  m.def(
+      "import_dicom_ct_pd",
+      [](const std::string& folder, const std::string& views, const std::string& z_range_mm,
+         const std::string& patient_position, const std::string& ffs_tags) {
+        DicomCtPdOptions options;
+        if (!views.empty()) ParseViewRange(views, &options);
+        if (!z_range_mm.empty()) ParseZRange(z_range_mm, &options);
+        if (!patient_position.empty()) {
+          options.patient_position = ParsePatientPosition(patient_position, "patient_position");
+        }
+        options.ffs_tags = ParseEnum(kFfsTagOrders, ffs_tags, "ffs_tags");
+        DicomCtPdImport imported;
+        {
+          py::gil_scoped_release release;
+          imported = ImportDicomCtPd(folder, options);
+        }
+        return py::make_tuple(std::move(imported.scan), imported.notes);
+      },
+      arg("folder"), arg("views") = "", arg("z_range_mm") = "", arg("patient_position") = "",
+      arg("ffs_tags") = "auto",
+      "Imports a folder of DICOM-CT-PD files (docs/CLINICAL_DATA.md) as `osmo import` does; "
+      "views='A:B', z_range_mm='Z0:Z1', patient_position='HFS'|'FFS'|'HFP'|'FFP', "
+      "ffs_tags='auto'|'v3'|'v8'. Returns (scan, notes): notes say what was found and assumed");
   m.def(
       "write_scan",
       [](const std::string& path, const ScanData& scan) {

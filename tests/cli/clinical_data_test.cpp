@@ -19,11 +19,11 @@ namespace fs = std::filesystem;
 
 constexpr const char* kPython = "/usr/bin/python3";  // with python3-pydicom (scripts/setup)
 
-// Writes the pydicom folder (tests/cli/write_ct_pd_pydicom.py: 24 views, 16 columns × 4 rows).
+// Writes the pydicom folder (tests/support/write_ct_pd_pydicom.py: 24 views, 16 columns × 4 rows).
 std::string WritePydicomFolder(const std::string& folder,
                                const std::vector<std::string>& extra = {}) {
   const std::string target = folder + "/ctpd";
-  std::vector<std::string> args = {OSMO_SOURCE_DIR "/tests/cli/write_ct_pd_pydicom.py", target};
+  std::vector<std::string> args = {OSMO_SOURCE_DIR "/tests/support/write_ct_pd_pydicom.py", target};
   args.insert(args.end(), extra.begin(), extra.end());
   const ProcessResult r = RunProcess(kPython, args);
   EXPECT_EQ(r.exit_code, 0) << r.err;

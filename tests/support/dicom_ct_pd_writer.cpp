@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -69,7 +70,7 @@ CtPdViewPose ViewPose(const CtPdScanSpec& spec, int view) {
 double PhotonsOf(const CtPdScanSpec& spec, int view, int column) {
   // A bowtie-like profile and a tube current that changes from view to view.
   const double t = (column - 0.5 * (spec.n_columns + 1)) / (0.5 * spec.n_columns);
-  return 1.4e6 * (1.0 + 0.1 * (view % 3)) * std::exp(-1.5 * t * t);
+  return spec.dose_scale * 1.4e6 * (1.0 + 0.1 * (view % 3)) * std::exp(-1.5 * t * t);
 }
 
 void CtPdRay(const CtPdScanSpec& spec, int view, int column, int row, std::array<double, 3>* start,
@@ -107,6 +108,7 @@ void WriteCtPdScan(const std::string& folder, const CtPdScanSpec& spec,
   const bool tcia = spec.generation == CtPdGeneration::kTcia;
   const char* creator = tcia ? "CtProjectionData-MayoClinc-v1" : "CT IMG ACQUISITION";
   const char* sop_class = tcia ? "1.2.840.10008.5.1.4.1.1.66" : "1.2.840.10008.5.1.4.1.1.2";
+  std::mt19937_64 random(spec.seed);
   for (int k = 0; k < spec.n_views; ++k) {
     gdcm::Writer writer;
     gdcm::File& file = writer.GetFile();
@@ -185,8 +187,13 @@ void WriteCtPdScan(const std::string& folder, const CtPdScanSpec& spec,
       for (int r = 1; r <= spec.n_rows; ++r) {
         std::array<double, 3> start, direction;
         CtPdRay(spec, k, c, r, &start, &direction);
-        const double y = line_integral(PatientFromGantry(spec.patient_position, start),
-                                       PatientFromGantry(spec.patient_position, direction));
+        double y = line_integral(PatientFromGantry(spec.patient_position, start),
+                                 PatientFromGantry(spec.patient_position, direction));
+        if (spec.poisson_noise) {
+          const double n0 = PhotonsOf(spec, k, c);
+          std::poisson_distribution<int64_t> counts(n0 * std::exp(-y));
+          y = -std::log(std::max(double(counts(random)), 0.5) / n0);
+        }
         const double stored = std::round((y - spec.rescale_intercept) / spec.rescale_slope);
         const size_t index = spec.transposed_layout
                                  ? size_t(r - 1) * size_t(spec.n_columns) + size_t(c - 1)

@@ -42,6 +42,11 @@ struct CtPdScanSpec {
   std::string patient_position;   // (0018,5100); empty: not written
   double rescale_slope = 1.4143614681e-4, rescale_intercept = -0.2077793795;
   std::string series_uid = "1.2.826.0.1.3680043.2.1143.999.1";
+  // Measured, not exact, line integrals: counts ~ Poisson(N0·e^(−y)) with N0 of PhotonsOf scaled
+  // by dose_scale (also what PhotonStatistics then holds), y = −log(max(counts, 0.5)/N0).
+  bool poisson_noise = false;
+  double dose_scale = 1.0;
+  uint64_t seed = 1;
   // Called on each view's data set just before it is written: tests break files with it.
   std::function<void(int view, gdcm::DataSet&)> tamper;
 };

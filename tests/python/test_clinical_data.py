@@ -1,14 +1,17 @@
-"""DICOM series output of the CLI read back with a second DICOM reader (pydicom), against the
-same image written as a MetaImage volume in HU.
+"""Clinical data from Python: the CLI's DICOM series output read back with a second DICOM reader
+(pydicom), against the same image written as a MetaImage volume in HU; DICOM-CT-PD files written
+by pydicom imported with osmo.import_dicom_ct_pd.
 
 SPDX-License-Identifier: Apache-2.0
 """
 import glob
 import os
 import subprocess
+import sys
 
 import numpy as np
 import pydicom
+import pytest
 
 import osmo
 
@@ -53,3 +56,21 @@ def test_fbp_dicom_series_matches_the_volume_and_its_grid(tmp_path):
         # pixel_array is [row][column] = [y][x], as osmo's slice k.
         assert np.max(np.abs(values - hu[k])) <= 0.5 + 1e-3
     assert "FBP" in slices[0].SeriesDescription
+
+
+def test_import_dicom_ct_pd_written_by_pydicom(tmp_path):
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+    import write_ct_pd_pydicom as writer  # pylint: disable=import-outside-toplevel
+    folder = str(tmp_path / "ctpd")
+    writer.write(folder)
+    scan, notes = osmo.import_dicom_ct_pd(folder, views="4:16")
+    assert scan.sinogram.shape == (12, writer.N_ROWS, writer.N_COLUMNS)
+    assert scan.patient_position == "HFS"
+    assert abs(scan.mu_water_per_mm - 0.0193) < 1e-9
+    assert any("v3 tag order" in n for n in notes)
+    # Head first supine: osmo channel c = DICOM column c + 1, osmo row r = detector row N − r.
+    k, r, c = 5, 0, 3
+    stored = 1000 + 100 * (k + 4) + 10 * (c + 1) + (writer.N_ROWS - r)
+    assert abs(scan.sinogram[k, r, c] - (stored * writer.SLOPE + writer.INTERCEPT)) < 1e-6
+    with pytest.raises(Exception, match="not a folder"):
+        osmo.import_dicom_ct_pd(str(tmp_path / "missing"))
