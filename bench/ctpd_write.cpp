@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   osmo::test::CtPdScanSpec spec;  // the published header values
-  spec.generation = generation == "tcia" ? osmo::test::CtPdGeneration::kTcia
-                                         : osmo::test::CtPdGeneration::k2016;
+  spec.generation =
+      generation == "tcia" ? osmo::test::CtPdGeneration::kTcia : osmo::test::CtPdGeneration::k2016;
   spec.transposed_layout = transposed;
   spec.flying_focal_spot = true;
   spec.patient_position = position;
@@ -49,10 +49,10 @@ int main(int argc, char** argv) {
   spec.poisson_noise = !noiseless;
   spec.dose_scale = dose;
   spec.seed = seed;
+  spec.mu_water_per_mm = osmo::kMuWaterPerMm;  // the phantoms' water, so HU read true
   const osmo::Phantom phantom = osmo::BuiltinPhantom(phantom_name);
-  osmo::test::WriteCtPdScan(output, spec, [&](const auto& p, const auto& d) {
-    return phantom.LineIntegral(p, d);
-  });
+  osmo::test::WriteCtPdScan(
+      output, spec, [&](const auto& p, const auto& d) { return phantom.LineIntegral(p, d); });
   std::cout << "wrote " << spec.n_views << " views to " << output << "\n";
   return 0;
 }

@@ -152,6 +152,13 @@ ViewHeader ReadHeader(const std::string& path) {
   return h;
 }
 
+std::vector<CtPdView> ViewsOf(const std::vector<ViewHeader>& headers) {
+  std::vector<CtPdView> views;
+  views.reserve(headers.size());
+  for (const ViewHeader& h : headers) views.push_back(h.view);
+  return views;
+}
+
 bool Near(double a, double b) {
   return std::abs(a - b) <= kRelativeTolerance * std::max({1.0, std::abs(a), std::abs(b)});
 }
@@ -524,9 +531,8 @@ DicomCtPdImport ImportDicomCtPd(const std::string& folder, const DicomCtPdOption
   }
   std::vector<ViewHeader> selected(headers.begin() + begin, headers.begin() + end);
   if (options.z_min_mm) {
-    std::vector<CtPdView> views;
-    for (const ViewHeader& h : selected) views.push_back(h.view);
-    const CtPdMapping all = MapCtPdGeometry(selected.front().detector, views, position, folder);
+    const CtPdMapping all =
+        MapCtPdGeometry(selected.front().detector, ViewsOf(selected), position, folder);
     const auto [below, above] = FarEdgeShadow(all.geometry);
     std::vector<ViewHeader> in_slab;
     for (size_t k = 0; k < selected.size(); ++k) {
@@ -551,9 +557,8 @@ DicomCtPdImport ImportDicomCtPd(const std::string& folder, const DicomCtPdOption
   }
 
   RegulariseTrajectory(selected, &notes);
-  std::vector<CtPdView> views;
-  for (const ViewHeader& h : selected) views.push_back(h.view);
-  const CtPdMapping mapping = MapCtPdGeometry(selected.front().detector, views, position, folder);
+  const CtPdMapping mapping =
+      MapCtPdGeometry(selected.front().detector, ViewsOf(selected), position, folder);
   ScanData& scan = result.scan;
   scan.geometry = mapping.geometry;
   scan.sinogram = Sinogram(scan.geometry);

@@ -195,7 +195,7 @@ DicomSeriesReport WriteDicomSeries(const std::string& folder, const Image& image
     const int64_t nz = image.geometry.nz;
     for (int64_t k = 0; k < nz; ++k) {
       char name[32];
-      std::snprintf(name, sizeof name, "IM%06lld.dcm", static_cast<long long>(k + 1));
+      std::snprintf(name, sizeof name, "IM%06lld.dcm", static_cast<long long>(k) + 1);
       WriteSlice(image, k, (partial / name).string(), uids, options, &generator, &report);
     }
     if (fs::exists(target)) fs::rename(target, old);

@@ -53,11 +53,11 @@ TEST(ClinicalData, PydicomFolderImportsWithEveryCellInPlace) {
   // Head first: osmo channel c is DICOM column c + 1, osmo row r is detector row 4 − r (row 1
   // is the farthest, largest z); stored = 1000 + 100·k + 10·column + row.
   for (int64_t k : {0, 7, 23}) {
-    for (int64_t r = 0; r < 4; ++r) {
+    for (int64_t row = 0; row < 4; ++row) {
       for (int64_t c = 0; c < 16; ++c) {
-        const double stored = 1000 + 100 * k + 10 * (c + 1) + (4 - r);
-        EXPECT_NEAR(scan.sinogram.at(k, r, c), stored * 1e-4 - 0.1, 1e-6)
-            << "view " << k << " row " << r << " channel " << c;
+        const double stored = 1000 + 100 * k + 10 * (c + 1) + (4 - row);
+        EXPECT_NEAR(scan.sinogram.at(k, row, c), stored * 1e-4 - 0.1, 1e-6)
+            << "view " << k << " row " << row << " channel " << c;
       }
     }
   }

@@ -144,6 +144,7 @@ TEST(CtPdImport, PublishedHeaderValuesGiveTheExpectedGeometry) {
     CtPdScanSpec spec;  // the real values
     spec.generation = generation;
     spec.flying_focal_spot = true;
+    spec.mu_water_per_mm = generation == CtPdGeneration::kTcia ? 0.01926 : 0.0192;
     const std::string folder = FreshFolder(generation == CtPdGeneration::kTcia ? "tcia" : "2016");
     test::WriteCtPdScan(folder, spec, [](const auto&, const auto&) { return 1.0; });
     const DicomCtPdImport imported = ImportDicomCtPd(folder, {});

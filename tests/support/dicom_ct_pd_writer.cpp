@@ -129,7 +129,9 @@ void WriteCtPdScan(const std::string& folder, const CtPdScanSpec& spec,
     text(0x0008, 0x0018, gdcm::VR::UI, instance_uid);
     text(0x0008, 0x0060, gdcm::VR::CS, "CT");
     text(0x0008, 0x0070, gdcm::VR::LO, "SIEMENS");
-    if (!tcia) text(0x0018, 0x0061, gdcm::VR::DS, "0.0192");
+    char water[32];
+    std::snprintf(water, sizeof water, "%.6g", spec.mu_water_per_mm);
+    if (!tcia) text(0x0018, 0x0061, gdcm::VR::DS, water);
     if (!spec.patient_position.empty()) text(0x0018, 0x5100, gdcm::VR::CS, spec.patient_position);
     text(0x0020, 0x000D, gdcm::VR::UI, spec.series_uid + ".0");
     text(0x0020, 0x000E, gdcm::VR::UI, spec.series_uid);
@@ -179,7 +181,7 @@ void WriteCtPdScan(const std::string& folder, const CtPdScanSpec& spec,
     }
     text(0x7037, 0x1009, gdcm::VR::CS, "HELICAL");
     text(0x7039, 0x1009, gdcm::VR::CS, "YES");
-    if (tcia) text(0x7041, 0x1001, gdcm::VR::DS, "0.01926");
+    if (tcia) text(0x7041, 0x1001, gdcm::VR::DS, water);
 
     // Pixels: stored = (y − intercept)/slope as uint16; row-fastest in the released layout.
     std::vector<uint16_t> pixels(size_t(spec.n_rows) * size_t(spec.n_columns));

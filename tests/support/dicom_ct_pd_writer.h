@@ -41,6 +41,8 @@ struct CtPdScanSpec {
   bool photon_statistics = true;  // (7033,1065), N0 per column, rising towards the centre
   std::string patient_position;   // (0018,5100); empty: not written
   double rescale_slope = 1.4143614681e-4, rescale_intercept = -0.2077793795;
+  // μ_water (1/mm): (7041,1001) in TCIA files, (0018,0061) in 2016 files.
+  double mu_water_per_mm = 0.01926;
   std::string series_uid = "1.2.826.0.1.3680043.2.1143.999.1";
   // Measured, not exact, line integrals: counts ~ Poisson(N0·e^(−y)) with N0 of PhotonsOf scaled
   // by dose_scale (also what PhotonStatistics then holds), y = −log(max(counts, 0.5)/N0).
