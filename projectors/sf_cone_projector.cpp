@@ -15,7 +15,7 @@ namespace osmo {
 // m = 0 … span − 1. Both directions read these arrays, so forward and back use bit-identical
 // weights. Rows outside the detector land in the row profile's padding.
 struct SfConeProjector::Column {
-  int64_t k_first = 0, n_k = 0;     // the view's slab: weights and scratch have n_k entries
+  int64_t k_first = 0, n_k = 0;     // the column's slab: weights and scratch have n_k entries
   int64_t row_lo = 0, row_hi = -1;  // detector rows touched, inclusive
   int32_t span = 0;
   std::vector<int32_t> first_row;
@@ -73,6 +73,36 @@ SfConeProjector::ViewSlab SfConeProjector::SlabOfView(int64_t view) const {
   slab.n_k = std::min(image_.nz - 1, last + 1) - slab.k_first + 1;
   slab.z_first = image_.Z(double(slab.k_first) - 0.5) - z_source;
   return slab;
+}
+
+// The part of the view's slab that voxel column i can project onto the detector rows: a slice
+// whose faces z_lo < z_hi (relative to the focal spot) reach row coordinates z·m + origin in
+// [0, n_rows) for a magnification m of the column (SF-TR's centre value, or SF-TT's near and far
+// ones) needs z_hi·m + origin > 0 and z_lo·m + origin < n_rows. One slice of margin on each side
+// keeps every slice whose footprint could touch a row despite float rounding; the others would
+// only add zeros. A helical view's slab is bounded by the extreme magnifications of the whole
+// image; one column's range is up to (R + r)/(R − r) times narrower.
+SfConeProjector::ViewSlab SfConeProjector::ColumnSlab(const ViewSlab& slab,
+                                                      const RowFootprints& row, int64_t i) const {
+  const double dz = image_.slice_thickness_mm, rows = double(scan_.n_rows);
+  double lo = double(slab.n_k), hi = -1.0;
+  const auto include = [&](double m) {
+    lo = std::min(lo, std::floor((-slab.origin / m - slab.z_first) / dz) - 1.0);
+    hi = std::max(hi, std::ceil(((rows - slab.origin) / m - slab.z_first) / dz) + 1.0);
+  };
+  if (axial_ == AxialFootprint::kRectangle) {
+    include(double(row.rows_per_mm[size_t(i)]));
+  } else {
+    include(double(row.rows_per_mm_near[size_t(i)]));
+    include(double(row.rows_per_mm_far[size_t(i)]));
+  }
+  const int64_t first = int64_t(std::max(lo, 0.0));
+  const int64_t last = int64_t(std::min(hi, double(slab.n_k - 1)));
+  ViewSlab column = slab;
+  column.k_first = slab.k_first + first;
+  column.n_k = std::max<int64_t>(0, last - first + 1);
+  column.z_first = slab.z_first + double(first) * dz;
+  return column;
 }
 
 // SF-TR axial footprints of column i (the scratch arrays sized); returns the span.
@@ -170,12 +200,15 @@ int32_t SfConeProjector::AxialTrapezoids(const ViewSlab& slab, const RowFootprin
 }
 
 OSMO_MULTIVERSIONED
-bool SfConeProjector::PrepareColumn(const ViewSlab& slab, const RowFootprints& row, int64_t i,
+bool SfConeProjector::PrepareColumn(const ViewSlab& view_slab, const RowFootprints& row, int64_t i,
                                     Column* col) const {
-  const int64_t nz = slab.n_k, nr = scan_.n_rows, nx = image_.nx;
+  const int64_t nr = scan_.n_rows, nx = image_.nx;
   bool seen = false;  // a column whose transaxial footprint misses the detector is skipped
   for (int32_t m = 0; m < row.span; ++m) seen = seen || row.weights[size_t(m * nx + i)] != 0.0f;
   if (!seen) return false;
+  const ViewSlab slab = ColumnSlab(view_slab, row, i);
+  const int64_t nz = slab.n_k;
+  if (nz == 0) return false;
   for (auto* v : {&col->t0, &col->t1, &col->t2, &col->t3, &col->rise, &col->fall, &col->amplitude,
                   &col->previous}) {
     v->resize(size_t(nz));
@@ -319,7 +352,7 @@ void SfConeProjector::ForwardView(const float* columns, int64_t view, RowFootpri
     footprints_.ComputeRow(view, j, row);
     for (int64_t i = 0; i < nx; ++i) {
       if (!PrepareColumn(slab, *row, i, column)) continue;
-      ColumnForward(*column, columns + (j * nx + i) * nz + slab.k_first, rows);
+      ColumnForward(*column, columns + (j * nx + i) * nz + column->k_first, rows);
       for (int32_t m = 0; m < row->span; ++m) {
         const float w = row->weights[size_t(m * nx + i)];
         if (w == 0.0f) continue;
@@ -358,7 +391,7 @@ void SfConeProjector::BackRow(const float* view_data, int64_t view, int64_t j, R
 #pragma omp simd
       for (int64_t r = column->row_lo; r <= column->row_hi; ++r) rows[r] += w * src[r];
     }
-    ColumnBack(*column, rows, columns + (j * nx + i) * nz + slab.k_first);
+    ColumnBack(*column, rows, columns + (j * nx + i) * nz + column->k_first);
   }
 }
 

@@ -49,6 +49,8 @@ class SfConeProjector final : public Projector {
     double origin = 0.0;
   };
   ViewSlab SlabOfView(int64_t view) const;
+  // The slices of `slab` that voxel column i of `row` can project onto the detector rows.
+  ViewSlab ColumnSlab(const ViewSlab& slab, const RowFootprints& row, int64_t i) const;
   // Fills `column` for voxel column i of `row`; false if the column misses the detector.
   bool PrepareColumn(const ViewSlab& slab, const RowFootprints& row, int64_t i,
                      Column* column) const;
