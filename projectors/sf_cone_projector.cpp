@@ -274,13 +274,18 @@ void SfConeProjector::Forward(const Image& image, Sinogram& sinogram, const View
   const int64_t nx = image_.nx, ny = image_.ny, nz = image_.nz;
   const int64_t nc = scan_.n_channels, nr = scan_.n_rows;
   const int64_t pad = footprints_.MaxSpan();
-  // z-fastest copy of the image: column (i, j) is contiguous.
+  // z-fastest copy of the image: column (i, j) is contiguous. Columns of zeros (outside the
+  // support, an impulse's surroundings) add nothing and are skipped.
   std::vector<float> columns(static_cast<size_t>(image_.NumVoxels()));
+  std::vector<char> nonzero(static_cast<size_t>(nx * ny), 0);
 #pragma omp parallel for schedule(static)
   for (int64_t j = 0; j < ny; ++j) {
     for (int64_t k = 0; k < nz; ++k) {
       const float* src = image.data() + image_.Index(0, j, k);
-      for (int64_t i = 0; i < nx; ++i) columns[size_t((j * nx + i) * nz + k)] = src[i];
+      for (int64_t i = 0; i < nx; ++i) {
+        columns[size_t((j * nx + i) * nz + k)] = src[i];
+        nonzero[size_t(j * nx + i)] |= char(src[i] != 0.0f);
+      }
     }
   }
   const int64_t n_list = int64_t(views.size());
@@ -293,7 +298,8 @@ void SfConeProjector::Forward(const Image& image, Sinogram& sinogram, const View
     float* rows = padded_rows.data() + max_axial_span_;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t n = 0; n < n_list; ++n)
-      ForwardView(columns.data(), views[size_t(n)], &row, &column, detector.data(), rows, sinogram);
+      ForwardView(columns.data(), nonzero.data(), views[size_t(n)], &row, &column, detector.data(),
+                  rows, sinogram);
   }
 }
 
@@ -340,8 +346,8 @@ void SfConeProjector::Back(const Sinogram& sinogram, Image& image, const ViewLis
 // One view: every voxel column resampled onto detector rows and added to its footprint's channels
 // in `detector` ([channel][row], padded), then copied out.
 OSMO_MULTIVERSIONED
-void SfConeProjector::ForwardView(const float* columns, int64_t view, RowFootprints* row,
-                                  Column* column, float* detector, float* rows,
+void SfConeProjector::ForwardView(const float* columns, const char* nonzero, int64_t view,
+                                  RowFootprints* row, Column* column, float* detector, float* rows,
                                   Sinogram& sinogram) const {
   const int64_t nx = image_.nx, ny = image_.ny, nz = image_.nz;
   const int64_t nc = scan_.n_channels, nr = scan_.n_rows;
@@ -351,7 +357,7 @@ void SfConeProjector::ForwardView(const float* columns, int64_t view, RowFootpri
   for (int64_t j = 0; j < ny && slab.n_k > 0; ++j) {
     footprints_.ComputeRow(view, j, row);
     for (int64_t i = 0; i < nx; ++i) {
-      if (!PrepareColumn(slab, *row, i, column)) continue;
+      if (nonzero[j * nx + i] == 0 || !PrepareColumn(slab, *row, i, column)) continue;
       ColumnForward(*column, columns + (j * nx + i) * nz + column->k_first, rows);
       for (int32_t m = 0; m < row->span; ++m) {
         const float w = row->weights[size_t(m * nx + i)];

@@ -60,8 +60,9 @@ class SfConeProjector final : public Projector {
                           Column* column) const;
   void ColumnForward(const Column& column, const float* x, float* rows) const;
   void ColumnBack(const Column& column, const float* rows, float* x) const;
-  void ForwardView(const float* columns, int64_t view, RowFootprints* row, Column* column,
-                   float* detector, float* rows, Sinogram& sinogram) const;
+  // One view of the z-fastest `columns`; columns with nonzero[j·nx + i] == 0 are skipped.
+  void ForwardView(const float* columns, const char* nonzero, int64_t view, RowFootprints* row,
+                   Column* column, float* detector, float* rows, Sinogram& sinogram) const;
   void BackRow(const float* view_data, int64_t view, int64_t j, RowFootprints* row, Column* column,
                float* rows, float* columns) const;
 
