@@ -17,6 +17,7 @@
 #include "projectors/error.h"
 #include "projectors/helical_trajectory.h"
 #include "recon/io/dicom_ct_pd_tags.h"
+#include "recon/io/text_parsing.h"
 
 namespace osmo {
 
@@ -418,49 +419,34 @@ void ReadPixels(const ViewHeader& h, const PixelLayout& layout, const CtPdCellOr
 }  // namespace
 
 void ParseViewRange(const std::string& text, DicomCtPdOptions* options) {
-  const size_t colon = text.find(':');
+  const std::vector<std::string> parts = Split(text, ':');
   const auto bad = [&] {
     throw InputError("--views", "A:B (0-based views A ≤ k < B; either side may be empty)",
                      "\"" + text + "\"");
   };
-  if (colon == std::string::npos) bad();
-  const auto parse = [&](const std::string& part) -> std::optional<int64_t> {
-    if (part.empty()) return std::nullopt;
-    size_t used = 0;
-    long long value = 0;
-    try {
-      value = std::stoll(part, &used);
-    } catch (const std::exception&) {
-      bad();
-    }
-    if (used != part.size() || value < 0) bad();
-    return int64_t(value);
-  };
-  options->view_begin = parse(text.substr(0, colon));
-  options->view_end = parse(text.substr(colon + 1));
-  if (options->view_begin && options->view_end && *options->view_end <= *options->view_begin) bad();
+  if (parts.size() != 2) bad();
+  std::optional<int64_t> ends[2];
+  for (int i = 0; i < 2; ++i) {
+    if (parts[size_t(i)].empty()) continue;
+    const std::optional<double> value = ParseFinite(parts[size_t(i)]);
+    if (!value || *value < 0 || *value != std::floor(*value) || *value > double(kMaxViews)) bad();
+    ends[i] = int64_t(*value);
+  }
+  if (ends[0] && ends[1] && *ends[1] <= *ends[0]) bad();
+  options->view_begin = ends[0];
+  options->view_end = ends[1];
 }
 
 void ParseZRange(const std::string& text, DicomCtPdOptions* options) {
-  const size_t colon = text.find(':');
+  const std::vector<std::string> parts = Split(text, ':');
   const auto bad = [&] {
     throw InputError("--z-range-mm", "Z0:Z1 with Z0 < Z1 (mm)", "\"" + text + "\"");
   };
-  if (colon == std::string::npos) bad();
-  double values[2];
-  const std::string parts[2] = {text.substr(0, colon), text.substr(colon + 1)};
-  for (int i = 0; i < 2; ++i) {
-    size_t used = 0;
-    try {
-      values[i] = std::stod(parts[i], &used);
-    } catch (const std::exception&) {
-      bad();
-    }
-    if (used != parts[i].size() || !std::isfinite(values[i])) bad();
-  }
-  if (!(values[0] < values[1])) bad();
-  options->z_min_mm = values[0];
-  options->z_max_mm = values[1];
+  if (parts.size() != 2) bad();
+  const std::optional<double> z0 = ParseFinite(parts[0]), z1 = ParseFinite(parts[1]);
+  if (!z0 || !z1 || !(*z0 < *z1)) bad();
+  options->z_min_mm = *z0;
+  options->z_max_mm = *z1;
 }
 
 DicomCtPdImport ImportDicomCtPd(const std::string& folder, const DicomCtPdOptions& options) {

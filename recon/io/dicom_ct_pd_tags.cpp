@@ -4,9 +4,9 @@
 
 #include <cstdio>
 #include <cstring>
-#include <stdexcept>
 
 #include "projectors/error.h"
+#include "recon/io/text_parsing.h"
 
 namespace osmo::ctpd {
 
@@ -92,17 +92,9 @@ double TagReader::Number(const TagInfo& tag) const {
   size_t length = 0;
   const char* bytes = Bytes(tag, &length);
   const std::string text = TrimPadding(std::string(bytes, length));
-  size_t used = 0;
-  double value = 0.0;
-  try {
-    value = std::stod(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || TrimPadding(text.substr(used)).size() != 0) {
-    throw InputError(Where(tag), "one decimal number", "\"" + text + "\"");
-  }
-  return value;
+  const std::optional<double> value = ParseFinite(text);
+  if (!value) throw InputError(Where(tag), "one decimal number", "\"" + text + "\"");
+  return *value;
 }
 
 std::string TagReader::Text(const TagInfo& tag) const {

@@ -8,35 +8,9 @@
 
 #include "projectors/error.h"
 #include "recon/io/hdf5_util.h"
+#include "recon/io/text_parsing.h"
 
 namespace osmo {
-
-namespace {
-
-std::vector<std::string> Split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::stringstream in(text);
-  std::string part;
-  while (std::getline(in, part, separator)) parts.push_back(part);
-  if (!text.empty() && text.back() == separator) parts.push_back("");
-  return parts;
-}
-
-double ParseNumber(const std::string& text, const std::string& where, const std::string& expected) {
-  size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (...) {
-    used = 0;
-  }
-  if (used == 0 || used != text.size() || !std::isfinite(value)) {
-    throw SettingError(where, expected, "\"" + text + "\"");
-  }
-  return value;
-}
-
-}  // namespace
 
 void ParseAngleRange(const std::string& text, DxchangeOptions* options) {
   const std::string where = "dxchange.angles";
