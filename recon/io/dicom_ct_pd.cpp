@@ -319,7 +319,13 @@ void UnwrapAngles(std::vector<ViewHeader>& headers) {
 void RegulariseTrajectory(std::vector<ViewHeader>& views, std::vector<std::string>* notes) {
   const size_t n = views.size();
   const int64_t per_turn = views.front().views_per_turn;
-  if (n < 3 || per_turn < 2) return;
+  if (n < 3) return;
+  if (per_turn < 2) {
+    notes->push_back(
+        "trajectory: no (7033,1013) NumberofSourceAngularSteps; the stored φ0 and z0 "
+        "are used (the helical FBP needs exactly equal angular steps)");
+    return;
+  }
   const double direction = views.back().view.phi_rad > views.front().view.phi_rad ? 1.0 : -1.0;
   const double step = direction * 2.0 * kPi / double(per_turn);
   double phi0 = 0.0;
