@@ -67,8 +67,6 @@ void GridOptions::Add(CLI::App* app) {
 
 namespace {
 
-// Cubic voxels for cone-beam volumes and single slices (whose thickness is nominal); a stack of
-// fan or parallel slices keeps the row pitch.
 // Circular cone beam and single slices: cubic voxels. Slice stacks and helical scans: slices as
 // thick as a row (at the isocentre), whatever the transaxial voxel.
 bool SliceFollowsVoxel(const ScanGeometry& scan) {
@@ -128,6 +126,33 @@ DxchangeOptions DxchangeCliOptions::Resolve() const {
   if (!rows.empty()) ParseRowRange(rows, &o);
   o.center_of_rotation_px = center_of_rotation;
   o.pixel_size_mm = pixel_size_mm;
+  return o;
+}
+
+void DicomCtPdCliOptions::Add(CLI::App* app) {
+  app->add_option("--views", views,
+                  "DICOM-CT-PD: views A ≤ k < B in acquisition order, 0-based (A: or :B allowed) "
+                  "[default: all]");
+  app->add_option("--z-range-mm", z_range,
+                  "DICOM-CT-PD: only the views whose rays reach the slab Z0 ≤ z ≤ Z1 (mm, the "
+                  "patient's z after import, superior positive); the scan's default grid then "
+                  "covers the slab [default: all]");
+  app->add_option("--patient-position", patient_position,
+                  "DICOM-CT-PD: " + DescribeNames(kPatientPositions) +
+                      " [default: (0018,5100) of the files, else HFS]");
+  app->add_option("--ffs-tags", ffs_tags,
+                  "DICOM-CT-PD flying focal spot tags: " + DescribeNames(kFfsTagOrders))
+      ->capture_default_str();
+}
+
+DicomCtPdOptions DicomCtPdCliOptions::Resolve() const {
+  DicomCtPdOptions o;
+  if (!views.empty()) ParseViewRange(views, &o);
+  if (!z_range.empty()) ParseZRange(z_range, &o);
+  if (!patient_position.empty()) {
+    o.patient_position = ParsePatientPosition(patient_position, "--patient-position");
+  }
+  o.ffs_tags = ParseEnum(kFfsTagOrders, ffs_tags, "--ffs-tags");
   return o;
 }
 

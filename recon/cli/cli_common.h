@@ -9,6 +9,7 @@
 #include <string>
 
 #include "projectors/scan_data.h"
+#include "recon/io/dicom_ct_pd.h"
 #include "recon/io/dxchange.h"
 #include "recon/io/volume_io.h"
 
@@ -39,6 +40,14 @@ struct DxchangeCliOptions {
   std::optional<double> center_of_rotation, pixel_size_mm;
   void Add(CLI::App* app);
   DxchangeOptions Resolve() const;
+};
+
+// --views, --z-range-mm, --patient-position, --ffs-tags (DICOM-CT-PD input).
+struct DicomCtPdCliOptions {
+  std::string views, z_range, patient_position, ffs_tags = "auto";
+  void Add(CLI::App* app);
+  bool AnyGiven() const { return !views.empty() || !z_range.empty() || !patient_position.empty(); }
+  DicomCtPdOptions Resolve() const;
 };
 
 // The output image of `osmo recon` and `osmo fbp`: --units mu|hu, --mu-water-per-mm and

@@ -17,19 +17,13 @@ namespace {
 struct ImportOptions {
   std::string input, output;
   DxchangeCliOptions dx;
-  std::string views, z_range, patient_position, ffs_tags = "auto";
+  DicomCtPdCliOptions ctpd;
   RunOptions run;
   ProgressOptions progress;
 };
 
 ScanData ImportCtPd(const ImportOptions& o) {
-  DicomCtPdOptions options;
-  if (!o.views.empty()) ParseViewRange(o.views, &options);
-  if (!o.z_range.empty()) ParseZRange(o.z_range, &options);
-  if (!o.patient_position.empty()) {
-    options.patient_position = ParsePatientPosition(o.patient_position, "--patient-position");
-  }
-  options.ffs_tags = ParseEnum(kFfsTagOrders, o.ffs_tags, "--ffs-tags");
+  DicomCtPdOptions options = o.ctpd.Resolve();
   Progress progress("osmo import", o.progress.Resolve());
   std::string stage;
   options.progress = [&](int64_t done, int64_t total, const std::string& pass) {
@@ -48,7 +42,7 @@ void RunImport(const ImportOptions& o) {
   CheckOutputLocation(o.output);
   CheckNotAnInput(o.output, "--output", {o.input});
   const bool dicom = std::filesystem::is_directory(o.input);
-  if (!dicom && (!o.views.empty() || !o.z_range.empty() || !o.patient_position.empty())) {
+  if (!dicom && o.ctpd.AnyGiven()) {
     throw InputError("--views/--z-range-mm/--patient-position", "a DICOM-CT-PD folder as the input",
                      "the file " + o.input);
   }
@@ -70,19 +64,7 @@ void RegisterImport(CLI::App& app) {
       "as a parallel-beam scan (flat/dark normalisation, −log, weights from counts)");
   sub->add_option("input", o->input, "DICOM-CT-PD folder, or DXchange file (.h5)")->required();
   sub->add_option("-o,--output", o->output, "Output scan file (.h5)")->required();
-  sub->add_option("--views", o->views,
-                  "DICOM-CT-PD: views A ≤ k < B in acquisition order, 0-based (A: or :B allowed) "
-                  "[default: all]");
-  sub->add_option("--z-range-mm", o->z_range,
-                  "DICOM-CT-PD: only the views whose rays reach the slab Z0 ≤ z ≤ Z1 (mm, the "
-                  "patient's z after import, superior positive); the scan's default grid then "
-                  "covers the slab [default: all]");
-  sub->add_option("--patient-position", o->patient_position,
-                  "DICOM-CT-PD: " + DescribeNames(kPatientPositions) +
-                      " [default: (0018,5100) of the files, else HFS]");
-  sub->add_option("--ffs-tags", o->ffs_tags,
-                  "DICOM-CT-PD flying focal spot tags: " + DescribeNames(kFfsTagOrders))
-      ->capture_default_str();
+  o->ctpd.Add(sub);
   o->dx.Add(sub);
   o->run.Add(sub);
   o->progress.Add(sub);

@@ -77,11 +77,13 @@ fs::path SeriesFolder(const std::string& folder) {
   return target;
 }
 
-struct SeriesUids {
-  std::string study, series, frame_of_reference;
+// What every slice of one series shares.
+struct SeriesHeader {
+  std::string study, series, frame_of_reference;  // UIDs
+  std::string date = NowText("%Y%m%d"), time = NowText("%H%M%S");
 };
 
-void WriteSlice(const Image& image, int64_t k, const std::string& path, const SeriesUids& uids,
+void WriteSlice(const Image& image, int64_t k, const std::string& path, const SeriesHeader& series,
                 const DicomSeriesOptions& options, gdcm::UIDGenerator* generator,
                 DicomSeriesReport* report) {
   const ImageGeometry& g = image.geometry;
@@ -109,16 +111,15 @@ void WriteSlice(const Image& image, int64_t k, const std::string& path, const Se
   const auto set = [&](const char* key, const std::string& value) {
     itk::EncapsulateMetaData<std::string>(d, key, value);
   };
-  const std::string date = NowText("%Y%m%d"), time = NowText("%H%M%S");
   set("0008|0008", "DERIVED\\SECONDARY\\AXIAL");
   set("0008|0016", kCtImageStorage);
   set("0008|0018", generator->Generate());
-  set("0008|0020", date);
-  set("0008|0021", date);
-  set("0008|0023", date);
-  set("0008|0030", time);
-  set("0008|0031", time);
-  set("0008|0033", time);
+  set("0008|0020", series.date);
+  set("0008|0021", series.date);
+  set("0008|0023", series.date);
+  set("0008|0030", series.time);
+  set("0008|0031", series.time);
+  set("0008|0033", series.time);
   set("0008|0060", "CT");
   set("0008|0070", "osmo");
   set("0008|103e", options.series_description.substr(0, 64));
@@ -128,9 +129,9 @@ void WriteSlice(const Image& image, int64_t k, const std::string& path, const Se
   set("0018|0088", Decimal(g.slice_thickness_mm));
   set("0018|1020", "osmo");
   if (!options.patient_position.empty()) set("0018|5100", options.patient_position);
-  set("0020|000d", uids.study);
-  set("0020|000e", uids.series);
-  set("0020|0052", uids.frame_of_reference);
+  set("0020|000d", series.study);
+  set("0020|000e", series.series);
+  set("0020|0052", series.frame_of_reference);
   set("0020|0011", "1");
   set("0020|0013", std::to_string(k + 1));
   set("0020|1041", Decimal(g.Z(k)));
@@ -191,12 +192,15 @@ DicomSeriesReport WriteDicomSeries(const std::string& folder, const Image& image
     const std::lock_guard<std::mutex> lock(ItkMutex());
     gdcm::Trace::WarningOff();
     gdcm::UIDGenerator generator;
-    const SeriesUids uids{generator.Generate(), generator.Generate(), generator.Generate()};
+    SeriesHeader series;
+    series.study = generator.Generate();
+    series.series = generator.Generate();
+    series.frame_of_reference = generator.Generate();
     const int64_t nz = image.geometry.nz;
     for (int64_t k = 0; k < nz; ++k) {
       char name[32];
       std::snprintf(name, sizeof name, "IM%06lld.dcm", static_cast<long long>(k) + 1);
-      WriteSlice(image, k, (partial / name).string(), uids, options, &generator, &report);
+      WriteSlice(image, k, (partial / name).string(), series, options, &generator, &report);
     }
     if (fs::exists(target)) fs::rename(target, old);
     fs::rename(partial, target);

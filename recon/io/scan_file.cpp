@@ -6,6 +6,7 @@
 
 #include "projectors/error.h"
 #include "recon/io/atomic_output.h"
+#include "recon/io/dicom_ct_pd_frame.h"
 #include "recon/io/hdf5_util.h"
 
 namespace osmo {
@@ -231,6 +232,7 @@ ScanData ReadScanFile(const std::string& path) {
   }
   if (h5::HasAttribute(root.get(), "patient_position")) {
     scan.patient_position = h5::ReadStringAttribute(root.get(), "patient_position", path + ": /");
+    ParsePatientPosition(scan.patient_position, path + ": / attribute patient_position");
   }
   if (h5::Exists(file.get(), "/reference")) {
     h5::Handle ref = h5::OpenDataset(file.get(), "/reference", path);

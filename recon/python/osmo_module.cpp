@@ -209,13 +209,12 @@ void BindScans(py::module_& m) {
       "import_dicom_ct_pd",
       [](const std::string& folder, const std::string& views, const std::string& z_range_mm,
          const std::string& patient_position, const std::string& ffs_tags) {
-        DicomCtPdOptions options;
-        if (!views.empty()) ParseViewRange(views, &options);
-        if (!z_range_mm.empty()) ParseZRange(z_range_mm, &options);
-        if (!patient_position.empty()) {
-          options.patient_position = ParsePatientPosition(patient_position, "patient_position");
-        }
-        options.ffs_tags = ParseEnum(kFfsTagOrders, ffs_tags, "ffs_tags");
+        cli::DicomCtPdCliOptions flags;
+        flags.views = views;
+        flags.z_range = z_range_mm;
+        flags.patient_position = patient_position;
+        flags.ffs_tags = ffs_tags;
+        const DicomCtPdOptions options = flags.Resolve();
         DicomCtPdImport imported;
         {
           py::gil_scoped_release release;

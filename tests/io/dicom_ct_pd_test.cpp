@@ -28,12 +28,11 @@ using test::CtPdScanSpec;
 
 constexpr double kPi = 3.14159265358979323846;
 
+// A removed folder named after the test case (parameterised names nest: "…/0").
 std::string FreshFolder(const std::string& name) {
-  const std::string test = ::testing::UnitTest::GetInstance()->current_test_info()->name();
-  std::string folder = ::testing::TempDir() + "ctpd_" + test + "_" + name;
-  for (char& c : folder) {
-    if (c == '/' && &c > folder.data() + ::testing::TempDir().size()) c = '_';
-  }
+  const std::string folder = ::testing::TempDir() + "ctpd_" +
+                             ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                             name;
   std::filesystem::remove_all(folder);
   return folder;
 }

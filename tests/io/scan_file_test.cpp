@@ -175,6 +175,24 @@ TEST(ScanFile, RejectsBadTrajectoryDatasetsWithAClearMessage) {
       "source_shift_z_mm[3]: expected a finite number, found nan", HelicalScanData());
 }
 
+// μ_water and the patient position of imported clinical scans round-trip; bad values are refused.
+TEST(ScanFile, ClinicalAttributesRoundTripAndBadOnesAreRefused) {
+  ScanData scan = SmallScan();
+  scan.mu_water_per_mm = 0.0193;
+  scan.patient_position = "FFS";
+  const std::string path = TempPath("clinical_attributes.h5");
+  WriteScanFile(path, scan);
+  const ScanData back = ReadScanFile(path);
+  EXPECT_EQ(back.mu_water_per_mm, 0.0193);
+  EXPECT_EQ(back.patient_position, "FFS");
+  ExpectRejected(
+      "patient_position", [](hid_t f) { h5::WriteStringAttribute(f, "patient_position", "HFDL"); },
+      "patient_position: expected HFS, FFS, HFP or FFP, found \"HFDL\"");
+  ExpectRejected(
+      "mu_water", [](hid_t f) { h5::WriteDoubleAttribute(f, "mu_water_per_mm", -1.0); },
+      "mu_water_per_mm: expected a positive μ of water (1/mm), found -1");
+}
+
 void ReplaceSinogramLike(hid_t file, const char* name, const std::vector<hsize_t>& dims,
                          std::vector<float> values) {
   H5Ldelete(file, name, H5P_DEFAULT);
