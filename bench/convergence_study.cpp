@@ -198,6 +198,34 @@ void SweepNonuniform(const Setup& s, const Image& xhat, int64_t iterations) {
   }
 }
 
+// Tuning aid: OS-LALM's relaxation α and regulariser curvature over M; RMSD after 5, 10, 20 and
+// `iterations` iterations (at least 20).
+void SweepLalm(const Setup& s, const Image& xhat, int64_t iterations) {
+  for (CurvatureRule curvature : {CurvatureRule::kHuber, CurvatureRule::kMax}) {
+    for (int64_t m : {12, 16, 20, 24, 32, 48}) {
+      for (double alpha : {1.0, 1.25, 1.5, 1.999}) {
+        SolverOptions o;
+        o.algorithm = Algorithm::kOsLalm;
+        o.subsets = m;
+        o.iterations = iterations;
+        o.lalm_relax = alpha;
+        o.curvature = curvature;
+        OsSolver solver(s.problem(), o, s.support());
+        SolverState state = solver.Start(s.fbp);
+        std::vector<double> rmsd;
+        solver.Run(state, [&](const IterationRecord&, const SolverState& st) {
+          rmsd.push_back(RmsHu(st.x, xhat, s.mask));
+          return true;
+        });
+        std::printf("os-lalm %s M=%ld alpha %g: 5 %.3f  10 %.3f  20 %.3f  %ld %.3f HU\n",
+                    NameOf(kCurvatureRules, curvature), m, alpha, rmsd[4], rmsd[9], rmsd[19],
+                    iterations, rmsd.back());
+        std::fflush(stdout);
+      }
+    }
+  }
+}
+
 // The study itself: RMSD to x̂ per iteration for each method and subset count (results.jsonl).
 void CompareMethods(const Setup& s, const Image& xhat, const std::string& out_dir,
                     int64_t iterations) {
@@ -220,10 +248,12 @@ void CompareMethods(const Setup& s, const Image& xhat, const std::string& out_di
                             {"os-ogm2 fixed M", Algorithm::kOsOgm2, kFixed, std::nullopt},
                             {"os-ogm2 fixed M, no relax", Algorithm::kOsOgm2, kFixed, 0.0},
                             {"os-ogm2 nu-sqs", Algorithm::kOsOgm2, std::nullopt, std::nullopt,
-                             DenominatorRule::kNonuniform}};
+                             DenominatorRule::kNonuniform},
+                            {"os-lalm", Algorithm::kOsLalm, std::nullopt, std::nullopt}};
   for (int64_t m : {1, 6, 12, 24, 48}) {
     for (const Method& method : methods) {
-      if (m == 1 && method.schedule) continue;  // the same as the default
+      if (m == 1 && (method.schedule || method.algorithm == Algorithm::kOsLalm))
+        continue;  // the same as the default; os-lalm with one subset is LALM, not studied
       SolverOptions o;
       o.algorithm = method.algorithm;
       o.subsets = m;
@@ -272,6 +302,8 @@ int Main(int argc, char** argv) {
     SweepRelaxation(s, xhat, iterations);
   else if (mode == "--sweep-nonuniform")
     SweepNonuniform(s, xhat, iterations);
+  else if (mode == "--sweep-lalm")
+    SweepLalm(s, xhat, std::max<int64_t>(iterations, 20));
   else if (mode == "--sweep-power")
     SweepRelaxationPower(s, xhat, iterations);
   else

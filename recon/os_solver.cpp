@@ -18,12 +18,15 @@ const char* ToString(Algorithm a) { return NameOf(kAlgorithms, a); }
 const char* ToString(RestartRule r) { return NameOf(kRestartRules, r); }
 
 double DefaultRelax(Algorithm algorithm, int64_t subsets) {
-  if (algorithm == Algorithm::kSqs || algorithm == Algorithm::kOsSqs) return 0.0;
+  if (algorithm == Algorithm::kSqs || algorithm == Algorithm::kOsSqs ||
+      algorithm == Algorithm::kOsLalm)
+    return 0.0;
   return kDefaultRelax * std::pow(double(subsets) / 12.0, 1.5);
 }
 
 bool SolverOptions::IsMomentum() const {
-  return algorithm != Algorithm::kSqs && algorithm != Algorithm::kOsSqs;
+  return algorithm != Algorithm::kSqs && algorithm != Algorithm::kOsSqs &&
+         algorithm != Algorithm::kOsLalm;
 }
 
 double SolverOptions::EffectiveRelax() const { return EffectiveRelax(subsets); }
@@ -31,6 +34,11 @@ double SolverOptions::EffectiveRelax() const { return EffectiveRelax(subsets); }
 SubsetSchedule SolverOptions::EffectiveSubsetSchedule() const {
   return subset_schedule.value_or(IsMomentum() ? SubsetSchedule::kAdaptive
                                                : SubsetSchedule::kFixed);
+}
+
+CurvatureRule SolverOptions::EffectiveCurvature() const {
+  return curvature.value_or(algorithm == Algorithm::kOsLalm ? CurvatureRule::kHuber
+                                                            : CurvatureRule::kMax);
 }
 
 double SolverOptions::EffectiveRelax(int64_t m) const {
@@ -64,17 +72,24 @@ void SolverOptions::Validate(std::optional<int64_t> n_views) const {
     throw SettingError("solver.restart", "a momentum algorithm (restart resets momentum)",
                        ToString(algorithm));
   }
-  if (curvature == CurvatureRule::kHuber && IsMomentum()) {
+  const CurvatureRule effective_curvature = EffectiveCurvature();
+  if (effective_curvature == CurvatureRule::kHuber && IsMomentum()) {
+    // Momentum's convergence rests on one fixed majoriser.
     throw SettingError("solver.curvature",
-                       "max with momentum (Huber curvature needs sqs or os-sqs)",
+                       "max with momentum (Huber curvature needs sqs, os-sqs or os-lalm)",
                        std::string("huber with ") + ToString(algorithm));
+  }
+  if (!(lalm_relax >= 1.0 && lalm_relax < 2.0))
+    throw SettingError("solver.lalm_relax", "α in [1, 2)", ToText(lalm_relax));
+  if (algorithm == Algorithm::kOsLalm && denominator != DenominatorRule::kUniform) {
+    throw SettingError("solver.denominator", "uniform with os-lalm", "nonuniform");
   }
   if (!(upper_bound > 0.0))
     throw SettingError("solver.upper_bound", "a positive μ (1/mm)", ToText(upper_bound));
   if (!(lower_bound < upper_bound) || std::isnan(lower_bound)) {
     throw SettingError("solver.lower_bound", "less than the upper bound", ToText(lower_bound));
   }
-  if (denominator == DenominatorRule::kNonuniform && curvature == CurvatureRule::kHuber) {
+  if (denominator == DenominatorRule::kNonuniform && effective_curvature == CurvatureRule::kHuber) {
     throw SettingError("solver.denominator", "uniform with Huber curvature", "nonuniform");
   }
   if (!(nonuniform_floor > 0.0 && nonuniform_floor <= 1.0)) {
@@ -136,6 +151,10 @@ SolverState OsSolver::Start(const Image& x0) const {
       v = std::clamp(v, lower, upper);
   }
   if (options_.IsMomentum()) s.z = s.x;
+  if (options_.algorithm == Algorithm::kOsLalm) {
+    s.lalm_average = Image(problem_.grid());
+    s.lalm_linearisation = Image(problem_.grid());
+  }
   if (options_.algorithm == Algorithm::kOsNes05 || options_.algorithm == Algorithm::kOsOgm2) {
     s.anchor = s.x;
     s.accumulated = Image(problem_.grid());
@@ -164,22 +183,26 @@ void OsSolver::ResetMomentum(SolverState& s) const {
   }
 }
 
+void OsSolver::DataSubsetGradient(const Image& point, const ViewList& views, double scale,
+                                  const float* slice_scales) const {
+  problem_.DataGradient(point, views, slice_scales ? 1.0 : scale, gradient_);
+  if (!slice_scales) return;
+  const ImageGeometry& g = gradient_.geometry;
+  const int64_t slice = g.nx * g.ny;
+#pragma omp parallel for schedule(static)
+  for (int64_t k = 0; k < g.nz; ++k) {
+    float* row = gradient_.data() + k * slice;
+    for (int64_t j = 0; j < slice; ++j) row[j] *= slice_scales[k];
+  }
+}
+
 // ∇_m(z) = M·A_mᵀW_m(A_m z − y_m) + ∇R(z) (ALGORITHMS.md §3) into gradient_; returns the SQS
 // denominator: the fixed one, or Huber's curvature at z for CurvatureRule::kHuber.
 const float* OsSolver::SubsetGradient(const Image& point, const ViewList& views, double scale,
                                       const float* slice_scales) const {
-  problem_.DataGradient(point, views, slice_scales ? 1.0 : scale, gradient_);
-  if (slice_scales) {
-    const ImageGeometry& g = gradient_.geometry;
-    const int64_t slice = g.nx * g.ny;
-#pragma omp parallel for schedule(static)
-    for (int64_t k = 0; k < g.nz; ++k) {
-      float* row = gradient_.data() + k * slice;
-      for (int64_t j = 0; j < slice; ++j) row[j] *= slice_scales[k];
-    }
-  }
+  DataSubsetGradient(point, views, scale, slice_scales);
   problem_.regularizer().AddGradient(point, gradient_);
-  if (options_.curvature != CurvatureRule::kHuber) return denominator_.data();
+  if (options_.EffectiveCurvature() != CurvatureRule::kHuber) return denominator_.data();
   huber_denominator_.values = data_curvature_.values;  // reuses the buffer: no allocation
   huber_denominator_.geometry = data_curvature_.geometry;
   problem_.regularizer().AddHuberCurvature(point, huber_denominator_);
@@ -197,11 +220,87 @@ std::pair<double, double> OsSolver::MomentumWeights(const SolverState& s, bool l
   return {t, 0.5 * (1.0 + std::sqrt(1.0 + 4.0 * t * t))};
 }
 
+namespace {
+
+// OS-LALM's continuation of the augmented-Lagrangian penalty ρ (Nien & Fessler 2016, eq. for
+// relaxation α): ρ_1 = 1, ρ_j = π/(αj)·sqrt(1 − (π/(2αj))²) for the j-th update, j counting
+// sub-iterations. ρ = 1 makes the first update an OS-SQS step; as ρ → 0 the step follows the
+// averaged gradient g, whose weights ρ/(ρ + 1) ≈ π/(αj) average the subsets' errors away.
+double LalmRho(int64_t j, double alpha) {
+  if (j <= 1) return 1.0;
+  const double r = M_PI / (alpha * double(j));
+  return r * std::sqrt(std::max(0.0, 1.0 - 0.25 * r * r));
+}
+
+}  // namespace
+
+// One OS-LALM sub-iteration (Nien & Fessler 2015, relaxed as in 2016), with ζ = M·∇L_m(x) the
+// subset's data gradient at the current x and D_L = AᵀWA1:
+//   first update:  g = ζ, h = D_L x − ζ;
+//   later ones:    g ← (ρ(αζ + (1 − α)g) + g)/(ρ + 1), h ← α(D_L x − ζ) + (1 − α)h  (ρ of the
+//                  previous update);
+//   then           x⁺ = [x − (ρ(D_L x − h) + (1 − ρ)g + ∇R(x)) / (ρD_L + D_R(x))]₊,
+// D_R Huber's curvature at x (or the maximum). One sub-iteration costs what an OS-SQS one does (one
+// subset projection pair, one regulariser pass) plus Huber's curvature. Returns ‖x⁺ − x‖²_D.
+double OsSolver::LalmSubIteration(SolverState& s, const ViewList& views, double scale,
+                                  const float* slice_scales) const {
+  DataSubsetGradient(s.x, views, scale, slice_scales);
+  const int64_t n = s.x.size();
+  const float* dl = data_curvature_.data();
+  float* x = s.x.data();
+  float* g = s.lalm_average.data();
+  float* h = s.lalm_linearisation.data();
+  float* zeta = gradient_.data();
+  const float alpha = float(options_.lalm_relax);
+  if (s.momentum_k == 0) {
+#pragma omp parallel for schedule(static)
+    for (int64_t j = 0; j < n; ++j) {
+      g[j] = zeta[j];
+      h[j] = dl[j] * x[j] - zeta[j];
+    }
+  } else {
+    const float rho = float(LalmRho(s.momentum_k, alpha));
+#pragma omp parallel for schedule(static)
+    for (int64_t j = 0; j < n; ++j) {
+      g[j] = (rho * (alpha * zeta[j] + (1.0f - alpha) * g[j]) + g[j]) / (rho + 1.0f);
+      h[j] = alpha * (dl[j] * x[j] - zeta[j]) + (1.0f - alpha) * h[j];
+    }
+  }
+  // gradient_ is free again: ∇R(x) goes there, D_R(x) into huber_denominator_.
+  std::fill(gradient_.values.begin(), gradient_.values.end(), 0.0f);
+  problem_.regularizer().AddGradient(s.x, gradient_);
+  const bool huber = options_.EffectiveCurvature() == CurvatureRule::kHuber;
+  if (huber) {
+    huber_denominator_.geometry = s.x.geometry;
+    huber_denominator_.values.assign(size_t(n), 0.0f);  // keeps its buffer
+    problem_.regularizer().AddHuberCurvature(s.x, huber_denominator_);
+  }
+  const float* prior_curvature = huber_denominator_.data();
+  const float* den = denominator_.data();
+  const float* prior_gradient = gradient_.data();
+  const uint8_t* active = active_.data();
+  const float rho = float(LalmRho(s.momentum_k + 1, alpha));
+  const float lower = float(std::max(options_.lower_bound, -1e30));
+  const float upper = float(std::min(options_.upper_bound, 1e30));
+  ++s.subiteration;
+  ++s.momentum_k;
+  return DeterministicSum(n, [&](int64_t j) {
+    if (!active[j]) return 0.0;
+    const float d_r = huber ? prior_curvature[j] : den[j] - dl[j];
+    const float step = (rho * (dl[j] * x[j] - h[j]) + (1.0f - rho) * g[j] + prior_gradient[j]) /
+                       (rho * dl[j] + d_r);
+    const float x_old = x[j];
+    x[j] = std::min(std::max(x_old - step, lower), upper);
+    return double(den[j]) * Squared(double(x[j]) - x_old);
+  });
+}
+
 // One sub-iteration on the views of one subset; returns ‖x_new − x_old‖²_D, the squared length of
 // the step in the SQS metric D.
 double OsSolver::SubIteration(SolverState& s, const ViewList& views, double scale,
                               const float* slice_scales, bool last, bool* restarted) const {
   const Algorithm a = options_.algorithm;
+  if (a == Algorithm::kOsLalm) return LalmSubIteration(s, views, scale, slice_scales);
   const bool momentum = options_.IsMomentum();
   const float* den = SubsetGradient(momentum ? s.z : s.x, views, scale, slice_scales);
   if (!s.denominator.values.empty()) den = s.denominator.data();
@@ -422,6 +521,12 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
   if (state.subsets > first_subsets) {
     throw InputError("solver state", "at most " + std::to_string(first_subsets) + " subsets",
                      std::to_string(state.subsets));
+  }
+  if (options_.algorithm == Algorithm::kOsLalm && state.lalm_average.values.empty()) {
+    if (state.momentum_k > 0)
+      throw InputError("solver state", "OS-LALM's averaged gradient g and h", "none");
+    state.lalm_average = Image(problem_.grid());
+    state.lalm_linearisation = Image(problem_.grid());
   }
   std::vector<ViewList> subsets = OrderedSubsets(problem_.NumViews(), state.subsets);
   std::vector<float> slice_scales = SubsetScalesFor(subsets);

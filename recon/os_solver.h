@@ -17,18 +17,21 @@
 namespace osmo {
 
 // The solver family of ALGORITHMS.md §3–4.
-enum class Algorithm { kSqs, kOsSqs, kOsNes83, kOsNes05, kOsOgm1, kOsOgm2 };
+enum class Algorithm { kSqs, kOsSqs, kOsNes83, kOsNes05, kOsOgm1, kOsOgm2, kOsLalm };
 enum class RestartRule { kNone, kGradient, kFunction };
 // SQS curvature of the regulariser: the maximum (ω ≡ 1, fixed) or Huber's at the iterate.
 enum class CurvatureRule { kMax, kHuber };
 
-inline constexpr EnumTable<Algorithm, 6> kAlgorithms = {{
+inline constexpr EnumTable<Algorithm, 7> kAlgorithms = {{
     {Algorithm::kSqs, "sqs", "separable quadratic surrogates, all views at once"},
     {Algorithm::kOsSqs, "os-sqs", "ordered subsets"},
     {Algorithm::kOsNes83, "os-nes83", "ordered subsets with Nesterov's 1983 momentum"},
     {Algorithm::kOsNes05, "os-nes05", "ordered subsets with Nesterov's 2005 momentum"},
     {Algorithm::kOsOgm1, "os-ogm1", "ordered subsets with optimized momentum OGM1"},
     {Algorithm::kOsOgm2, "os-ogm2", "ordered subsets with optimized momentum OGM2"},
+    {Algorithm::kOsLalm, "os-lalm",
+     "ordered subsets with the relaxed linearized augmented Lagrangian method (averaged subset "
+     "gradients, ρ continuation)"},
 }};
 inline constexpr EnumTable<RestartRule, 3> kRestartRules = {{
     {RestartRule::kNone, "none", "no restart"},
@@ -68,7 +71,8 @@ inline constexpr EnumTable<DenominatorRule, 2> kDenominatorRules = {{
 constexpr double kCycleEfficiency = 0.1;
 inline constexpr EnumTable<CurvatureRule, 2> kCurvatureRules = {{
     {CurvatureRule::kMax, "max", "the potential's largest curvature, fixed"},
-    {CurvatureRule::kHuber, "huber", "Huber's curvature at the iterate; sqs/os-sqs only"},
+    {CurvatureRule::kHuber, "huber",
+     "Huber's curvature at the iterate; sqs, os-sqs and os-lalm (its default)"},
 }};
 
 const char* ToString(Algorithm algorithm);
@@ -99,7 +103,13 @@ struct SolverOptions {
   // point of OGM1 lands farther from the minimiser (measured 1.1e-3 vs 1.8e-4 after 600 passes
   // in tests/recon/solver_test.cpp's problem); for OGM2 it makes no measurable difference.
   bool ogm_last_rule = false;
-  CurvatureRule curvature = CurvatureRule::kMax;
+  // OS-LALM's relaxation α ∈ [1, 2) (Nien & Fessler 2016; α = 1 is the OS-LALM of Nien & Fessler
+  // 2015). 1.5: ≤ 1 HU after 10 iterations at 20–24 subsets in the convergence study, where 1 and
+  // 1.999 were slower (docs/BENCHMARKS.md).
+  double lalm_relax = 1.5;
+  // The regulariser's curvature in the denominator; unset: Huber's for os-lalm (1.0 vs 1.9 HU after
+  // 10 iterations at 24 subsets with the maximum), the maximum otherwise.
+  std::optional<CurvatureRule> curvature;
   DenominatorRule denominator = DenominatorRule::kUniform;
   // NU-SQS: u_j = max(|x_j^n − x_j^n−1|, ε·max_k |x_k^n − x_k^n−1|) with ε = nonuniform_floor.
   double nonuniform_floor = 0.05;
@@ -116,6 +126,7 @@ struct SolverOptions {
   // γ: `relax`, else DefaultRelax(algorithm, subsets).
   double EffectiveRelax() const;
   SubsetSchedule EffectiveSubsetSchedule() const;
+  CurvatureRule EffectiveCurvature() const;
   // γ for `m` subsets: `relax`, else DefaultRelax(algorithm, m).
   double EffectiveRelax(int64_t m) const;
   // Throws SettingError naming the field ("solver.subsets") for inconsistent settings; the subset
@@ -143,6 +154,10 @@ struct SolverState {
   Image anchor;       // x⁰ of the current momentum run (Nes05-type)
   Image accumulated;  // S = Σ c·t_l·G_l (Nes05-type)
   Image denominator;  // NU-SQS's current D (empty: the uniform D)
+  // OS-LALM (momentum_k counts its updates): g, the averaged subset gradient, and h, the relaxed
+  // linearisation point term D_L x − ζ.
+  Image lalm_average;
+  Image lalm_linearisation;
 };
 
 struct IterationRecord {
@@ -198,6 +213,11 @@ class OsSolver {
  private:
   // `slice_scales`: per slice, the subset's gradient scale (SliceSubsetScales) replacing the
   // uniform `scale`; null for the uniform one.
+  double LalmSubIteration(SolverState& s, const ViewList& views, double scale,
+                          const float* slice_scales) const;
+  // gradient_ ← M·A_mᵀW_m(A_m x − y_m), with per-slice scales when given.
+  void DataSubsetGradient(const Image& point, const ViewList& views, double scale,
+                          const float* slice_scales) const;
   double SubIteration(SolverState& s, const ViewList& views, double scale,
                       const float* slice_scales, bool last, bool* restarted) const;
   const float* SubsetGradient(const Image& point, const ViewList& views, double scale,

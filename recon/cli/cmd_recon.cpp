@@ -87,7 +87,9 @@ ReconSettings SettingsFrom(const ReconOptions& o) {
   s.solver.relax = o.relax;
   s.solver.relax_power = o.relax_power;
   s.solver.ogm_last_rule = o.ogm_last_rule;
-  s.solver.curvature = ParseEnum(kCurvatureRules, o.curvature, "solver.curvature");
+  if (!o.curvature.empty())
+    s.solver.curvature = ParseEnum(kCurvatureRules, o.curvature, "solver.curvature");
+  s.solver.lalm_relax = o.lalm_relax;
   if (o.upper_bound) s.solver.upper_bound = *o.upper_bound;
   s.solver.cost_every = o.cost_every;
   s.solver.tolerance = o.tolerance;
@@ -258,7 +260,11 @@ void AddReconOptions(CLI::App* sub, ReconOptions* o) {
   sub->add_flag("--ogm-last-rule", o->ogm_last_rule,
                 "OGM: last-iteration θ_N = (1 + sqrt(1 + 8θ²))/2, output the momentum point");
   sub->add_option("--curvature", o->curvature,
-                  "Regulariser curvature in the SQS denominator: " + DescribeNames(kCurvatureRules))
+                  "Regulariser curvature in the SQS denominator: " +
+                      DescribeNames(kCurvatureRules) + " (default: huber for os-lalm, else max)");
+  sub->add_option("--lalm-relax", o->lalm_relax,
+                  "os-lalm: relaxation α in [1, 2) of the averaged gradient (1: OS-LALM of Nien & "
+                  "Fessler 2015)")
       ->capture_default_str();
   sub->add_option("--denominator", o->denominator,
                   "SQS denominator: " + DescribeNames(kDenominatorRules))

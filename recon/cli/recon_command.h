@@ -36,7 +36,8 @@ struct ReconOptions {
   std::optional<double> relax;
   double relax_power = 1.5;
   bool ogm_last_rule = false;
-  std::string curvature = "max";
+  std::string curvature;  // empty: huber for os-lalm, max otherwise
+  double lalm_relax = 1.5;
   std::optional<double> upper_bound;
   std::string support = "auto";
   std::string weights = "auto";

@@ -18,6 +18,7 @@ std::string FlagForSetting(const std::string& field) {
       {"solver.relax_power", "--relax-power"},
       {"solver.restart", "--restart"},
       {"solver.curvature", "--curvature"},
+      {"solver.lalm_relax", "--lalm-relax"},
       {"solver.upper_bound", "--upper-bound"},
       {"solver.cost_every", "--cost-every"},
       {"solver.tolerance", "--tolerance"},

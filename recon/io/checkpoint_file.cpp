@@ -66,6 +66,8 @@ void WriteCheckpoint(const std::string& path, const SolverState& s,
     WriteImage(file.get(), "anchor", s.anchor);
     WriteImage(file.get(), "accumulated", s.accumulated);
     WriteImage(file.get(), "denominator", s.denominator);
+    WriteImage(file.get(), "lalm_average", s.lalm_average);
+    WriteImage(file.get(), "lalm_linearisation", s.lalm_linearisation);
     root = h5::Handle();
     file.Close(path);
   });
@@ -144,6 +146,12 @@ SolverState ReadCheckpoint(const std::string& path, const std::string& expected_
   s.anchor = ReadImage(file.get(), "anchor", grid, path);
   s.accumulated = ReadImage(file.get(), "accumulated", grid, path);
   s.denominator = ReadImage(file.get(), "denominator", grid, path);
+  s.lalm_average = ReadImage(file.get(), "lalm_average", grid, path);
+  s.lalm_linearisation = ReadImage(file.get(), "lalm_linearisation", grid, path);
+  if (s.lalm_average.values.empty() != s.lalm_linearisation.values.empty()) {
+    throw InputError(path, "both OS-LALM images /lalm_average and /lalm_linearisation, or neither",
+                     "one");
+  }
   for (float d : s.denominator.values) {
     if (!(d > 0.0f)) throw InputError(path + ": /denominator", "positive values", ToText(d));
   }

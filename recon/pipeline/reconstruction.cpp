@@ -325,7 +325,8 @@ std::string PreparedReconstruction::Fingerprint() const {
     << " neighborhood=" << int(r.neighborhood) << " kappa=" << settings_.prior.kappa
     << " denominator=" << NameOf(kDenominatorRules, s.denominator) << "," << s.nonuniform_floor
     << " restart=" << ToString(s.restart) << " relax=" << s.EffectiveRelax() << "," << s.relax_power
-    << " curvature=" << NameOf(kCurvatureRules, s.curvature)
+    << " curvature=" << NameOf(kCurvatureRules, s.EffectiveCurvature())
+    << " lalm_relax=" << s.lalm_relax
     << " upper=" << (std::isfinite(s.upper_bound) ? s.upper_bound : -1.0)
     << " support=" << NameOf(kSupportKinds, settings_.support)
     << " weighting=" << NameOf(kWeightings, settings_.weighting);

@@ -223,7 +223,8 @@ TEST(Cli, BadInputExitsWith1AndAClearMessage) {
   ExpectError(Osmo({"fbp", folder + "/missing.h5", "-o", folder + "/x.mha"}), 1, "no such file");
   const std::string scan = SimulateSmall(folder);
   ExpectError(Osmo({"recon", scan, "-o", folder + "/x.mha", "--algorithm", "os-ogm3"}), 1,
-              "--algorithm: expected sqs, os-sqs, os-nes83, os-nes05, os-ogm1 or os-ogm2, found "
+              "--algorithm: expected sqs, os-sqs, os-nes83, os-nes05, os-ogm1, os-ogm2 or os-lalm, "
+              "found "
               "\"os-ogm3\"");
   ExpectError(Osmo({"recon", scan, "-o", folder + "/x.mha", "--subsets", "500"}), 1, "--subsets");
   ExpectError(Osmo({"recon", scan, "-o", folder + "/x.png"}), 1, "expected a volume file name");
@@ -274,6 +275,30 @@ TEST(Cli, CheckpointAndResumeGiveTheUninterruptedResult) {
   ExpectError(Osmo({"recon", scan, "-o", folder + "/other.mha", "--image-size", "64", "--subsets",
                     "3", "--iterations", "6", "--checkpoint", checkpoint, "--resume"}),
               1, "expected a checkpoint of this reconstruction");
+}
+
+// os-lalm through the real command: a run checkpointed after 2 iterations and resumed with
+// another thread count ends on the bits of an uninterrupted one (its g and h travel in the
+// checkpoint file); a relaxation outside [1, 2) is refused naming the flag.
+TEST(Cli, OsLalmResumesFromItsCheckpointWhateverTheThreadCount) {
+  const std::string folder = Folder();
+  const std::string scan = SimulateSmall(folder);
+  auto recon = [&](const std::string& out, const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {"recon", scan,        "-o", folder + out,  "--image-size",
+                                     "64",    "--subsets", "8",  "--algorithm", "os-lalm"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Osmo(args);
+  };
+  ASSERT_EQ(recon("/full.mha", {"--iterations", "4", "--threads", "1"}).exit_code, 0);
+  const std::string checkpoint = folder + "/lalm_state.h5";
+  ASSERT_EQ(recon("/part.mha", {"--iterations", "2", "--checkpoint", checkpoint}).exit_code, 0);
+  const ProcessResult resumed = recon("/resumed.mha", {"--iterations", "4", "--checkpoint",
+                                                       checkpoint, "--resume", "--threads", "2"});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  const Image full = ReadVolume(folder + "/full.mha");
+  EXPECT_EQ(ReadVolume(folder + "/resumed.mha").values, full.values);
+  EXPECT_NE(ReadVolume(folder + "/part.mha").values, full.values);
+  ExpectError(recon("/x.mha", {"--lalm-relax", "2"}), 1, "--lalm-relax: expected α in [1, 2)");
 }
 
 // The log's `subsets` field follows the adaptive schedule: it starts at --subsets, only falls,

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "projectors/error.h"
 #include "tests/support/test_geometries.h"
 
 namespace osmo {
@@ -70,6 +71,36 @@ TEST(CheckpointFile, SubsetScheduleRoundTripsAndOldFilesResumeWithTheOptionsCoun
   const SolverState old = ReadCheckpoint(path, "fingerprint", kGrid);
   EXPECT_EQ(old.subsets, 0);  // the solver starts from the options' M
   EXPECT_EQ(old.relax_origin, 0);
+  std::filesystem::remove(path);
+}
+
+// OS-LALM's averaged gradient g and linearisation h are state: they round-trip, and a file with
+// one but not the other is refused naming both.
+TEST(CheckpointFile, LalmStateRoundTripsAndAHalfStateIsRefused) {
+  const std::string path = TemporaryPath("osmo_checkpoint_lalm.h5");
+  SolverState state;
+  state.iteration = 2;
+  state.subiteration = state.momentum_k = 12;
+  state.x = Image(kGrid, 0.01f);
+  state.lalm_average = Image(kGrid, -3.5f);
+  state.lalm_linearisation = Image(kGrid, 0.25f);
+  state.lalm_average.values[5] = 7.0f;
+  WriteCheckpoint(path, state, "fingerprint");
+  const SolverState back = ReadCheckpoint(path, "fingerprint", kGrid);
+  EXPECT_EQ(back.lalm_average.values, state.lalm_average.values);
+  EXPECT_EQ(back.lalm_linearisation.values, state.lalm_linearisation.values);
+  EXPECT_EQ(back.momentum_k, 12);
+
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(file, 0);
+  ASSERT_GE(H5Ldelete(file, "/lalm_linearisation", H5P_DEFAULT), 0);
+  H5Fclose(file);
+  try {
+    ReadCheckpoint(path, "fingerprint", kGrid);
+    FAIL() << "a half OS-LALM state was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("lalm_linearisation"), std::string::npos) << e.what();
+  }
   std::filesystem::remove(path);
 }
 
