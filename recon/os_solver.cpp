@@ -201,11 +201,13 @@ void OsSolver::DataSubsetGradient(const Image& point, const ViewList& views, dou
 const float* OsSolver::SubsetGradient(const Image& point, const ViewList& views, double scale,
                                       const float* slice_scales) const {
   DataSubsetGradient(point, views, scale, slice_scales);
-  problem_.regularizer().AddGradient(point, gradient_);
-  if (options_.EffectiveCurvature() != CurvatureRule::kHuber) return denominator_.data();
+  if (options_.EffectiveCurvature() != CurvatureRule::kHuber) {
+    problem_.regularizer().AddGradient(point, gradient_);
+    return denominator_.data();
+  }
   huber_denominator_.values = data_curvature_.values;  // reuses the buffer: no allocation
   huber_denominator_.geometry = data_curvature_.geometry;
-  problem_.regularizer().AddHuberCurvature(point, huber_denominator_);
+  problem_.regularizer().AddGradientAndHuberCurvature(point, gradient_, huber_denominator_);
   return huber_denominator_.data();
 }
 
@@ -268,12 +270,13 @@ double OsSolver::LalmSubIteration(SolverState& s, const ViewList& views, double 
   }
   // gradient_ is free again: ∇R(x) goes there, D_R(x) into huber_denominator_.
   std::fill(gradient_.values.begin(), gradient_.values.end(), 0.0f);
-  problem_.regularizer().AddGradient(s.x, gradient_);
   const bool huber = options_.EffectiveCurvature() == CurvatureRule::kHuber;
   if (huber) {
     huber_denominator_.geometry = s.x.geometry;
     huber_denominator_.values.assign(size_t(n), 0.0f);  // keeps its buffer
-    problem_.regularizer().AddHuberCurvature(s.x, huber_denominator_);
+    problem_.regularizer().AddGradientAndHuberCurvature(s.x, gradient_, huber_denominator_);
+  } else {
+    problem_.regularizer().AddGradient(s.x, gradient_);
   }
   const float* prior_curvature = huber_denominator_.data();
   const float* den = denominator_.data();

@@ -59,6 +59,9 @@ class Regularizer {
   // u_j = 0 are left unchanged.
   void AddNonuniformMaxCurvature(const Image& u, Image& curvature) const;
   void AddHuberCurvature(const Image& x, Image& curvature) const;
+  // Both of the above in one pass over the neighbour pairs (what os-lalm and Huber-curvature
+  // os-sqs need every sub-iteration): the same gradient to the bit, the curvature to round-off.
+  void AddGradientAndHuberCurvature(const Image& x, Image& gradient, Image& curvature) const;
 
   const RegularizerOptions& options() const { return options_; }
   // Σ_{k∈N(j)} 1/‖k − j‖ for an interior voxel (2(4 + 4/√2)/2 = 6.83 for 8 neighbours).
@@ -78,6 +81,8 @@ class Regularizer {
   void CurvatureImpl(const Image* x, Image& curvature, const Image* u = nullptr) const;
   template <typename Potential>
   void GradientRow(const Image& x, int64_t row, Image& gradient) const;
+  template <typename Potential>
+  void GradientCurvatureRow(const Image& x, int64_t row, Image& gradient, Image& curvature) const;
   template <typename Potential, bool kHuber>
   void CurvatureRow(const Image* x, int64_t row, Image& curvature, const Image* u) const;
 

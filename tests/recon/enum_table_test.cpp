@@ -52,7 +52,7 @@ TEST(EnumTable, EveryTableParsesPrintsAndRefuses) {
 TEST(EnumTable, ListsReadAsEnglish) {
   EXPECT_EQ(ListNames(kDetectorShapes), "flat or arc");
   EXPECT_EQ(ListNames(kScanKinds, true), "\"parallel\", \"fan\" or \"cone\"");
-  EXPECT_EQ(ListNames(kAlgorithms), "sqs, os-sqs, os-nes83, os-nes05, os-ogm1 or os-ogm2");
+  EXPECT_EQ(ListNames(kAlgorithms), "sqs, os-sqs, os-nes83, os-nes05, os-ogm1, os-ogm2 or os-lalm");
 }
 
 }  // namespace
