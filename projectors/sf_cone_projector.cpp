@@ -124,19 +124,25 @@ int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprin
   // voxels tile the detector column exactly. The cell-averaged rectangle over row n of the
   // voxel's local interval [t0, t3] is clamp(t3 − n, 0, 1) − clamp(t0 − n, 0, 1).
   const float step = float(dz * m), b_first = float(z_first * m + origin);
+  // The slice centres in float from a 32-bit counter: x86 has no packed 64-bit integer to float
+  // conversion before AVX-512, and with it this loop did not vectorise (41 % of a helical forward
+  // projection, most of it waiting on one scalar sqrt per voxel-view).
+  const float z_centre = float(z_first + 0.5 * dz), dz_f = float(dz);
+  const int32_t n_slices = int32_t(nz);
   thread_local std::vector<int32_t> widths;
   widths.resize(size_t(nz));
   int32_t* width_of = widths.data();
 #pragma omp simd
-  for (int64_t k = 0; k < nz; ++k) {
-    const float lo = b_first + float(k) * step, hi = b_first + float(k + 1) * step;
+  for (int32_t k = 0; k < n_slices; ++k) {
+    const float kf = float(k);
+    const float lo = b_first + kf * step, hi = b_first + (kf + 1.0f) * step;
     const float base = std::floor(lo);
     const float width = std::ceil(hi) - base;
     const bool touches = (base < rows) & (base + width > 0.0f) & (width <= max_span);
     t0[k] = lo - base;
     t3[k] = hi - base;
     first[k] = touches ? int32_t(base) : 0;
-    const float z = float(z_first + (double(k) + 0.5) * dz);
+    const float z = z_centre + kf * dz_f;
     amplitude[k] = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
     width_of[k] = touches ? int32_t(width) : 1;
   }
@@ -173,9 +179,11 @@ int32_t SfConeProjector::AxialTrapezoids(const ViewSlab& slab, const RowFootprin
   int32_t span = 1;
   const double near = row.rows_per_mm_near[size_t(i)], far = row.rows_per_mm_far[size_t(i)];
   // SF-TT: each face projects to z·m_near + o and z·m_far + o; the four values bound the
-  // trapezoid (faces below z = 0 magnify downwards, hence the sort).
+  // trapezoid (faces below z = 0 magnify downwards, hence the sort). A 32-bit counter, as in
+  // AxialRectangles: its conversion to double vectorises.
+  const int32_t n_slices = int32_t(nz);
 #pragma omp simd reduction(max : span)
-  for (int64_t k = 0; k < nz; ++k) {
+  for (int32_t k = 0; k < n_slices; ++k) {
     const double lo = z_first + double(k) * dz, hi = z_first + double(k + 1) * dz;
     const double a0 = lo * near + origin, a1 = lo * far + origin;
     const double a2 = hi * near + origin, a3 = hi * far + origin;
