@@ -262,8 +262,10 @@ void TransaxialFootprints::ComputeDepths(int64_t view, int64_t j, RowFootprints*
     double near = 1e300, far = 0.0;
     for (double x : {xe[i], xe[i + 1]}) {
       for (double y : {y_c - 0.5 * dx, y_c + 0.5 * dx}) {
-        const double t = R - x * s + y * c;
-        const double depth = arc ? std::hypot(x * c + y * s, t) : t;
+        const double t = R - x * s + y * c, u = x * c + y * s;
+        // sqrt, not std::hypot: distances of metres cannot overflow, and libm's hypot call
+        // (8.5 % of a helical forward projection) kept this loop scalar.
+        const double depth = arc ? std::sqrt(u * u + t * t) : t;
         near = std::min(near, depth);
         far = std::max(far, depth);
       }
