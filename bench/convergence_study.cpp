@@ -168,6 +168,20 @@ void SweepRelaxationPower(const Setup& s, const Image& xhat, int64_t iterations)
   }
 }
 
+// RMSD to x̂ after each iteration of `o` from the FBP start; `subsets_now`: M at the end.
+std::vector<double> RmsdPerIteration(const Setup& s, const SolverOptions& o, const Image& xhat,
+                                     int64_t* subsets_now) {
+  OsSolver solver(s.problem(), o, s.support());
+  SolverState state = solver.Start(s.fbp);
+  std::vector<double> rmsd;
+  solver.Run(state, [&](const IterationRecord&, const SolverState& st) {
+    rmsd.push_back(RmsHu(st.x, xhat, s.mask));
+    return true;
+  });
+  *subsets_now = state.subsets;
+  return rmsd;
+}
+
 // Tuning aid: NU-SQS (floor ε) against the uniform denominator at 12 and 24 subsets; RMSD after
 // 5, 10 and `iterations` iterations.
 void SweepNonuniform(const Setup& s, const Image& xhat, int64_t iterations) {
@@ -182,16 +196,11 @@ void SweepNonuniform(const Setup& s, const Image& xhat, int64_t iterations) {
           o.denominator = DenominatorRule::kNonuniform;
           o.nonuniform_floor = floor;
         }
-        OsSolver solver(s.problem(), o, s.support());
-        SolverState state = solver.Start(s.fbp);
-        std::vector<double> rmsd;
-        solver.Run(state, [&](const IterationRecord&, const SolverState& st) {
-          rmsd.push_back(RmsHu(st.x, xhat, s.mask));
-          return true;
-        });
+        int64_t subsets_now = 0;
+        const std::vector<double> rmsd = RmsdPerIteration(s, o, xhat, &subsets_now);
         std::printf("%s M=%ld floor %g: 5 %.3f  10 %.3f  20 %.3f  %ld %.3f HU (M now %ld)\n",
                     ToString(a), m, floor, rmsd[4], rmsd[9], rmsd[19], iterations, rmsd.back(),
-                    state.subsets);
+                    subsets_now);
         std::fflush(stdout);
       }
     }
@@ -210,13 +219,8 @@ void SweepLalm(const Setup& s, const Image& xhat, int64_t iterations) {
         o.iterations = iterations;
         o.lalm_relax = alpha;
         o.curvature = curvature;
-        OsSolver solver(s.problem(), o, s.support());
-        SolverState state = solver.Start(s.fbp);
-        std::vector<double> rmsd;
-        solver.Run(state, [&](const IterationRecord&, const SolverState& st) {
-          rmsd.push_back(RmsHu(st.x, xhat, s.mask));
-          return true;
-        });
+        int64_t subsets_now = 0;
+        const std::vector<double> rmsd = RmsdPerIteration(s, o, xhat, &subsets_now);
         std::printf("os-lalm %s M=%ld alpha %g: 5 %.3f  10 %.3f  20 %.3f  %ld %.3f HU\n",
                     NameOf(kCurvatureRules, curvature), m, alpha, rmsd[4], rmsd[9], rmsd[19],
                     iterations, rmsd.back());

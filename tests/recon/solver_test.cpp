@@ -85,6 +85,19 @@ double RelativeDistance(const Image& a, const Image& b) {
   return std::sqrt(d / n);
 }
 
+// Relative distance to `reference` after each iteration of `options` from x⁰ = 0.
+std::vector<double> DistancesPerIteration(const SmallProblem& p, const SolverOptions& options,
+                                          const Image& reference) {
+  OsSolver solver(p.problem, options, {});
+  SolverState state = solver.Start(Image(p.grid));
+  std::vector<double> d;
+  solver.Run(state, [&](const IterationRecord&, const SolverState& s) {
+    d.push_back(RelativeDistance(s.x, reference));
+    return true;
+  });
+  return d;
+}
+
 TEST(OsSolver, OneSubsetSqsNeverIncreasesTheCost) {
   const SmallProblem p(Fair(0.5));
   for (CurvatureRule curvature : {CurvatureRule::kMax, CurvatureRule::kHuber}) {
@@ -327,13 +340,7 @@ TEST(OsSolver, LalmApproachesTheEdgePreservingMinimiserWithOrderedSubsets) {
     for (double alpha : {1.0, 1.5}) {
       SolverOptions o = Options(Algorithm::kOsLalm, m, 600);
       o.lalm_relax = alpha;
-      OsSolver solver(p.problem, o, {});
-      SolverState state = solver.Start(Image(p.grid));
-      std::vector<double> d;
-      solver.Run(state, [&](const IterationRecord&, const SolverState& s) {
-        d.push_back(RelativeDistance(s.x, reference));
-        return true;
-      });
+      const std::vector<double> d = DistancesPerIteration(p, o, reference);
       RecordProperty("lalm_M" + std::to_string(m) + "_alpha" + std::to_string(alpha),
                      std::to_string(d.back()));
       EXPECT_LT(d.back(), 1e-2) << "M=" << m << " α " << alpha;
@@ -445,14 +452,7 @@ TEST(OsSolver, RelaxedMomentumStaysBoundedWherePlainMomentumOscillates) {
   auto distances = [&](double relax) {
     SolverOptions o = Options(Algorithm::kOsNes05, 36, 60);
     o.relax = relax;
-    OsSolver solver(p.problem, o, {});
-    SolverState state = solver.Start(Image(p.grid));
-    std::vector<double> d;
-    solver.Run(state, [&](const IterationRecord&, const SolverState& s) {
-      d.push_back(RelativeDistance(s.x, reference));
-      return true;
-    });
-    return d;
+    return DistancesPerIteration(p, o, reference);
   };
   const std::vector<double> plain = distances(0.0), relaxed = distances(1e-4);
   const double plain_late = *std::max_element(plain.end() - 20, plain.end());
