@@ -525,12 +525,8 @@ SolverSummary OsSolver::Run(SolverState& state, const IterationCallback& callbac
     throw InputError("solver state", "at most " + std::to_string(first_subsets) + " subsets",
                      std::to_string(state.subsets));
   }
-  if (options_.algorithm == Algorithm::kOsLalm && state.lalm_average.values.empty()) {
-    if (state.momentum_k > 0)
-      throw InputError("solver state", "OS-LALM's averaged gradient g and h", "none");
-    state.lalm_average = Image(problem_.grid());
-    state.lalm_linearisation = Image(problem_.grid());
-  }
+  if (options_.algorithm == Algorithm::kOsLalm && state.lalm_average.values.empty())
+    throw InputError("solver state", "OS-LALM's averaged gradient g and h", "none");
   std::vector<ViewList> subsets = OrderedSubsets(problem_.NumViews(), state.subsets);
   std::vector<float> slice_scales = SubsetScalesFor(subsets);
   const bool adaptive = options_.EffectiveSubsetSchedule() == SubsetSchedule::kAdaptive;

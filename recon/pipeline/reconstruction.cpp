@@ -326,10 +326,12 @@ std::string PreparedReconstruction::Fingerprint() const {
     << " denominator=" << NameOf(kDenominatorRules, s.denominator) << "," << s.nonuniform_floor
     << " restart=" << ToString(s.restart) << " relax=" << s.EffectiveRelax() << "," << s.relax_power
     << " curvature=" << NameOf(kCurvatureRules, s.EffectiveCurvature())
-    << " lalm_relax=" << s.lalm_relax
     << " upper=" << (std::isfinite(s.upper_bound) ? s.upper_bound : -1.0)
     << " support=" << NameOf(kSupportKinds, settings_.support)
     << " weighting=" << NameOf(kWeightings, settings_.weighting);
+  // Only os-lalm's α: the fingerprints of the other algorithms (and their checkpoints written
+  // before os-lalm existed) stay as they were.
+  if (s.algorithm == Algorithm::kOsLalm) f << " lalm_relax=" << s.lalm_relax;
   return f.str();
 }
 
