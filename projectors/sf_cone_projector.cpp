@@ -18,6 +18,9 @@ struct SfConeProjector::Column {
   int64_t k_first = 0, n_k = 0;     // the column's slab: weights and scratch have n_k entries
   int64_t row_lo = 0, row_hi = -1;  // detector rows touched, inclusive
   int32_t span = 0;
+  // first_row steps by 0 or 1 from each voxel to the next (AxialRectanglesUnitStep's columns):
+  // the kernels then take branch-free paths.
+  bool unit_steps = false;
   std::vector<int32_t> first_row;
   std::vector<float> weights;
   std::vector<float> t0, t1, t2, t3, rise, fall, amplitude, previous;  // scratch
@@ -105,6 +108,51 @@ SfConeProjector::ViewSlab SfConeProjector::ColumnSlab(const ViewSlab& slab,
   return column;
 }
 
+// SF-TR for a column whose voxels each project onto less than one row (the face-to-face step
+// dz·m < 1: most columns of cone and helical scans with slices no thicker than the rows). A voxel
+// then touches at most two rows, and the next voxel starts in the same row or the one above. One
+// pass gives both rows' weights, the values AxialRectangles's general passes compute with
+// 0 ≤ t0 < 1 and t3 < t0 + 1:
+//   w(k, first) = a·(min(t3, 1) − t0),  w(k, first + 1) = a·max(t3 − 1, 0),
+// and the column's row range. first_row of a voxel that misses the detector is its row clamped
+// to [−2, n_rows] (zero weights; the padding holds the two rows), so first_row steps by 0 or 1
+// all along the column: ColumnForward and ColumnBack rely on that (unit_steps). The step is
+// checked per voxel in float (hi − lo < 1 implies floor(hi) − floor(lo) ≤ 1); false, and
+// nothing promised, if a voxel fails it after rounding.
+OSMO_MULTIVERSIONED
+bool SfConeProjector::AxialRectanglesUnitStep(const ViewSlab& slab, float inv_r2, float b_first,
+                                              float step, Column* col) const {
+  const int32_t n_slices = int32_t(slab.n_k);
+  const float z_centre = float(slab.z_first + 0.5 * image_.slice_thickness_mm);
+  const float dz = float(image_.slice_thickness_mm), rows = float(scan_.n_rows);
+  col->weights.resize(size_t(2 * slab.n_k));
+  float *w0 = col->weights.data(), *w1 = w0 + slab.n_k;
+  int32_t* first = col->first_row.data();
+  int32_t lowest = int32_t(scan_.n_rows), highest = -1, long_steps = 0;
+#pragma omp simd reduction(min : lowest) reduction(max : highest, long_steps)
+  for (int32_t k = 0; k < n_slices; ++k) {
+    const float kf = float(k);
+    const float lo = b_first + kf * step, hi = b_first + (kf + 1.0f) * step;
+    const float base = std::floor(lo);
+    const float t0 = lo - base, t3 = hi - base;
+    const bool touches = (base < rows) & (std::ceil(hi) > 0.0f);
+    const float z = z_centre + kf * dz;
+    const float amplitude = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
+    w0[k] = amplitude * (std::min(t3, 1.0f) - t0);
+    w1[k] = amplitude * std::max(t3 - 1.0f, 0.0f);
+    const int32_t f = int32_t(std::min(std::max(base, -2.0f), rows));
+    first[k] = f;
+    lowest = std::min(lowest, touches ? f : int32_t(scan_.n_rows));
+    highest = std::max(highest, touches ? f + 1 : -1);
+    long_steps = std::max(long_steps, int32_t(hi - lo >= 1.0f));
+  }
+  if (long_steps != 0) return false;
+  col->unit_steps = true;
+  col->row_lo = std::max<int32_t>(0, lowest);
+  col->row_hi = std::min<int32_t>(int32_t(scan_.n_rows) - 1, highest);
+  return true;
+}
+
 // SF-TR axial footprints of column i (the scratch arrays sized); returns the span.
 OSMO_MULTIVERSIONED
 int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprints& row, int64_t i,
@@ -124,6 +172,7 @@ int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprin
   // voxels tile the detector column exactly. The cell-averaged rectangle over row n of the
   // voxel's local interval [t0, t3] is clamp(t3 − n, 0, 1) − clamp(t0 − n, 0, 1).
   const float step = float(dz * m), b_first = float(z_first * m + origin);
+  if (step < kUnitStepLimit && AxialRectanglesUnitStep(slab, inv_r2, b_first, step, col)) return 2;
   // The slice centres in float from a 32-bit counter: x86 has no packed 64-bit integer to float
   // conversion before AVX-512, and with it this loop did not vectorise (41 % of a helical forward
   // projection, most of it waiting on one scalar sqrt per voxel-view).
@@ -224,8 +273,11 @@ bool SfConeProjector::PrepareColumn(const ViewSlab& view_slab, const RowFootprin
   col->first_row.resize(size_t(nz));
   col->k_first = slab.k_first;
   col->n_k = nz;
+  col->unit_steps = false;
   const int32_t span = axial_ == AxialFootprint::kRectangle ? AxialRectangles(slab, row, i, col)
                                                             : AxialTrapezoids(slab, row, i, col);
+  col->span = span;
+  if (col->unit_steps) return col->row_lo <= col->row_hi;  // the row range is set
   const float* amplitude = col->amplitude.data();
   const int32_t* first = col->first_row.data();
   int32_t lowest = int32_t(nr), highest = -1;
@@ -235,7 +287,6 @@ bool SfConeProjector::PrepareColumn(const ViewSlab& view_slab, const RowFootprin
     lowest = std::min(lowest, touches ? first[k] : int32_t(nr));
     highest = std::max(highest, touches ? first[k] + span - 1 : -1);
   }
-  col->span = span;
   col->row_lo = std::max<int64_t>(0, lowest);
   col->row_hi = std::min<int64_t>(nr - 1, highest);
   return col->row_lo <= col->row_hi;
@@ -249,6 +300,28 @@ void SfConeProjector::ColumnForward(const Column& col, const float* x, float* ro
   std::fill(rows + col.row_lo - pad, rows + col.row_hi + 1 + pad, 0.0f);
   const int32_t* first = col.first_row.data();
   const float* w = col.weights.data();
+  if (col.unit_steps) {
+    // first_row steps by 0 or 1: rows current and current + 1 stay in registers. Each voxel
+    // stores row current's sum; when the next voxel starts a row higher, that store was the
+    // complete sum (no later voxel reaches the row), otherwise a later store overwrites it. So
+    // there is no branch to mispredict (the steps follow the irregular fraction of dz·m), and
+    // each row's sum keeps its order, as in the span-2 path below.
+    int32_t current = first[0];
+    float low = 0.0f, high = 0.0f;  // rows current and current + 1
+    for (int64_t k = 0; k < nz; ++k) {
+      const int32_t f = first[k];
+      rows[current] = low;
+      const bool up = f != current;
+      low = up ? high : low;
+      high = up ? 0.0f : high;
+      current = f;
+      low += w[k] * x[k];
+      high += w[nz + k] * x[k];
+    }
+    rows[current] = low;
+    rows[current + 1] = high;
+    return;
+  }
   if (col.span == 2) {
     // The common case: a voxel projects onto at most two rows, and the next slice onto the same
     // two or the two above (faces project in order). The two rows in flight stay in registers
@@ -288,6 +361,15 @@ OSMO_MULTIVERSIONED
 void SfConeProjector::ColumnBack(const Column& col, const float* rows, float* x) const {
   const int64_t nz = col.n_k;
   const int32_t* first = col.first_row.data();
+  if (col.unit_steps) {  // both rows in one pass, in the order of the passes below
+    const float *w0 = col.weights.data(), *w1 = w0 + nz;
+#pragma omp simd
+    for (int64_t k = 0; k < nz; ++k) {
+      const float* r = rows + first[k];
+      x[k] = (x[k] + w0[k] * r[0]) + w1[k] * r[1];
+    }
+    return;
+  }
   for (int32_t n = 0; n < col.span; ++n) {
     const float* w = col.weights.data() + int64_t(n) * nz;
     const float* rn = rows + n;

@@ -40,6 +40,10 @@ std::vector<AdjointCase> Cases() {
         cases.push_back({"cone_" + s + "_" + a + "_" + size, SquareImage(n, 1.0, n / 2 + 1, 1.7),
                          ConeScan(shape, 2 * n + 3, n + 2, 20, 1.7, 1.5, 0.8, 0.4), axial});
       }
+      // Slices thinner than a row's footprint (SF-TR's unit-step path: a voxel covers under one
+      // row) in a volume taller than the detector sees, so that the ends miss it.
+      cases.push_back({"cone_" + s + "_tr_thin_" + size, SquareImage(n, 1.0, 2 * n, 0.6),
+                       ConeScan(shape, 2 * n + 3, n / 2 + 2, 20, 1.7, 1.5, 0.8, 0.4)});
     }
   }
   // Helices (3 turns, pitch ≈ 1) through a volume longer than the helix, so that views see
@@ -55,6 +59,10 @@ std::vector<AdjointCase> Cases() {
       AddFlyingFocalSpot(&helix, 1.2e-3, 0.4, -0.3);
       cases.push_back({"helical_ffs_" + s + "_" + a, tall, helix, axial});
     }
+    ImageGeometry thin = SquareImage(23, 1.2, 61, 0.55);  // SF-TR's unit-step path
+    thin.center_mm = {0.7, -0.4, 1.3};
+    cases.push_back(
+        {"helical_" + s + "_tr_thin", thin, HelicalScan(shape, 41, 8, 40, 3.0, 1.9, 1.6, 6.4)});
   }
   // Stacks of independent slices with rows that do not coincide with the slices.
   ImageGeometry slab = SquareImage(20, 1.0, 5, 1.6);
