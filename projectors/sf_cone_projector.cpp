@@ -293,7 +293,8 @@ bool SfConeProjector::PrepareColumn(const ViewSlab& view_slab, const RowFootprin
 }
 
 // rows[r] = Σ_k a_axial(k, r)·x[k] over the slab (x points at its first slice); `rows` is padded by
-// max_axial_span_ on both sides and only [row_lo, row_hi] is meaningful afterwards.
+// max_axial_span_ on both sides and followed by a second profile of the same size (scratch);
+// only [row_lo, row_hi] is meaningful afterwards.
 OSMO_MULTIVERSIONED
 void SfConeProjector::ColumnForward(const Column& col, const float* x, float* rows) const {
   const int64_t nz = col.n_k, pad = max_axial_span_;
@@ -301,25 +302,52 @@ void SfConeProjector::ColumnForward(const Column& col, const float* x, float* ro
   const int32_t* first = col.first_row.data();
   const float* w = col.weights.data();
   if (col.unit_steps) {
-    // first_row steps by 0 or 1: rows current and current + 1 stay in registers. Each voxel
-    // stores row current's sum; when the next voxel starts a row higher, that store was the
-    // complete sum (no later voxel reaches the row), otherwise a later store overwrites it. So
-    // there is no branch to mispredict (the steps follow the irregular fraction of dz·m), and
-    // each row's sum keeps its order, as in the span-2 path below.
-    int32_t current = first[0];
-    float low = 0.0f, high = 0.0f;  // rows current and current + 1
-    for (int64_t k = 0; k < nz; ++k) {
-      const int32_t f = first[k];
-      rows[current] = low;
-      const bool up = f != current;
-      low = up ? high : low;
-      high = up ? 0.0f : high;
-      current = f;
-      low += w[k] * x[k];
-      high += w[nz + k] * x[k];
+    // first_row steps by 0 or 1: the two rows in flight stay in registers and are stored once
+    // left behind (no later voxel reaches them). The column is accumulated as two halves in one
+    // loop, the upper half into `upper`: two independent chains of multiply-adds, where one
+    // would wait on each previous one. Only the row(s) where the halves meet get two partial
+    // sums; elsewhere one of the buffers holds zero, and every sum has a fixed order.
+    const float *w0 = w, *w1 = w + nz;
+    const int64_t half = nz / 2;
+    float* upper = rows + scan_.n_rows + 2 * pad;  // the second profile (ForwardProfiles)
+    std::fill(upper + first[half] - pad, upper + col.row_hi + 1 + pad, 0.0f);
+    int32_t current_a = first[0], current_b = first[half];
+    float low_a = 0.0f, high_a = 0.0f, low_b = 0.0f, high_b = 0.0f;
+    for (int64_t k = 0; k < half; ++k) {
+      const int32_t fa = first[k], fb = first[half + k];
+      if (fa != current_a) {
+        rows[current_a] = low_a;
+        low_a = high_a;
+        high_a = 0.0f;
+        current_a = fa;
+      }
+      if (fb != current_b) {
+        upper[current_b] = low_b;
+        low_b = high_b;
+        high_b = 0.0f;
+        current_b = fb;
+      }
+      low_a += w0[k] * x[k];
+      high_a += w1[k] * x[k];
+      low_b += w0[half + k] * x[half + k];
+      high_b += w1[half + k] * x[half + k];
     }
-    rows[current] = low;
-    rows[current + 1] = high;
+    if (nz % 2 != 0) {
+      const int64_t k = nz - 1;
+      if (first[k] != current_b) {
+        upper[current_b] = low_b;
+        low_b = high_b;
+        high_b = 0.0f;
+        current_b = first[k];
+      }
+      low_b += w0[k] * x[k];
+      high_b += w1[k] * x[k];
+    }
+    rows[current_a] = low_a;
+    rows[current_a + 1] = high_a;
+    upper[current_b] = low_b;
+    upper[current_b + 1] = high_b;
+    for (int64_t r = first[half]; r <= current_b + 1; ++r) rows[r] += upper[r];
     return;
   }
   if (col.span == 2) {
@@ -363,10 +391,12 @@ void SfConeProjector::ColumnBack(const Column& col, const float* rows, float* x)
   const int32_t* first = col.first_row.data();
   if (col.unit_steps) {  // both rows in one pass, in the order of the passes below
     const float *w0 = col.weights.data(), *w1 = w0 + nz;
+    // int32 indices into rows: the loads become gathers (per-lane pointers kept it scalar).
+    const int32_t n_slices = int32_t(nz);
 #pragma omp simd
-    for (int64_t k = 0; k < nz; ++k) {
-      const float* r = rows + first[k];
-      x[k] = (x[k] + w0[k] * r[0]) + w1[k] * r[1];
+    for (int32_t k = 0; k < n_slices; ++k) {
+      const int32_t f = first[k];
+      x[k] = (x[k] + w0[k] * rows[f]) + w1[k] * rows[f + 1];
     }
     return;
   }
@@ -403,7 +433,9 @@ void SfConeProjector::Forward(const Image& image, Sinogram& sinogram, const View
     RowFootprints row;
     Column column;
     std::vector<float> detector(static_cast<size_t>((nc + 2 * pad) * nr));  // [channel][row]
-    std::vector<float> padded_rows(static_cast<size_t>(nr + 2 * int64_t(max_axial_span_)), 0.0f);
+    // Two padded row profiles back to back: ColumnForward accumulates a column's halves apart.
+    std::vector<float> padded_rows(static_cast<size_t>(2 * (nr + 2 * int64_t(max_axial_span_))),
+                                   0.0f);
     float* rows = padded_rows.data() + max_axial_span_;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t n = 0; n < n_list; ++n)
