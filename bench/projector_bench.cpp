@@ -110,6 +110,46 @@ void BM_HelicalSlab(benchmark::State& state) {
       benchmark::Counter(double(turn.size()), benchmark::Counter::kIsIterationInvariantRate);
 }
 
+// The same cases through 8 of their views, spread evenly over the scan, on one iteration: a run
+// short enough for valgrind's instruction counts (bench/instruction_counts.sh), with the per-view
+// work of the full case.
+ViewList EightViews(const ScanGeometry& scan) {
+  ViewList views;
+  for (int64_t n = 0; n < 8; ++n) views.push_back(n * scan.NumViews() / 8);
+  return views;
+}
+
+void ReportEightViews(benchmark::State& state, const Case& c) {
+  state.counters["voxel_views"] = double(c.image.NumVoxels()) * 8.0;
+  state.counters["threads"] = omp_get_max_threads();
+}
+
+void BM_ForwardEightViews(benchmark::State& state) {
+  const Case c = MakeCase(int(state.range(0)));
+  auto projector = MakeProjector(c.image, c.scan);
+  const Image x = RandomImage(c.image);
+  Sinogram y(c.scan);
+  const ViewList views = EightViews(c.scan);
+  for (auto _ : state) {
+    projector->Forward(x, y, views);
+    benchmark::DoNotOptimize(y.values.data());
+  }
+  ReportEightViews(state, c);
+}
+
+void BM_BackEightViews(benchmark::State& state) {
+  const Case c = MakeCase(int(state.range(0)));
+  auto projector = MakeProjector(c.image, c.scan);
+  Sinogram y(c.scan, 1.0f);
+  Image x(c.image);
+  const ViewList views = EightViews(c.scan);
+  for (auto _ : state) {
+    projector->Back(y, x, views);
+    benchmark::DoNotOptimize(x.values.data());
+  }
+  ReportEightViews(state, c);
+}
+
 BENCHMARK(BM_Forward)
     ->Arg(1)
     ->Arg(2)
@@ -126,6 +166,8 @@ BENCHMARK(BM_Back)
     ->Unit(benchmark::kSecond)
     ->UseRealTime()
     ->MinTime(2.0);
+BENCHMARK(BM_ForwardEightViews)->DenseRange(1, 4)->Unit(benchmark::kSecond)->Iterations(1);
+BENCHMARK(BM_BackEightViews)->DenseRange(1, 4)->Unit(benchmark::kSecond)->Iterations(1);
 BENCHMARK(BM_HelicalSlab)
     ->Arg(64)
     ->Arg(256)
