@@ -7,8 +7,14 @@
 // Mark functions that run a hot loop, including the function an OpenMP parallel region calls per
 // work item: the region itself is outlined by the compiler and not cloned. Helpers that the
 // marked function inlines (fast::Atan, footprint::TrapezoidCdf) are compiled into each clone.
-// Results do not depend on the clone: osmo builds in ISO C++ mode, where GCC contracts no
-// multiply-adds into FMAs (-ffp-contract=off), and its reductions have a fixed order.
+// Results depend on the clone only through fused multiply-adds: GCC contracts a·b + c into one FMA
+// wherever the target has the instruction (it does so in C++ even in ISO mode), so the AVX2 and
+// AVX-512 clones round such expressions once and the baseline clone, for CPUs without FMA (before
+// about 2013), twice: results on such a CPU differ at round-off from those on newer ones. (The
+// AVX2 and AVX-512 clones contract the same expressions and should agree; that has not been
+// compared on an AVX-512 machine.) Float reductions keep their source order (no
+// -ffast-math), and the thread count never changes a result. -ffp-contract=off would make every
+// clone agree, at a measured 6–28 % of the projector, FBP and solver speed (2026-11-30).
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
