@@ -10,20 +10,30 @@
 namespace osmo {
 namespace {
 
-void BM_Fbp(benchmark::State& state) {
-  ScanGeometry scan = GeometryPreset(state.range(0) == 1 ? "ge1" : "cone-bench");
+// The cone case: 256³ of 0.5 mm.
+ImageGeometry Cube256() {
   ImageGeometry grid;
-  if (state.range(0) == 1) {
-    grid.nx = grid.ny = 512;
-    grid.voxel_size_mm = 0.9765625;
-  } else {
-    grid.nx = grid.ny = grid.nz = 256;
-    grid.voxel_size_mm = grid.slice_thickness_mm = 0.5;
-  }
+  grid.nx = grid.ny = grid.nz = 256;
+  grid.voxel_size_mm = grid.slice_thickness_mm = 0.5;
+  return grid;
+}
+
+void TimeFbp(benchmark::State& state, const ScanGeometry& scan, const ImageGeometry& grid) {
   Sinogram sinogram(scan, 1.0f);
   for (auto _ : state) {
     Image image = FilteredBackprojection(scan, sinogram, grid);
     benchmark::DoNotOptimize(image.values.data());
+  }
+}
+
+void BM_Fbp(benchmark::State& state) {
+  if (state.range(0) == 1) {
+    ImageGeometry grid;
+    grid.nx = grid.ny = 512;
+    grid.voxel_size_mm = 0.9765625;
+    TimeFbp(state, GeometryPreset("ge1"), grid);
+  } else {
+    TimeFbp(state, GeometryPreset("cone-bench"), Cube256());
   }
 }
 
@@ -34,14 +44,8 @@ BENCHMARK(BM_Fbp)->Arg(1)->Arg(2)->Unit(benchmark::kSecond)->UseRealTime()->MinT
 void BM_FdkEightViews(benchmark::State& state) {
   ScanGeometry scan = GeometryPreset("cone-bench");
   scan.angles_rad = EquallySpacedAngles(8, 0.0, 2 * M_PI);
-  ImageGeometry grid;
-  grid.nx = grid.ny = grid.nz = 256;
-  grid.voxel_size_mm = grid.slice_thickness_mm = 0.5;
-  Sinogram sinogram(scan, 1.0f);
-  for (auto _ : state) {
-    Image image = FilteredBackprojection(scan, sinogram, grid);
-    benchmark::DoNotOptimize(image.values.data());
-  }
+  const ImageGeometry grid = Cube256();
+  TimeFbp(state, scan, grid);
   state.counters["voxel_views"] = double(grid.NumVoxels()) * 8.0;
 }
 

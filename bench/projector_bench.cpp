@@ -7,6 +7,7 @@
 
 #include "projectors/geometry_presets.h"
 #include "projectors/projector.h"
+#include "projectors/view_subsets.h"
 
 namespace osmo {
 namespace {
@@ -62,27 +63,36 @@ void Report(benchmark::State& state, const Case& c) {
   state.counters["threads"] = omp_get_max_threads();
 }
 
-void BM_Forward(benchmark::State& state) {
-  const Case c = MakeCase(int(state.range(0)));
+// One forward (back) projection of `views` per iteration: a random image (an all-ones sinogram).
+void TimeForward(benchmark::State& state, const Case& c, const ViewList& views) {
   auto projector = MakeProjector(c.image, c.scan);
   const Image x = RandomImage(c.image);
   Sinogram y(c.scan);
   for (auto _ : state) {
-    projector->Forward(x, y);
+    projector->Forward(x, y, views);
     benchmark::DoNotOptimize(y.values.data());
   }
+}
+
+void TimeBack(benchmark::State& state, const Case& c, const ViewList& views) {
+  auto projector = MakeProjector(c.image, c.scan);
+  Sinogram y(c.scan, 1.0f);
+  Image x(c.image);
+  for (auto _ : state) {
+    projector->Back(y, x, views);
+    benchmark::DoNotOptimize(x.values.data());
+  }
+}
+
+void BM_Forward(benchmark::State& state) {
+  const Case c = MakeCase(int(state.range(0)));
+  TimeForward(state, c, AllViews(c.scan.NumViews()));
   Report(state, c);
 }
 
 void BM_Back(benchmark::State& state) {
   const Case c = MakeCase(int(state.range(0)));
-  auto projector = MakeProjector(c.image, c.scan);
-  Sinogram y(c.scan, 1.0f);
-  Image x(c.image);
-  for (auto _ : state) {
-    projector->Back(y, x);
-    benchmark::DoNotOptimize(x.values.data());
-  }
+  TimeBack(state, c, AllViews(c.scan.NumViews()));
   Report(state, c);
 }
 
@@ -126,27 +136,13 @@ void ReportEightViews(benchmark::State& state, const Case& c) {
 
 void BM_ForwardEightViews(benchmark::State& state) {
   const Case c = MakeCase(int(state.range(0)));
-  auto projector = MakeProjector(c.image, c.scan);
-  const Image x = RandomImage(c.image);
-  Sinogram y(c.scan);
-  const ViewList views = EightViews(c.scan);
-  for (auto _ : state) {
-    projector->Forward(x, y, views);
-    benchmark::DoNotOptimize(y.values.data());
-  }
+  TimeForward(state, c, EightViews(c.scan));
   ReportEightViews(state, c);
 }
 
 void BM_BackEightViews(benchmark::State& state) {
   const Case c = MakeCase(int(state.range(0)));
-  auto projector = MakeProjector(c.image, c.scan);
-  Sinogram y(c.scan, 1.0f);
-  Image x(c.image);
-  const ViewList views = EightViews(c.scan);
-  for (auto _ : state) {
-    projector->Back(y, x, views);
-    benchmark::DoNotOptimize(x.values.data());
-  }
+  TimeBack(state, c, EightViews(c.scan));
   ReportEightViews(state, c);
 }
 
