@@ -15,7 +15,7 @@ namespace {
 // decade, so adds per second is the clock (turbo included, as the kernels see it). Run it on
 // all cores at once (--benchmark_filter=BM_CoreClock/2 on 2 cores) for the all-core clock.
 void BM_CoreClock(benchmark::State& state) {
-  constexpr int64_t kAdds = 100 * 1000 * 1000;
+  constexpr int64_t kAdds = int64_t{100} * 1000 * 1000;
 #if defined(__x86_64__)
   for (auto _ : state) {
 #pragma omp parallel num_threads(int(state.range(0)))
