@@ -19,7 +19,7 @@ struct SfConeProjector::Column {
   int64_t row_lo = 0, row_hi = -1;  // detector rows touched, inclusive
   int32_t span = 0;
   // first_row steps by 0 or 1 from each voxel to the next (AxialRectanglesUnitStep's columns):
-  // the kernels then take branch-free paths.
+  // ColumnForward and ColumnBack then take their two-row paths.
   bool unit_steps = false;
   std::vector<int32_t> first_row;
   std::vector<float> weights;
@@ -292,6 +292,33 @@ bool SfConeProjector::PrepareColumn(const ViewSlab& view_slab, const RowFootprin
   return col->row_lo <= col->row_hi;
 }
 
+namespace {
+
+// Accumulation along a column whose first_row steps by 0 or 1: rows `current` and current + 1
+// stay in registers, and a row is stored once the voxels have moved past it (no later voxel
+// reaches it).
+struct RowsInFlight {
+  int32_t current;
+  float low = 0.0f, high = 0.0f;  // rows current and current + 1
+
+  void Add(int32_t first, float w_low, float w_high, float x, float* out) {
+    if (first != current) {
+      out[current] = low;
+      low = high;
+      high = 0.0f;
+      current = first;
+    }
+    low += w_low * x;
+    high += w_high * x;
+  }
+  void Finish(float* out) const {
+    out[current] = low;
+    out[current + 1] = high;
+  }
+};
+
+}  // namespace
+
 // rows[r] = Σ_k a_axial(k, r)·x[k] over the slab (x points at its first slice); `rows` is padded by
 // max_axial_span_ on both sides and followed by a second profile of the same size (scratch);
 // only [row_lo, row_hi] is meaningful afterwards.
@@ -302,52 +329,22 @@ void SfConeProjector::ColumnForward(const Column& col, const float* x, float* ro
   const int32_t* first = col.first_row.data();
   const float* w = col.weights.data();
   if (col.unit_steps) {
-    // first_row steps by 0 or 1: the two rows in flight stay in registers and are stored once
-    // left behind (no later voxel reaches them). The column is accumulated as two halves in one
-    // loop, the upper half into `upper`: two independent chains of multiply-adds, where one
-    // would wait on each previous one. Only the row(s) where the halves meet get two partial
-    // sums; elsewhere one of the buffers holds zero, and every sum has a fixed order.
+    // The column is accumulated as two halves in one loop, the upper half into `upper`: two
+    // independent chains of multiply-adds, where one would wait on each previous one. Each half
+    // writes every row from its first voxel's to its last voxel's + 1, so only the row(s) where
+    // the halves meet get two partial sums; every sum has a fixed order.
     const float *w0 = w, *w1 = w + nz;
     const int64_t half = nz / 2;
-    float* upper = rows + scan_.n_rows + 2 * pad;  // the second profile (ForwardProfiles)
-    std::fill(upper + first[half] - pad, upper + col.row_hi + 1 + pad, 0.0f);
-    int32_t current_a = first[0], current_b = first[half];
-    float low_a = 0.0f, high_a = 0.0f, low_b = 0.0f, high_b = 0.0f;
+    float* upper = rows + scan_.n_rows + 2 * pad;  // the second profile Forward allocates
+    RowsInFlight lower_half{first[0]}, upper_half{first[half]};
     for (int64_t k = 0; k < half; ++k) {
-      const int32_t fa = first[k], fb = first[half + k];
-      if (fa != current_a) {
-        rows[current_a] = low_a;
-        low_a = high_a;
-        high_a = 0.0f;
-        current_a = fa;
-      }
-      if (fb != current_b) {
-        upper[current_b] = low_b;
-        low_b = high_b;
-        high_b = 0.0f;
-        current_b = fb;
-      }
-      low_a += w0[k] * x[k];
-      high_a += w1[k] * x[k];
-      low_b += w0[half + k] * x[half + k];
-      high_b += w1[half + k] * x[half + k];
+      lower_half.Add(first[k], w0[k], w1[k], x[k], rows);
+      upper_half.Add(first[half + k], w0[half + k], w1[half + k], x[half + k], upper);
     }
-    if (nz % 2 != 0) {
-      const int64_t k = nz - 1;
-      if (first[k] != current_b) {
-        upper[current_b] = low_b;
-        low_b = high_b;
-        high_b = 0.0f;
-        current_b = first[k];
-      }
-      low_b += w0[k] * x[k];
-      high_b += w1[k] * x[k];
-    }
-    rows[current_a] = low_a;
-    rows[current_a + 1] = high_a;
-    upper[current_b] = low_b;
-    upper[current_b + 1] = high_b;
-    for (int64_t r = first[half]; r <= current_b + 1; ++r) rows[r] += upper[r];
+    if (nz % 2 != 0) upper_half.Add(first[nz - 1], w0[nz - 1], w1[nz - 1], x[nz - 1], upper);
+    lower_half.Finish(rows);
+    upper_half.Finish(upper);
+    for (int64_t r = first[half]; r <= upper_half.current + 1; ++r) rows[r] += upper[r];
     return;
   }
   if (col.span == 2) {
