@@ -24,3 +24,15 @@
 #else
 #define OSMO_MULTIVERSIONED
 #endif
+
+// For a helper template or function that a marked function calls from its hot loop and that GCC
+// might not inline on its own (one called twice, say): inlined, it is compiled into each clone;
+// out of line it would run the baseline code.
+// The same for a lambda, written after its parameter list: [=](auto x) OSMO_LAMBDA_INLINE_…{ }.
+#if defined(__GNUC__)
+#define OSMO_INLINE_INTO_CLONES inline __attribute__((always_inline))
+#define OSMO_LAMBDA_INLINE_INTO_CLONES __attribute__((always_inline))
+#else
+#define OSMO_INLINE_INTO_CLONES inline
+#define OSMO_LAMBDA_INLINE_INTO_CLONES
+#endif

@@ -3,24 +3,28 @@
 #include "projectors/sf_cone_projector.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <type_traits>
 
 #include "projectors/footprint.h"
 #include "projectors/multiversion.h"
 
 namespace osmo {
 
-// The axial footprints of one voxel column in one view: voxel k adds weights[m·nz + k] (the
+// The axial footprints of one voxel column in one view: voxel k adds weights[m·stride + k] (the
 // cell-averaged axial footprint times the polar amplitude) to rows first_row[k] + m,
 // m = 0 … span − 1. Both directions read these arrays, so forward and back use bit-identical
 // weights. Rows outside the detector land in the row profile's padding.
 struct SfConeProjector::Column {
   int64_t k_first = 0, n_k = 0;     // the column's slab: weights and scratch have n_k entries
+  int64_t stride = 0;               // weights of the voxels' row m start at m·stride (≥ n_k)
   int64_t row_lo = 0, row_hi = -1;  // detector rows touched, inclusive
   int32_t span = 0;
-  // first_row steps by 0 or 1 from each voxel to the next (AxialRectanglesUnitStep's columns):
-  // ColumnForward and ColumnBack then take their two-row paths.
-  bool unit_steps = false;
+  // first_row steps by at most span − 1 from each voxel to the next (the columns of
+  // AxialRectanglesShortSteps, span 2 or 3): ColumnForward and ColumnBack then keep the rows in
+  // flight in registers.
+  bool short_steps = false;
   std::vector<int32_t> first_row;
   std::vector<float> weights;
   std::vector<float> t0, t1, t2, t3, rise, fall, amplitude, previous;  // scratch
@@ -108,46 +112,71 @@ SfConeProjector::ViewSlab SfConeProjector::ColumnSlab(const ViewSlab& slab,
   return column;
 }
 
-// SF-TR for a column whose voxels each project onto less than one row (the face-to-face step
-// dz·m < 1: most columns of cone and helical scans with slices no thicker than the rows). A voxel
-// then touches at most two rows, and the next voxel starts in the same row or the one above. One
-// pass gives both rows' weights, the values AxialRectangles's general passes compute with
-// 0 ≤ t0 < 1 and t3 < t0 + 1:
-//   w(k, first) = a·(min(t3, 1) − t0),  w(k, first + 1) = a·max(t3 − 1, 0),
+// SF-TR for a column whose voxels each project onto less than `max_step` rows (1 or 2): the
+// face-to-face step dz·m < max_step, most columns of cone and helical scans with slices no
+// thicker than the rows (max_step 1) and the columns nearer the source than the isocentre when the
+// slices are as thick as the rows at the isocentre (max_step 2, helical scans). A voxel then
+// touches at most max_step + 1 rows, and the next voxel starts at most max_step rows above. One
+// pass gives the three rows' weights, the values AxialRectangles's general passes compute with
+// 0 ≤ t0 < 1 and t3 < t0 + max_step:
+//   w(k, first + n) = a·(clamp(t3 − n, 0, 1) − clamp(t0 − n, 0, 1)), n = 0, 1, 2
+//                   = a·(min(t3, 1) − t0),  a·clamp(t3 − 1, 0, 1),  a·max(t3 − 2, 0),
 // and the column's row range. first_row of a voxel that misses the detector is its row clamped
-// to [−2, n_rows] (zero weights; the padding holds the two rows), so first_row steps by 0 or 1
-// all along the column: ColumnForward and ColumnBack rely on that (unit_steps). The step is
-// checked per voxel in float (hi − lo < 1 implies floor(hi) − floor(lo) ≤ 1); false, and
-// nothing promised, if a voxel fails it after rounding.
+// to [−2, n_rows] (zero weights; the padding holds the three rows), so first_row steps by 0 …
+// max_step all along the column: ColumnForward and ColumnBack rely on that (short_steps). The
+// step is checked per voxel in float (hi − lo < max_step implies floor(hi) − floor(lo) ≤ max_step);
+// false, and nothing promised, if a voxel fails it after rounding. (With max_step 1 the third
+// weights are not written: only two rows are read.)
 OSMO_MULTIVERSIONED
-bool SfConeProjector::AxialRectanglesUnitStep(const ViewSlab& slab, float inv_r2, float b_first,
-                                              float step, Column* col) const {
+bool SfConeProjector::AxialRectanglesShortSteps(const ViewSlab& slab, float inv_r2, float b_first,
+                                                float step, int32_t max_step, Column* col) const {
   const int32_t n_slices = int32_t(slab.n_k);
   const float z_centre = float(slab.z_first + 0.5 * image_.slice_thickness_mm);
   const float dz = float(image_.slice_thickness_mm), rows = float(scan_.n_rows);
-  col->weights.resize(size_t(2 * slab.n_k));
-  float *w0 = col->weights.data(), *w1 = w0 + slab.n_k;
+  const int32_t n_rows = int32_t(scan_.n_rows);
+  // The pass runs to a multiple of 8 voxels: a scalar remainder of up to 7 took as long as the
+  // vector iterations of a short helical column. The voxels past the slab touch nothing.
+  const int32_t n_padded = (n_slices + 7) / 8 * 8;
+  col->stride = n_padded;
+  col->weights.resize(size_t(3 * n_padded));
+  col->first_row.resize(size_t(n_padded));
+  float *w0 = col->weights.data(), *w1 = w0 + n_padded, *w2 = w1 + n_padded;
   int32_t* first = col->first_row.data();
-  int32_t lowest = int32_t(scan_.n_rows), highest = -1, long_steps = 0;
+  // The pass, for max_step known at compile time: with max_step 1 it neither clamps the second
+  // weight nor stores the third (a leaner loop; the circular cone case ran 15 % slower without).
+  // Inlined, so that it is compiled into each clone of this function.
+  const auto pass = [=](auto max_step_constant) OSMO_LAMBDA_INLINE_INTO_CLONES {
+    constexpr int32_t kMaxStep = decltype(max_step_constant)::value;
+    int32_t lowest = n_rows, highest = -1, long_steps = 0;
 #pragma omp simd reduction(min : lowest) reduction(max : highest, long_steps)
-  for (int32_t k = 0; k < n_slices; ++k) {
-    const float kf = float(k);
-    const float lo = b_first + kf * step, hi = b_first + (kf + 1.0f) * step;
-    const float base = std::floor(lo);
-    const float t0 = lo - base, t3 = hi - base;
-    const bool touches = (base < rows) & (std::ceil(hi) > 0.0f);
-    const float z = z_centre + kf * dz;
-    const float amplitude = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
-    w0[k] = amplitude * (std::min(t3, 1.0f) - t0);
-    w1[k] = amplitude * std::max(t3 - 1.0f, 0.0f);
-    const int32_t f = int32_t(std::min(std::max(base, -2.0f), rows));
-    first[k] = f;
-    lowest = std::min(lowest, touches ? f : int32_t(scan_.n_rows));
-    highest = std::max(highest, touches ? f + 1 : -1);
-    long_steps = std::max(long_steps, int32_t(hi - lo >= 1.0f));
-  }
+    for (int32_t k = 0; k < n_padded; ++k) {
+      const float kf = float(k);
+      const float lo = b_first + kf * step, hi = b_first + (kf + 1.0f) * step;
+      const float base = std::floor(lo);
+      const float t0 = lo - base, t3 = hi - base;
+      const bool touches = (base < rows) & (std::ceil(hi) > 0.0f) & (k < n_slices);
+      const float z = z_centre + kf * dz;
+      const float amplitude = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
+      w0[k] = amplitude * (std::min(t3, 1.0f) - t0);
+      if constexpr (kMaxStep == 1) {
+        w1[k] = amplitude * std::max(t3 - 1.0f, 0.0f);
+      } else {
+        w1[k] = amplitude * std::min(std::max(t3 - 1.0f, 0.0f), 1.0f);
+        w2[k] = amplitude * std::max(t3 - 2.0f, 0.0f);
+      }
+      const int32_t f = int32_t(std::min(std::max(base, -2.0f), rows));
+      first[k] = f;
+      lowest = std::min(lowest, touches ? f : n_rows);
+      highest = std::max(highest, touches ? f + kMaxStep : -1);
+      long_steps = std::max(long_steps, int32_t(hi - lo >= float(kMaxStep)));
+    }
+    return std::array<int32_t, 3>{lowest, highest, long_steps};
+  };
+  const auto [lowest, highest, long_steps] = max_step == 1
+                                                 ? pass(std::integral_constant<int32_t, 1>{})
+                                                 : pass(std::integral_constant<int32_t, 2>{});
   if (long_steps != 0) return false;
-  col->unit_steps = true;
+  col->short_steps = true;
   col->row_lo = std::max<int32_t>(0, lowest);
   col->row_hi = std::min<int32_t>(int32_t(scan_.n_rows) - 1, highest);
   return true;
@@ -172,7 +201,12 @@ int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprin
   // voxels tile the detector column exactly. The cell-averaged rectangle over row n of the
   // voxel's local interval [t0, t3] is clamp(t3 − n, 0, 1) − clamp(t0 − n, 0, 1).
   const float step = float(dz * m), b_first = float(z_first * m + origin);
-  if (step < kUnitStepLimit && AxialRectanglesUnitStep(slab, inv_r2, b_first, step, col)) return 2;
+  for (const int32_t max_step : {1, 2}) {
+    if (step < float(max_step) * kShortStepLimit &&
+        AxialRectanglesShortSteps(slab, inv_r2, b_first, step, max_step, col)) {
+      return max_step + 1;
+    }
+  }
   // The slice centres in float from a 32-bit counter: x86 has no packed 64-bit integer to float
   // conversion before AVX-512, and with it this loop did not vectorise (41 % of a helical forward
   // projection, most of it waiting on one scalar sqrt per voxel-view).
@@ -197,6 +231,7 @@ int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprin
   }
   // (The maximum in its own loop: a max-reduction inside the loop above stops it vectorising.)
   for (int64_t k = 0; k < nz; ++k) span = std::max(span, width_of[k]);
+  col->stride = nz;
   col->weights.resize(size_t(span * nz));
   for (int32_t n = 0; n < span; ++n) {
     float* w = col->weights.data() + int64_t(n) * nz;
@@ -250,6 +285,7 @@ int32_t SfConeProjector::AxialTrapezoids(const ViewSlab& slab, const RowFootprin
     amplitude[k] = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
     span = std::max(span, touches ? int32_t(p.width) : 1);
   }
+  col->stride = nz;
   col->weights.resize(size_t(span * nz));
   footprint::CellWeights(nz, span, t0, t1, t2, t3, rise, fall, amplitude, previous,
                          col->weights.data());
@@ -270,14 +306,14 @@ bool SfConeProjector::PrepareColumn(const ViewSlab& view_slab, const RowFootprin
                   &col->previous}) {
     v->resize(size_t(nz));
   }
-  col->first_row.resize(size_t(nz));
+  col->first_row.resize(size_t(nz));  // AxialRectanglesShortSteps pads it
   col->k_first = slab.k_first;
   col->n_k = nz;
-  col->unit_steps = false;
+  col->short_steps = false;
   const int32_t span = axial_ == AxialFootprint::kRectangle ? AxialRectangles(slab, row, i, col)
                                                             : AxialTrapezoids(slab, row, i, col);
   col->span = span;
-  if (col->unit_steps) return col->row_lo <= col->row_hi;  // the row range is set
+  if (col->short_steps) return col->row_lo <= col->row_hi;  // the row range is set
   const float* amplitude = col->amplitude.data();
   const int32_t* first = col->first_row.data();
   int32_t lowest = int32_t(nr), highest = -1;
@@ -297,11 +333,12 @@ namespace {
 // Accumulation along a column whose first_row steps by 0 or 1: rows `current` and current + 1
 // stay in registers, and a row is stored once the voxels have moved past it (no later voxel
 // reaches it).
-struct RowsInFlight {
+struct TwoRowsInFlight {
+  static constexpr int32_t kRows = 2;
   int32_t current;
   float low = 0.0f, high = 0.0f;  // rows current and current + 1
 
-  void Add(int32_t first, float w_low, float w_high, float x, float* out) {
+  void Add(int32_t first, float w_low, float w_high, float /*w_top*/, float x, float* out) {
     if (first != current) {
       out[current] = low;
       low = high;
@@ -317,6 +354,61 @@ struct RowsInFlight {
   }
 };
 
+// The same for first_row steps of 0, 1 or 2 and three rows per voxel.
+struct ThreeRowsInFlight {
+  static constexpr int32_t kRows = 3;
+  int32_t current;
+  float low = 0.0f, middle = 0.0f, high = 0.0f;  // rows current … current + 2
+
+  void Add(int32_t first, float w_low, float w_middle, float w_high, float x, float* out) {
+    if (first != current) {
+      out[current] = low;
+      if (first == current + 1) {
+        low = middle;
+        middle = high;
+      } else {
+        out[current + 1] = middle;
+        low = high;
+        middle = 0.0f;
+      }
+      high = 0.0f;
+      current = first;
+    }
+    low += w_low * x;
+    middle += w_middle * x;
+    high += w_high * x;
+  }
+  void Finish(float* out) const {
+    out[current] = low;
+    out[current + 1] = middle;
+    out[current + 2] = high;
+  }
+};
+
+// rows[r] = Σ_k w_n[k]·x[k] over r = first[k] + n for a short-step column, as two halves in one
+// loop, the upper half into `upper`: two independent chains of multiply-adds, where one would
+// wait on each previous one. Each half writes every row from its first voxel's to its last
+// voxel's + kRows − 1, so only the rows where the halves meet get two partial sums; every sum has
+// a fixed order.
+template <class InFlight>
+OSMO_INLINE_INTO_CLONES void AccumulateInHalves(int64_t nz, int64_t stride, const int32_t* first,
+                                                const float* w, const float* x, float* rows,
+                                                float* upper) {
+  const float *w0 = w, *w1 = w + stride, *w2 = w + 2 * stride;
+  const int64_t half = nz / 2;
+  InFlight lower_half{first[0]}, upper_half{first[half]};
+  for (int64_t k = 0; k < half; ++k) {
+    const int64_t u = half + k;
+    lower_half.Add(first[k], w0[k], w1[k], w2[k], x[k], rows);
+    upper_half.Add(first[u], w0[u], w1[u], w2[u], x[u], upper);
+  }
+  const int64_t last = nz - 1;
+  if (nz % 2 != 0) upper_half.Add(first[last], w0[last], w1[last], w2[last], x[last], upper);
+  lower_half.Finish(rows);
+  upper_half.Finish(upper);
+  for (int64_t r = first[half]; r < upper_half.current + InFlight::kRows; ++r) rows[r] += upper[r];
+}
+
 }  // namespace
 
 // rows[r] = Σ_k a_axial(k, r)·x[k] over the slab (x points at its first slice); `rows` is padded by
@@ -328,23 +420,13 @@ void SfConeProjector::ColumnForward(const Column& col, const float* x, float* ro
   std::fill(rows + col.row_lo - pad, rows + col.row_hi + 1 + pad, 0.0f);
   const int32_t* first = col.first_row.data();
   const float* w = col.weights.data();
-  if (col.unit_steps) {
-    // The column is accumulated as two halves in one loop, the upper half into `upper`: two
-    // independent chains of multiply-adds, where one would wait on each previous one. Each half
-    // writes every row from its first voxel's to its last voxel's + 1, so only the row(s) where
-    // the halves meet get two partial sums; every sum has a fixed order.
-    const float *w0 = w, *w1 = w + nz;
-    const int64_t half = nz / 2;
+  if (col.short_steps) {
     float* upper = rows + scan_.n_rows + 2 * pad;  // the second profile Forward allocates
-    RowsInFlight lower_half{first[0]}, upper_half{first[half]};
-    for (int64_t k = 0; k < half; ++k) {
-      lower_half.Add(first[k], w0[k], w1[k], x[k], rows);
-      upper_half.Add(first[half + k], w0[half + k], w1[half + k], x[half + k], upper);
+    if (col.span == 2) {
+      AccumulateInHalves<TwoRowsInFlight>(nz, col.stride, first, w, x, rows, upper);
+    } else {
+      AccumulateInHalves<ThreeRowsInFlight>(nz, col.stride, first, w, x, rows, upper);
     }
-    if (nz % 2 != 0) upper_half.Add(first[nz - 1], w0[nz - 1], w1[nz - 1], x[nz - 1], upper);
-    lower_half.Finish(rows);
-    upper_half.Finish(upper);
-    for (int64_t r = first[half]; r <= upper_half.current + 1; ++r) rows[r] += upper[r];
     return;
   }
   if (col.span == 2) {
@@ -386,14 +468,22 @@ OSMO_MULTIVERSIONED
 void SfConeProjector::ColumnBack(const Column& col, const float* rows, float* x) const {
   const int64_t nz = col.n_k;
   const int32_t* first = col.first_row.data();
-  if (col.unit_steps) {  // both rows in one pass, in the order of the passes below
-    const float *w0 = col.weights.data(), *w1 = w0 + nz;
+  if (col.short_steps) {  // the rows in one pass, in the order of the passes below
+    const float *w0 = col.weights.data(), *w1 = w0 + col.stride, *w2 = w1 + col.stride;
     // int32 indices into rows: the loads become gathers (per-lane pointers kept it scalar).
     const int32_t n_slices = int32_t(nz);
+    if (col.span == 2) {
 #pragma omp simd
-    for (int32_t k = 0; k < n_slices; ++k) {
-      const int32_t f = first[k];
-      x[k] = (x[k] + w0[k] * rows[f]) + w1[k] * rows[f + 1];
+      for (int32_t k = 0; k < n_slices; ++k) {
+        const int32_t f = first[k];
+        x[k] = (x[k] + w0[k] * rows[f]) + w1[k] * rows[f + 1];
+      }
+    } else {
+#pragma omp simd
+      for (int32_t k = 0; k < n_slices; ++k) {
+        const int32_t f = first[k];
+        x[k] = ((x[k] + w0[k] * rows[f]) + w1[k] * rows[f + 1]) + w2[k] * rows[f + 2];
+      }
     }
     return;
   }

@@ -56,8 +56,8 @@ class SfConeProjector final : public Projector {
                      Column* column) const;
   int32_t AxialRectangles(const ViewSlab& slab, const RowFootprints& row, int64_t i,
                           Column* column) const;
-  bool AxialRectanglesUnitStep(const ViewSlab& slab, float inv_r2, float b_first, float step,
-                               Column* column) const;
+  bool AxialRectanglesShortSteps(const ViewSlab& slab, float inv_r2, float b_first, float step,
+                                 int32_t max_step, Column* column) const;
   int32_t AxialTrapezoids(const ViewSlab& slab, const RowFootprints& row, int64_t i,
                           Column* column) const;
   void ColumnForward(const Column& column, const float* x, float* rows) const;
@@ -68,9 +68,10 @@ class SfConeProjector final : public Projector {
   void BackRow(const float* view_data, int64_t view, int64_t j, RowFootprints* row, Column* column,
                float* rows, float* columns) const;
 
-  // AxialRectanglesUnitStep is tried for face-to-face steps below this (rows): it checks each
-  // voxel's step after rounding, and the margin makes that check fail only on corner cases.
-  static constexpr float kUnitStepLimit = 0.999f;
+  // AxialRectanglesShortSteps(max_step) is tried for face-to-face steps below max_step times this
+  // (rows): it checks each voxel's step after rounding, and the margin makes that check fail
+  // only on corner cases.
+  static constexpr float kShortStepLimit = 0.999f;
 
   TransaxialFootprints footprints_;
   AxialFootprint axial_;

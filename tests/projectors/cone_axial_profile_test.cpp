@@ -23,7 +23,9 @@ using namespace osmo::testing;
 // amplitude (sums of two voxels) for every voxel whose footprint lies on the detector.
 struct AxisCase {
   DetectorShape shape;
-  double slice_mm;  // dz·(D/R)/Δv is the rows per slice: 0.75 (below one row) or 2.25
+  // dz·(D/R)/Δv is the rows per slice: 0.75 (below one row: two rows per voxel), 1.5 (up to three
+  // rows per voxel) or 2.25 (the general path)
+  double slice_mm;
 };
 
 class ConeAxialProfile : public ::testing::TestWithParam<AxisCase> {};
@@ -33,7 +35,7 @@ TEST_P(ConeAxialProfile, AxisVoxelMatchesTheExactRectangle) {
   const double R = 200.0, D = 300.0, dv = 1.0;
   ScanGeometry scan = ConeScan(param.shape, 15, 40, 1, 1.0, dv, 0.0, 0.3, R, D);
   scan.angles_rad = {0.7};
-  const int64_t nz = param.slice_mm < 1.0 ? 48 : 18;
+  const int64_t nz = param.slice_mm < 1.0 ? 48 : (param.slice_mm < 1.2 ? 24 : 18);
   const ImageGeometry image = SquareImage(5, 1.0, nz, param.slice_mm);
   auto projector = MakeProjector(image, scan);
   const double m = D / R / dv, origin = 0.5 * double(scan.n_rows - 1) - scan.row_offset;
@@ -72,11 +74,13 @@ TEST_P(ConeAxialProfile, AxisVoxelMatchesTheExactRectangle) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, ConeAxialProfile,
-    ::testing::Values(AxisCase{DetectorShape::kFlat, 0.5}, AxisCase{DetectorShape::kFlat, 1.5},
-                      AxisCase{DetectorShape::kArc, 0.5}, AxisCase{DetectorShape::kArc, 1.5}),
+    ::testing::Values(AxisCase{DetectorShape::kFlat, 0.5}, AxisCase{DetectorShape::kFlat, 1.0},
+                      AxisCase{DetectorShape::kFlat, 1.5}, AxisCase{DetectorShape::kArc, 0.5},
+                      AxisCase{DetectorShape::kArc, 1.0}, AxisCase{DetectorShape::kArc, 1.5}),
     [](const ::testing::TestParamInfo<AxisCase>& test) {
+      const double slice = test.param.slice_mm;
       return std::string(test.param.shape == DetectorShape::kFlat ? "flat" : "arc") +
-             (test.param.slice_mm < 1.0 ? "_thin" : "_thick");
+             (slice < 1.0 ? "_thin" : (slice < 1.2 ? "_medium" : "_thick"));
     });
 
 }  // namespace
