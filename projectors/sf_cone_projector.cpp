@@ -12,6 +12,17 @@
 
 namespace osmo {
 
+namespace {
+
+// Scratch arrays are read through data() and sized per column: they only ever grow, so that a
+// column longer than the previous one does not pay for zero-filling the difference each time.
+template <class T>
+void GrowTo(std::vector<T>* v, int64_t n) {
+  if (int64_t(v->size()) < n) v->resize(size_t(n));
+}
+
+}  // namespace
+
 // The axial footprints of one voxel column in one view: voxel k adds weights[m·stride + k] (the
 // cell-averaged axial footprint times the polar amplitude) to rows first_row[k] + m,
 // m = 0 … span − 1. Both directions read these arrays, so forward and back use bit-identical
@@ -28,6 +39,9 @@ struct SfConeProjector::Column {
   std::vector<int32_t> first_row;
   std::vector<float> weights;
   std::vector<float> t0, t1, t2, t3, rise, fall, amplitude, previous;  // scratch
+  // Of every column of the current image row (ColumnSlabs): the column's slices within the
+  // view's slab, the first's offset and their count.
+  std::vector<int32_t> slab_first, slab_count;
 };
 
 SfConeProjector::SfConeProjector(const ImageGeometry& image, const ScanGeometry& scan,
@@ -82,34 +96,41 @@ SfConeProjector::ViewSlab SfConeProjector::SlabOfView(int64_t view) const {
   return slab;
 }
 
-// The part of the view's slab that voxel column i can project onto the detector rows: a slice
-// whose faces z_lo < z_hi (relative to the focal spot) reach row coordinates z·m + origin in
-// [0, n_rows) for a magnification m of the column (SF-TR's centre value, or SF-TT's near and far
-// ones) needs z_hi·m + origin > 0 and z_lo·m + origin < n_rows. One slice of margin on each side
-// keeps every slice whose footprint could touch a row despite float rounding; the others would
-// only add zeros. A helical view's slab is bounded by the extreme magnifications of the whole
-// image; one column's range is up to (R + r)/(R − r) times narrower.
-SfConeProjector::ViewSlab SfConeProjector::ColumnSlab(const ViewSlab& slab,
-                                                      const RowFootprints& row, int64_t i) const {
+// The part of the view's slab that each voxel column of `row` can project onto the detector rows:
+// a slice whose faces z_lo < z_hi (relative to the focal spot) reach row coordinates z·m + origin
+// in [0, n_rows) for a magnification m of the column (SF-TR's centre value, or SF-TT's near and
+// far ones) needs z_hi·m + origin > 0 and z_lo·m + origin < n_rows. One slice of margin on each
+// side keeps every slice whose footprint could touch a row despite float rounding; the others
+// would only add zeros. A helical view's slab is bounded by the extreme magnifications of the
+// whole image; one column's range is up to (R + r)/(R − r) times narrower. One vectorised pass
+// per image row (done per column, in scalar code, it was a tenth of a helical back projection).
+OSMO_MULTIVERSIONED
+void SfConeProjector::ColumnSlabs(const ViewSlab& slab, const RowFootprints& row,
+                                  Column* col) const {
+  const int32_t nx = int32_t(image_.nx);
+  col->slab_first.resize(size_t(nx));
+  col->slab_count.resize(size_t(nx));
+  int32_t *slab_first = col->slab_first.data(), *slab_count = col->slab_count.data();
+  const bool rectangle = axial_ == AxialFootprint::kRectangle;
+  const float* near = rectangle ? row.rows_per_mm.data() : row.rows_per_mm_near.data();
+  const float* far = rectangle ? row.rows_per_mm.data() : row.rows_per_mm_far.data();
   const double dz = image_.slice_thickness_mm, rows = double(scan_.n_rows);
-  double lo = double(slab.n_k), hi = -1.0;
-  const auto include = [&](double m) {
-    lo = std::min(lo, std::floor((-slab.origin / m - slab.z_first) / dz) - 1.0);
-    hi = std::max(hi, std::ceil(((rows - slab.origin) / m - slab.z_first) / dz) + 1.0);
-  };
-  if (axial_ == AxialFootprint::kRectangle) {
-    include(double(row.rows_per_mm[size_t(i)]));
-  } else {
-    include(double(row.rows_per_mm_near[size_t(i)]));
-    include(double(row.rows_per_mm_far[size_t(i)]));
+  const double origin = slab.origin, z_first = slab.z_first, n_k = double(slab.n_k);
+#pragma omp simd
+  for (int32_t i = 0; i < nx; ++i) {
+    // (A column that misses the detector may have m = 0: kept finite; PrepareColumn skips it.)
+    const double m_near = std::max(double(near[i]), 1e-30), m_far = std::max(double(far[i]), 1e-30);
+    const double lo = std::min(std::floor((-origin / m_near - z_first) / dz),
+                               std::floor((-origin / m_far - z_first) / dz)) -
+                      1.0;
+    const double hi = std::max(std::ceil(((rows - origin) / m_near - z_first) / dz),
+                               std::ceil(((rows - origin) / m_far - z_first) / dz)) +
+                      1.0;
+    const int32_t first = int32_t(std::min(std::max(lo, 0.0), n_k));
+    const int32_t last = int32_t(std::min(std::max(hi, -1.0), n_k - 1.0));
+    slab_first[i] = first;
+    slab_count[i] = std::max(last - first + 1, 0);
   }
-  const int64_t first = int64_t(std::max(lo, 0.0));
-  const int64_t last = int64_t(std::min(hi, double(slab.n_k - 1)));
-  ViewSlab column = slab;
-  column.k_first = slab.k_first + first;
-  column.n_k = std::max<int64_t>(0, last - first + 1);
-  column.z_first = slab.z_first + double(first) * dz;
-  return column;
 }
 
 // SF-TR for a column whose voxels each project onto less than `max_step` rows (1 or 2): the
@@ -138,8 +159,8 @@ bool SfConeProjector::AxialRectanglesShortSteps(const ViewSlab& slab, float inv_
   // vector iterations of a short helical column. The voxels past the slab touch nothing.
   const int32_t n_padded = (n_slices + 7) / 8 * 8;
   col->stride = n_padded;
-  col->weights.resize(size_t(3 * n_padded));
-  col->first_row.resize(size_t(n_padded));
+  GrowTo(&col->weights, 3 * int64_t(n_padded));
+  GrowTo(&col->first_row, n_padded);
   float *w0 = col->weights.data(), *w1 = w0 + n_padded, *w2 = w1 + n_padded;
   int32_t* first = col->first_row.data();
   // The pass, for max_step known at compile time: with max_step 1 it neither clamps the second
@@ -213,7 +234,7 @@ int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprin
   const float z_centre = float(z_first + 0.5 * dz), dz_f = float(dz);
   const int32_t n_slices = int32_t(nz);
   thread_local std::vector<int32_t> widths;
-  widths.resize(size_t(nz));
+  GrowTo(&widths, nz);
   int32_t* width_of = widths.data();
 #pragma omp simd
   for (int32_t k = 0; k < n_slices; ++k) {
@@ -232,7 +253,7 @@ int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprin
   // (The maximum in its own loop: a max-reduction inside the loop above stops it vectorising.)
   for (int64_t k = 0; k < nz; ++k) span = std::max(span, width_of[k]);
   col->stride = nz;
-  col->weights.resize(size_t(span * nz));
+  GrowTo(&col->weights, span * nz);
   for (int32_t n = 0; n < span; ++n) {
     float* w = col->weights.data() + int64_t(n) * nz;
     const float cell = float(n);
@@ -286,7 +307,7 @@ int32_t SfConeProjector::AxialTrapezoids(const ViewSlab& slab, const RowFootprin
     span = std::max(span, touches ? int32_t(p.width) : 1);
   }
   col->stride = nz;
-  col->weights.resize(size_t(span * nz));
+  GrowTo(&col->weights, span * nz);
   footprint::CellWeights(nz, span, t0, t1, t2, t3, rise, fall, amplitude, previous,
                          col->weights.data());
   return span;
@@ -299,14 +320,17 @@ bool SfConeProjector::PrepareColumn(const ViewSlab& view_slab, const RowFootprin
   bool seen = false;  // a column whose transaxial footprint misses the detector is skipped
   for (int32_t m = 0; m < row.span; ++m) seen = seen || row.weights[size_t(m * nx + i)] != 0.0f;
   if (!seen) return false;
-  const ViewSlab slab = ColumnSlab(view_slab, row, i);
+  ViewSlab slab = view_slab;
+  slab.k_first += col->slab_first[size_t(i)];
+  slab.n_k = col->slab_count[size_t(i)];
+  slab.z_first += double(col->slab_first[size_t(i)]) * image_.slice_thickness_mm;
   const int64_t nz = slab.n_k;
   if (nz == 0) return false;
   for (auto* v : {&col->t0, &col->t1, &col->t2, &col->t3, &col->rise, &col->fall, &col->amplitude,
                   &col->previous}) {
-    v->resize(size_t(nz));
+    GrowTo(v, nz);
   }
-  col->first_row.resize(size_t(nz));  // AxialRectanglesShortSteps pads it
+  GrowTo(&col->first_row, nz);
   col->k_first = slab.k_first;
   col->n_k = nz;
   col->short_steps = false;
@@ -584,6 +608,7 @@ void SfConeProjector::ForwardView(const float* columns, const char* nonzero, int
   const ViewSlab& slab = slabs_[size_t(view)];
   for (int64_t j = 0; j < ny && slab.n_k > 0; ++j) {
     footprints_.ComputeRow(view, j, row);
+    ColumnSlabs(slab, *row, column);
     for (int64_t i = 0; i < nx; ++i) {
       if (nonzero[j * nx + i] == 0 || !PrepareColumn(slab, *row, i, column)) continue;
       ColumnForward(*column, columns + (j * nx + i) * nz + column->k_first, rows);
@@ -613,6 +638,7 @@ void SfConeProjector::BackRow(const float* view_data, int64_t view, int64_t j, R
   const ViewSlab& slab = slabs_[size_t(view)];
   if (slab.n_k == 0) return;
   footprints_.ComputeRow(view, j, row);
+  ColumnSlabs(slab, *row, column);
   for (int64_t i = 0; i < nx; ++i) {
     if (!PrepareColumn(slab, *row, i, column)) continue;
     // Only [row_lo, row_hi] (and zero padding around it) is read back.

@@ -49,9 +49,11 @@ class SfConeProjector final : public Projector {
     double origin = 0.0;
   };
   ViewSlab SlabOfView(int64_t view) const;
-  // The slices of `slab` that voxel column i of `row` can project onto the detector rows.
-  ViewSlab ColumnSlab(const ViewSlab& slab, const RowFootprints& row, int64_t i) const;
-  // Fills `column` for voxel column i of `row`; false if the column misses the detector.
+  // The slices of `slab` that each voxel column of `row` can project onto the detector rows, into
+  // column->slab_first and slab_count.
+  void ColumnSlabs(const ViewSlab& slab, const RowFootprints& row, Column* column) const;
+  // Fills `column` for voxel column i of `row` (after ColumnSlabs for the row); false if the
+  // column misses the detector.
   bool PrepareColumn(const ViewSlab& slab, const RowFootprints& row, int64_t i,
                      Column* column) const;
   int32_t AxialRectangles(const ViewSlab& slab, const RowFootprints& row, int64_t i,
