@@ -578,11 +578,18 @@ void SfConeProjector::Back(const Sinogram& sinogram, Image& image, const ViewLis
     Column column;
     std::vector<float> padded_rows(static_cast<size_t>(nr + 2 * int64_t(max_axial_span_)), 0.0f);
     float* rows = padded_rows.data() + max_axial_span_;
+    // Image rows in blocks, each view applied to the whole block before the next: the view is
+    // read from memory once per block instead of once per row (and the corner lines that
+    // neighbouring rows share are projected once). Each voxel still sums the views in list order.
+    const int64_t n_blocks = (ny + kBackRowsPerBlock - 1) / kBackRowsPerBlock;
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t j = 0; j < ny; ++j) {
+    for (int64_t b = 0; b < n_blocks; ++b) {
+      const int64_t j_end = std::min(ny, (b + 1) * kBackRowsPerBlock);
       for (int64_t n = 0; n < n_list; ++n) {
-        BackRow(detector.data() + n * view_size, views[size_t(n)], j, &row, &column, rows,
-                columns.data());
+        for (int64_t j = b * kBackRowsPerBlock; j < j_end; ++j) {
+          BackRow(detector.data() + n * view_size, views[size_t(n)], j, &row, &column, rows,
+                  columns.data());
+        }
       }
     }
   }

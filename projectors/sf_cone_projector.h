@@ -74,6 +74,8 @@ class SfConeProjector final : public Projector {
   // (rows): it checks each voxel's step after rounding, and the margin makes that check fail
   // only on corner cases.
   static constexpr float kShortStepLimit = 0.999f;
+  // Back projects this many image rows per view at a time (see Back).
+  static constexpr int64_t kBackRowsPerBlock = 4;
 
   TransaxialFootprints footprints_;
   AxialFootprint axial_;
