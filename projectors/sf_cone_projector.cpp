@@ -28,7 +28,7 @@ void GrowTo(std::vector<T>* v, int64_t n) {
 // m = 0 … span − 1. Both directions read these arrays, so forward and back use bit-identical
 // weights. Rows outside the detector land in the row profile's padding.
 struct SfConeProjector::Column {
-  int64_t k_first = 0, n_k = 0;     // the column's slab: weights and scratch have n_k entries
+  int64_t k_first = 0, n_k = 0;     // the column's slab: weights and scratch hold ≥ n_k entries
   int64_t stride = 0;               // weights of the voxels' row m start at m·stride (≥ n_k)
   int64_t row_lo = 0, row_hi = -1;  // detector rows touched, inclusive
   int32_t span = 0;
@@ -163,9 +163,9 @@ bool SfConeProjector::AxialRectanglesShortSteps(const ViewSlab& slab, float inv_
   GrowTo(&col->first_row, n_padded);
   float *w0 = col->weights.data(), *w1 = w0 + n_padded, *w2 = w1 + n_padded;
   int32_t* first = col->first_row.data();
-  // The pass, for max_step known at compile time: with max_step 1 it neither clamps the second
-  // weight nor stores the third (a leaner loop; the circular cone case ran 15 % slower without).
-  // Inlined, so that it is compiled into each clone of this function.
+  // The pass, for max_step known at compile time: with max_step 1 (circular cone's columns) it
+  // neither clamps the second weight nor stores the third. Inlined, so that it is compiled into
+  // each clone of this function (out of line, a lambda runs the baseline x86-64 code).
   const auto pass = [=](auto max_step_constant) OSMO_LAMBDA_INLINE_INTO_CLONES {
     constexpr int32_t kMaxStep = decltype(max_step_constant)::value;
     int32_t lowest = n_rows, highest = -1, long_steps = 0;
@@ -267,6 +267,68 @@ int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprin
   return span;
 }
 
+// SF-TT for a column whose voxels each touch at most max_step + 1 rows (1 or 2) with the next
+// voxel starting at most max_step rows above: the same contract as AxialRectanglesShortSteps, so
+// the same accumulation paths. Voxel k's faces project through the near and far magnifications to
+//   a0 = b_near + k·s_near, a1 = b_far + k·s_far (bottom), a2, a3 the same at k + 1 (top),
+// in float (as SF-TR's faces); the trapezoid is their sorted values, and its cells' weights are
+//   w_n = a·(G(n + 1) − G(n)), n = 0, 1, 2, G the trapezoid's integral (footprint::TrapezoidCdf)
+// in coordinates relative to the voxel's first row, G(0) = 0. The next voxel's first row is
+// floor(min(a2, a3)) from the same expressions, so the step is checked exactly (the caller only
+// tries max_step above the largest face step, so this check is a safety net against rounding);
+// false, and nothing promised, if a voxel is wider or steps further. One pass, no double precision:
+// the general path (PlaceTrapezoid in double, then one pass per cell) took 2.5× SF-TR's time.
+OSMO_MULTIVERSIONED
+bool SfConeProjector::AxialTrapezoidsShortSteps(const ViewSlab& slab, float inv_r2, float near,
+                                                float far, int32_t max_step, Column* col) const {
+  const int32_t n_slices = int32_t(slab.n_k);
+  const float z_centre = float(slab.z_first + 0.5 * image_.slice_thickness_mm);
+  const float dz = float(image_.slice_thickness_mm), rows = float(scan_.n_rows);
+  const int32_t n_rows = int32_t(scan_.n_rows);
+  const float b_near = float(slab.z_first * near + slab.origin), s_near = dz * near;
+  const float b_far = float(slab.z_first * far + slab.origin), s_far = dz * far;
+  const int32_t n_padded = (n_slices + 7) / 8 * 8;  // as in AxialRectanglesShortSteps
+  col->stride = n_padded;
+  GrowTo(&col->weights, 3 * int64_t(n_padded));
+  GrowTo(&col->first_row, n_padded);
+  float *w0 = col->weights.data(), *w1 = w0 + n_padded, *w2 = w1 + n_padded;
+  int32_t* first = col->first_row.data();
+  const float limit = float(max_step);
+  int32_t lowest = n_rows, highest = -1, long_steps = 0;
+#pragma omp simd reduction(min : lowest) reduction(max : highest, long_steps)
+  for (int32_t k = 0; k < n_padded; ++k) {
+    const float kf = float(k);
+    const float a0 = b_near + kf * s_near, a1 = b_far + kf * s_far;
+    const float a2 = b_near + (kf + 1.0f) * s_near, a3 = b_far + (kf + 1.0f) * s_far;
+    const auto [q0, q1, q2, q3] = footprint::SortFour(a0, a1, a2, a3);
+    const float base = std::floor(q0), top = std::ceil(q3);
+    const float t0 = q0 - base, t1 = q1 - base, t2 = q2 - base, t3 = q3 - base;
+    const float rise = t1 > t0 ? 0.5f / (t1 - t0) : 0.0f, fall = t3 > t2 ? 0.5f / (t3 - t2) : 0.0f;
+    const bool inside = k < n_slices;
+    const bool touches = (base < rows) & (top > 0.0f) & inside;
+    const float z = z_centre + kf * dz;
+    const float amplitude = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
+    const float g1 = footprint::TrapezoidCdf(1.0f, t0, t1, t2, t3, rise, fall);
+    const float g2 = footprint::TrapezoidCdf(2.0f, t0, t1, t2, t3, rise, fall);
+    const float g3 = footprint::TrapezoidCdf(3.0f, t0, t1, t2, t3, rise, fall);
+    w0[k] = amplitude * g1;
+    w1[k] = amplitude * (g2 - g1);
+    w2[k] = amplitude * (g3 - g2);
+    const int32_t f = int32_t(std::min(std::max(base, -2.0f), rows));
+    first[k] = f;
+    lowest = std::min(lowest, touches ? f : n_rows);
+    highest = std::max(highest, touches ? f + max_step : -1);
+    const bool too_wide = touches & (top - base > limit + 1.0f);
+    const bool too_far = inside & (std::floor(std::min(a2, a3)) - base > limit);
+    long_steps = std::max(long_steps, int32_t(too_wide | too_far));
+  }
+  if (long_steps != 0) return false;
+  col->short_steps = true;
+  col->row_lo = std::max<int32_t>(0, lowest);
+  col->row_hi = std::min<int32_t>(n_rows - 1, highest);
+  return true;
+}
+
 // SF-TT axial footprints of column i (the scratch arrays sized); returns the span.
 OSMO_MULTIVERSIONED
 int32_t SfConeProjector::AxialTrapezoids(const ViewSlab& slab, const RowFootprints& row, int64_t i,
@@ -283,6 +345,13 @@ int32_t SfConeProjector::AxialTrapezoids(const ViewSlab& slab, const RowFootprin
   const float max_span = float(max_axial_span_), rows = float(scan_.n_rows);
   int32_t span = 1;
   const double near = row.rows_per_mm_near[size_t(i)], far = row.rows_per_mm_far[size_t(i)];
+  const double largest_step = dz * std::max(near, far);  // a voxel steps by less than this
+  for (const int32_t max_step : {1, 2}) {
+    if (largest_step < double(max_step) * kShortStepLimit &&
+        AxialTrapezoidsShortSteps(slab, inv_r2, float(near), float(far), max_step, col)) {
+      return max_step + 1;
+    }
+  }
   // SF-TT: each face projects to z·m_near + o and z·m_far + o; the four values bound the
   // trapezoid (faces below z = 0 magnify downwards, hence the sort). A 32-bit counter, as in
   // AxialRectangles: its conversion to double vectorises.
@@ -454,7 +523,7 @@ void SfConeProjector::ColumnForward(const Column& col, const float* x, float* ro
     return;
   }
   if (col.span == 2) {
-    // The common case: a voxel projects onto at most two rows, and the next slice onto the same
+    // SF-TT's common case: a voxel projects onto at most two rows, and the next slice onto the same
     // two or the two above (faces project in order). The two rows in flight stay in registers
     // and are written once they are left behind, instead of a load and store per slice that
     // waits on the previous slice's store to the same row. Each row's sum keeps its order.

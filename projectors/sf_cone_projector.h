@@ -60,6 +60,8 @@ class SfConeProjector final : public Projector {
                           Column* column) const;
   bool AxialRectanglesShortSteps(const ViewSlab& slab, float inv_r2, float b_first, float step,
                                  int32_t max_step, Column* column) const;
+  bool AxialTrapezoidsShortSteps(const ViewSlab& slab, float inv_r2, float near, float far,
+                                 int32_t max_step, Column* column) const;
   int32_t AxialTrapezoids(const ViewSlab& slab, const RowFootprints& row, int64_t i,
                           Column* column) const;
   void ColumnForward(const Column& column, const float* x, float* rows) const;

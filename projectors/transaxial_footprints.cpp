@@ -61,17 +61,22 @@ struct RowScratch {
 //   arc:  the circle |h| = D around S0, h = (a, b) + λ·d: λ the positive root of
 //         |d|²λ² + 2(w·d)λ + |w|² − D² = 0, at u = D·atan(h_u / h_r).
 // λ is also the axial magnification: the ray reaches height z_S' + λ·(z − z_S') at the detector.
+// MagnificationFromFocalSpot is λ alone: without the atan (a libm call that may set errno, so
+// the compiler keeps it even when u is unused) its loops vectorise.
+inline double MagnificationFromFocalSpot(double s, double t, double a, double b, double D,
+                                         bool arc) {
+  const double ds = s - a, dt = t - b;
+  if (!arc) return (D - b) / dt;
+  const double wd = a * ds + b * dt, dd = ds * ds + dt * dt, ww = a * a + b * b;
+  return (std::sqrt(wd * wd - dd * (ww - D * D)) - wd) / dd;
+}
 struct Projected {
   double u, lambda;
 };
 inline Projected ProjectFromFocalSpot(double s, double t, double a, double b, double D, bool arc) {
   const double ds = s - a, dt = t - b;
-  if (!arc) {
-    const double lambda = (D - b) / dt;
-    return {a + lambda * ds, lambda};
-  }
-  const double wd = a * ds + b * dt, dd = ds * ds + dt * dt, ww = a * a + b * b;
-  const double lambda = (std::sqrt(wd * wd - dd * (ww - D * D)) - wd) / dd;
+  const double lambda = MagnificationFromFocalSpot(s, t, a, b, D, arc);
+  if (!arc) return {a + lambda * ds, lambda};
   return {D * std::atan((a + lambda * ds) / (b + lambda * dt)), lambda};
 }
 
@@ -288,6 +293,7 @@ void TransaxialFootprints::ComputeDepths(int64_t view, int64_t j, RowFootprints*
 
 // ComputeDepths for a shifted focal spot: λ/Δv of ProjectFromFocalSpot at the centre and the
 // extreme corners, and the radial distance from the focal spot.
+OSMO_MULTIVERSIONED
 void TransaxialFootprints::ComputeShiftedDepths(int64_t view, int64_t j, RowFootprints* out) const {
   const int64_t nx = image_.nx;
   const double dx = image_.voxel_size_mm;
@@ -298,24 +304,28 @@ void TransaxialFootprints::ComputeShiftedDepths(int64_t view, int64_t j, RowFoot
   const double y_c = image_.Y(double(j));
   const double* xe = x_edges_.data();
   const double inv_dv = 1.0 / scan_.row_spacing_mm;
-  for (int64_t i = 0; i < nx; ++i) {
-    const double x_c = 0.5 * (xe[i] + xe[i + 1]);
+  float *rows_per_mm = out->rows_per_mm.data(), *rows_per_mm_near = out->rows_per_mm_near.data();
+  float* rows_per_mm_far = out->rows_per_mm_far.data();
+  float* inverse_radial_sq = out->inverse_radial_sq.data();
+  const double y_lo = y_c - 0.5 * dx, y_hi = y_c + 0.5 * dx;
+  const auto lambda_at = [=](double x, double y) {
+    return MagnificationFromFocalSpot(x * c + y * s, R - x * s + y * c, a, b, D, arc);
+  };
+  const int32_t n_columns = int32_t(nx);
+#pragma omp simd
+  for (int32_t i = 0; i < n_columns; ++i) {
+    const double x_lo = xe[i], x_hi = xe[i + 1];
+    const double x_c = 0.5 * (x_lo + x_hi);
     const double t_c = R - x_c * s + y_c * c, s_c = x_c * c + y_c * s;
-    double largest = 0.0, smallest = 1e300;
-    for (double x : {xe[i], xe[i + 1]}) {
-      for (double y : {y_c - 0.5 * dx, y_c + 0.5 * dx}) {
-        const double lambda =
-            ProjectFromFocalSpot(x * c + y * s, R - x * s + y * c, a, b, D, arc).lambda;
-        largest = std::max(largest, lambda);
-        smallest = std::min(smallest, lambda);
-      }
-    }
+    const double l0 = lambda_at(x_lo, y_lo), l1 = lambda_at(x_lo, y_hi);
+    const double l2 = lambda_at(x_hi, y_lo), l3 = lambda_at(x_hi, y_hi);
+    const double largest = std::max(std::max(l0, l1), std::max(l2, l3));
+    const double smallest = std::min(std::min(l0, l1), std::min(l2, l3));
     const double radial_sq = (t_c - b) * (t_c - b) + (s_c - a) * (s_c - a);
-    out->rows_per_mm[size_t(i)] =
-        float(ProjectFromFocalSpot(s_c, t_c, a, b, D, arc).lambda * inv_dv);
-    out->rows_per_mm_near[size_t(i)] = float(largest * inv_dv);
-    out->rows_per_mm_far[size_t(i)] = float(smallest * inv_dv);
-    out->inverse_radial_sq[size_t(i)] = float(1.0 / radial_sq);
+    rows_per_mm[i] = float(MagnificationFromFocalSpot(s_c, t_c, a, b, D, arc) * inv_dv);
+    rows_per_mm_near[i] = float(largest * inv_dv);
+    rows_per_mm_far[i] = float(smallest * inv_dv);
+    inverse_radial_sq[i] = float(1.0 / radial_sq);
   }
 }
 
