@@ -273,11 +273,12 @@ int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprin
 //   a0 = b_near + k·s_near, a1 = b_far + k·s_far (bottom), a2, a3 the same at k + 1 (top),
 // in float (as SF-TR's faces); the trapezoid is their sorted values, and its cells' weights are
 //   w_n = a·(G(n + 1) − G(n)), n = 0, 1, 2, G the trapezoid's integral (footprint::TrapezoidCdf)
-// in coordinates relative to the voxel's first row, G(0) = 0. The next voxel's first row is
-// floor(min(a2, a3)) from the same expressions, so the step is checked exactly (the caller only
-// tries max_step above the largest face step, so this check is a safety net against rounding);
-// false, and nothing promised, if a voxel is wider or steps further. One pass, no double precision:
-// the general path (PlaceTrapezoid in double, then one pass per cell) took 2.5× SF-TR's time.
+// in coordinates relative to the voxel's first row, G(0) = 0 and G(max_step + 1) the area. The next
+// voxel's first row is floor(min(a2, a3)) from the same expressions, so the step is checked exactly
+// (the caller only tries max_step above the largest face step, so this check is a safety net
+// against rounding); false, and nothing promised, if a voxel is wider or steps further. One pass,
+// no double precision: the general path (PlaceTrapezoid in double, then one pass per cell)
+// took 2.5× SF-TR's time.
 OSMO_MULTIVERSIONED
 bool SfConeProjector::AxialTrapezoidsShortSteps(const ViewSlab& slab, float inv_r2, float near,
                                                 float far, int32_t max_step, Column* col) const {
@@ -293,35 +294,53 @@ bool SfConeProjector::AxialTrapezoidsShortSteps(const ViewSlab& slab, float inv_
   GrowTo(&col->first_row, n_padded);
   float *w0 = col->weights.data(), *w1 = w0 + n_padded, *w2 = w1 + n_padded;
   int32_t* first = col->first_row.data();
-  const float limit = float(max_step);
-  int32_t lowest = n_rows, highest = -1, long_steps = 0;
+  // The pass for max_step known at compile time: the weights of the last row come from the
+  // trapezoid's area, 0.5·(t3 + t2 − t1 − t0), so two rows need one integral and three need two.
+  const auto pass = [=](auto max_step_constant) OSMO_LAMBDA_INLINE_INTO_CLONES {
+    constexpr int32_t kMaxStep = decltype(max_step_constant)::value;
+    constexpr float kLimit = float(kMaxStep);
+    int32_t lowest = n_rows, highest = -1, long_steps = 0;
 #pragma omp simd reduction(min : lowest) reduction(max : highest, long_steps)
-  for (int32_t k = 0; k < n_padded; ++k) {
-    const float kf = float(k);
-    const float a0 = b_near + kf * s_near, a1 = b_far + kf * s_far;
-    const float a2 = b_near + (kf + 1.0f) * s_near, a3 = b_far + (kf + 1.0f) * s_far;
-    const auto [q0, q1, q2, q3] = footprint::SortFour(a0, a1, a2, a3);
-    const float base = std::floor(q0), top = std::ceil(q3);
-    const float t0 = q0 - base, t1 = q1 - base, t2 = q2 - base, t3 = q3 - base;
-    const float rise = t1 > t0 ? 0.5f / (t1 - t0) : 0.0f, fall = t3 > t2 ? 0.5f / (t3 - t2) : 0.0f;
-    const bool inside = k < n_slices;
-    const bool touches = (base < rows) & (top > 0.0f) & inside;
-    const float z = z_centre + kf * dz;
-    const float amplitude = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
-    const float g1 = footprint::TrapezoidCdf(1.0f, t0, t1, t2, t3, rise, fall);
-    const float g2 = footprint::TrapezoidCdf(2.0f, t0, t1, t2, t3, rise, fall);
-    const float g3 = footprint::TrapezoidCdf(3.0f, t0, t1, t2, t3, rise, fall);
-    w0[k] = amplitude * g1;
-    w1[k] = amplitude * (g2 - g1);
-    w2[k] = amplitude * (g3 - g2);
-    const int32_t f = int32_t(std::min(std::max(base, -2.0f), rows));
-    first[k] = f;
-    lowest = std::min(lowest, touches ? f : n_rows);
-    highest = std::max(highest, touches ? f + max_step : -1);
-    const bool too_wide = touches & (top - base > limit + 1.0f);
-    const bool too_far = inside & (std::floor(std::min(a2, a3)) - base > limit);
-    long_steps = std::max(long_steps, int32_t(too_wide | too_far));
-  }
+    for (int32_t k = 0; k < n_padded; ++k) {
+      const float kf = float(k);
+      const float a0 = b_near + kf * s_near, a1 = b_far + kf * s_far;
+      const float a2 = b_near + (kf + 1.0f) * s_near, a3 = b_far + (kf + 1.0f) * s_far;
+      const auto [q0, q1, q2, q3] = footprint::SortFour(a0, a1, a2, a3);
+      const float base = std::floor(q0), top = std::ceil(q3);
+      const float t0 = q0 - base, t1 = q1 - base, t2 = q2 - base, t3 = q3 - base;
+      // 1/(2·rise width) and 1/(2·fall width) from one division (the divider, shared with the
+      // square root below, bounds this loop); vertical edges get 0.
+      const float rise_width = std::max(t1 - t0, 1e-12f), fall_width = std::max(t3 - t2, 1e-12f);
+      const float half_inverse_product = 0.5f / (rise_width * fall_width);
+      const float rise = t1 > t0 ? half_inverse_product * fall_width : 0.0f;
+      const float fall = t3 > t2 ? half_inverse_product * rise_width : 0.0f;
+      const bool inside = k < n_slices;
+      const bool touches = (base < rows) & (top > 0.0f) & inside;
+      const float z = z_centre + kf * dz;
+      const float amplitude = touches ? std::sqrt(1.0f + z * z * inv_r2) : 0.0f;
+      const float area = 0.5f * ((t3 + t2) - (t1 + t0));
+      const float g1 = footprint::TrapezoidCdf(1.0f, t0, t1, t2, t3, rise, fall);
+      w0[k] = amplitude * g1;
+      if constexpr (kMaxStep == 1) {
+        w1[k] = amplitude * (area - g1);
+      } else {
+        const float g2 = footprint::TrapezoidCdf(2.0f, t0, t1, t2, t3, rise, fall);
+        w1[k] = amplitude * (g2 - g1);
+        w2[k] = amplitude * (area - g2);
+      }
+      const int32_t f = int32_t(std::min(std::max(base, -2.0f), rows));
+      first[k] = f;
+      lowest = std::min(lowest, touches ? f : n_rows);
+      highest = std::max(highest, touches ? f + kMaxStep : -1);
+      const bool too_wide = touches & (top - base > kLimit + 1.0f);
+      const bool too_far = inside & (std::floor(std::min(a2, a3)) - base > kLimit);
+      long_steps = std::max(long_steps, int32_t(too_wide | too_far));
+    }
+    return std::array<int32_t, 3>{lowest, highest, long_steps};
+  };
+  const auto [lowest, highest, long_steps] = max_step == 1
+                                                 ? pass(std::integral_constant<int32_t, 1>{})
+                                                 : pass(std::integral_constant<int32_t, 2>{});
   if (long_steps != 0) return false;
   col->short_steps = true;
   col->row_lo = std::max<int32_t>(0, lowest);
