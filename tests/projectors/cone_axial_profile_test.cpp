@@ -29,9 +29,9 @@ using namespace osmo::testing;
 struct AxisCase {
   DetectorShape shape;
   AxialFootprint axial;
-  // dz·(D/R)/Δv is the rows per slice: 0.96 (below one row: two rows per voxel; SF-TT's trapezoid
-  // widens away from z = 0, and 3 of its on-detector voxels reach a third row, which its two-row
-  // path must refuse), 1.5 (up to three rows per voxel) or 2.25 (the general path)
+  // dz·(D/R)/Δv is the rows per slice: 0.75 (below one row: two rows per voxel), 0.96 (SF-TT's
+  // trapezoid widens away from z = 0, and 3 of its on-detector voxels reach a third row, which its
+  // two-row path must refuse), 1.5 (up to three rows per voxel) or 2.25 (the general path)
   double slice_mm;
 };
 
@@ -116,7 +116,7 @@ std::vector<AxisCase> AxisCases() {
   std::vector<AxisCase> cases;
   for (DetectorShape shape : {DetectorShape::kFlat, DetectorShape::kArc}) {
     for (AxialFootprint axial : {AxialFootprint::kRectangle, AxialFootprint::kTrapezoid}) {
-      for (double slice : {0.64, 1.0, 1.5}) cases.push_back({shape, axial, slice});
+      for (double slice : {0.5, 0.64, 1.0, 1.5}) cases.push_back({shape, axial, slice});
     }
   }
   return cases;
@@ -128,7 +128,10 @@ INSTANTIATE_TEST_SUITE_P(Shapes, ConeAxialProfile, ::testing::ValuesIn(AxisCases
                            return std::string(test.param.shape == DetectorShape::kFlat ? "flat"
                                                                                        : "arc") +
                                   (test.param.axial == AxialFootprint::kRectangle ? "_tr" : "_tt") +
-                                  (slice < 1.0 ? "_thin" : (slice < 1.2 ? "_medium" : "_thick"));
+                                  (slice < 0.6   ? "_thin"
+                                   : slice < 1.0 ? "_near_one"
+                                   : slice < 1.2 ? "_medium"
+                                                 : "_thick");
                          });
 
 }  // namespace
