@@ -42,6 +42,26 @@ struct SfConeProjector::Column {
   // Of every column of the current image row (ColumnSlabs): the column's slices within the
   // view's slab, the first's offset and their count.
   std::vector<int32_t> slab_first, slab_count;
+
+  // Sizes weights (three rows) and first_row for a short-step pass over n_k voxels, which runs
+  // to a multiple of 8: a scalar remainder of up to 7 voxels took as long as the vector
+  // iterations of a short helical column. Returns the padded count, the weights' stride.
+  int32_t PadForShortSteps(int64_t n_voxels) {
+    const int32_t n_padded = int32_t((n_voxels + 7) / 8 * 8);
+    stride = n_padded;
+    GrowTo(&weights, 3 * int64_t(n_padded));
+    GrowTo(&first_row, n_padded);
+    return n_padded;
+  }
+  // The end of a short-step pass: false if a voxel failed its check, else the row range set.
+  bool FinishShortSteps(const std::array<int32_t, 3>& lowest_highest_failed, int64_t n_rows) {
+    const auto [lowest, highest, failed] = lowest_highest_failed;
+    if (failed != 0) return false;
+    short_steps = true;
+    row_lo = std::max<int64_t>(0, lowest);
+    row_hi = std::min<int64_t>(n_rows - 1, highest);
+    return true;
+  }
 };
 
 SfConeProjector::SfConeProjector(const ImageGeometry& image, const ScanGeometry& scan,
@@ -155,12 +175,8 @@ bool SfConeProjector::AxialRectanglesShortSteps(const ViewSlab& slab, float inv_
   const float z_centre = float(slab.z_first + 0.5 * image_.slice_thickness_mm);
   const float dz = float(image_.slice_thickness_mm), rows = float(scan_.n_rows);
   const int32_t n_rows = int32_t(scan_.n_rows);
-  // The pass runs to a multiple of 8 voxels: a scalar remainder of up to 7 took as long as the
-  // vector iterations of a short helical column. The voxels past the slab touch nothing.
-  const int32_t n_padded = (n_slices + 7) / 8 * 8;
-  col->stride = n_padded;
-  GrowTo(&col->weights, 3 * int64_t(n_padded));
-  GrowTo(&col->first_row, n_padded);
+  const int32_t n_padded =
+      col->PadForShortSteps(n_slices);  // the voxels past the slab touch nothing
   float *w0 = col->weights.data(), *w1 = w0 + n_padded, *w2 = w1 + n_padded;
   int32_t* first = col->first_row.data();
   // The pass, for max_step known at compile time: with max_step 1 (circular cone's columns) it
@@ -193,14 +209,9 @@ bool SfConeProjector::AxialRectanglesShortSteps(const ViewSlab& slab, float inv_
     }
     return std::array<int32_t, 3>{lowest, highest, long_steps};
   };
-  const auto [lowest, highest, long_steps] = max_step == 1
-                                                 ? pass(std::integral_constant<int32_t, 1>{})
-                                                 : pass(std::integral_constant<int32_t, 2>{});
-  if (long_steps != 0) return false;
-  col->short_steps = true;
-  col->row_lo = std::max<int32_t>(0, lowest);
-  col->row_hi = std::min<int32_t>(int32_t(scan_.n_rows) - 1, highest);
-  return true;
+  return col->FinishShortSteps(max_step == 1 ? pass(std::integral_constant<int32_t, 1>{})
+                                             : pass(std::integral_constant<int32_t, 2>{}),
+                               scan_.n_rows);
 }
 
 // SF-TR axial footprints of column i (the scratch arrays sized); returns the span.
@@ -288,10 +299,7 @@ bool SfConeProjector::AxialTrapezoidsShortSteps(const ViewSlab& slab, float inv_
   const int32_t n_rows = int32_t(scan_.n_rows);
   const float b_near = float(slab.z_first * near + slab.origin), s_near = dz * near;
   const float b_far = float(slab.z_first * far + slab.origin), s_far = dz * far;
-  const int32_t n_padded = (n_slices + 7) / 8 * 8;  // as in AxialRectanglesShortSteps
-  col->stride = n_padded;
-  GrowTo(&col->weights, 3 * int64_t(n_padded));
-  GrowTo(&col->first_row, n_padded);
+  const int32_t n_padded = col->PadForShortSteps(n_slices);
   float *w0 = col->weights.data(), *w1 = w0 + n_padded, *w2 = w1 + n_padded;
   int32_t* first = col->first_row.data();
   // The pass for max_step known at compile time: the weights of the last row come from the
@@ -338,14 +346,9 @@ bool SfConeProjector::AxialTrapezoidsShortSteps(const ViewSlab& slab, float inv_
     }
     return std::array<int32_t, 3>{lowest, highest, long_steps};
   };
-  const auto [lowest, highest, long_steps] = max_step == 1
-                                                 ? pass(std::integral_constant<int32_t, 1>{})
-                                                 : pass(std::integral_constant<int32_t, 2>{});
-  if (long_steps != 0) return false;
-  col->short_steps = true;
-  col->row_lo = std::max<int32_t>(0, lowest);
-  col->row_hi = std::min<int32_t>(n_rows - 1, highest);
-  return true;
+  return col->FinishShortSteps(max_step == 1 ? pass(std::integral_constant<int32_t, 1>{})
+                                             : pass(std::integral_constant<int32_t, 2>{}),
+                               scan_.n_rows);
 }
 
 // SF-TT axial footprints of column i (the scratch arrays sized); returns the span.
