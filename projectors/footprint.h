@@ -37,21 +37,12 @@ struct PlacedTrapezoid {
   float t0, t1, t2, t3, half_inverse_rise, half_inverse_fall;
 };
 
-// Four values in ascending order, q0 ≤ q1 ≤ q2 ≤ q3: a sorting network of selects (vectorises).
-template <class Real>
-struct Sorted4 {
-  Real q0, q1, q2, q3;
-};
-template <class Real>
-inline Sorted4<Real> SortFour(Real a, Real b, Real c, Real d) {
-  const Real low_ab = std::min(a, b), high_ab = std::max(a, b);
-  const Real low_cd = std::min(c, d), high_cd = std::max(c, d);
-  const Real m1 = std::max(low_ab, low_cd), m2 = std::min(high_ab, high_cd);
-  return {std::min(low_ab, low_cd), std::min(m1, m2), std::max(m1, m2), std::max(high_ab, high_cd)};
-}
-
 inline PlacedTrapezoid PlaceTrapezoid(double a, double b, double c, double d) {
-  const auto [q0, q1, q2, q3] = SortFour(a, b, c, d);
+  const double low_ab = std::min(a, b), high_ab = std::max(a, b);
+  const double low_cd = std::min(c, d), high_cd = std::max(c, d);
+  const double q0 = std::min(low_ab, low_cd), q3 = std::max(high_ab, high_cd);
+  const double m1 = std::max(low_ab, low_cd), m2 = std::min(high_ab, high_cd);
+  const double q1 = std::min(m1, m2), q2 = std::max(m1, m2);
   PlacedTrapezoid p;
   p.base = std::floor(q0);
   p.width = std::ceil(q3) - p.base;

@@ -282,13 +282,15 @@ int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprin
 // voxel starting at most max_step rows above: the same contract as AxialRectanglesShortSteps, so
 // the same accumulation paths. Voxel k's faces project through the near and far magnifications to
 //   a0 = b_near + k·s_near, a1 = b_far + k·s_far (bottom), a2, a3 the same at k + 1 (top),
-// in float (as SF-TR's faces); the trapezoid is their sorted values, and its cells' weights are
+// in float (as SF-TR's faces); the trapezoid is their sorted values (a0 ≤ a2 and a1 ≤ a3, both
+// magnifications being positive: min(a0, a1) is the lowest and max(a2, a3) the highest), and its
+// cells' weights are
 //   w_n = a·(G(n + 1) − G(n)), n = 0, 1, 2, G the trapezoid's integral (footprint::TrapezoidCdf)
-// in coordinates relative to the voxel's first row, G(0) = 0 and G(max_step + 1) the area. The next
-// voxel's first row is floor(min(a2, a3)) from the same expressions, so the step is checked exactly
-// (the caller only tries max_step above the largest face step, so this check is a safety net
-// against rounding); false, and nothing promised, if a voxel is wider or steps further. One pass,
-// no double precision: the general path (PlaceTrapezoid in double, then one pass per cell)
+// in coordinates relative to the voxel's first row, G(0) = 0 and G(max_step + 1) the area. Each
+// voxel's width is checked; its step to the next voxel, min(a2, a3) − min(a0, a1) ≤
+// max(s_near, s_far), is below max_step because the caller only tries a max_step above that (with
+// a 0.1 % margin against rounding). False, and nothing promised, if a voxel is too wide. One
+// pass, no double precision: the general path (PlaceTrapezoid in double, then one pass per cell)
 // took 2.5× SF-TR's time.
 OSMO_MULTIVERSIONED
 bool SfConeProjector::AxialTrapezoidsShortSteps(const ViewSlab& slab, float inv_r2, float near,
@@ -313,7 +315,9 @@ bool SfConeProjector::AxialTrapezoidsShortSteps(const ViewSlab& slab, float inv_
       const float kf = float(k);
       const float a0 = b_near + kf * s_near, a1 = b_far + kf * s_far;
       const float a2 = b_near + (kf + 1.0f) * s_near, a3 = b_far + (kf + 1.0f) * s_far;
-      const auto [q0, q1, q2, q3] = footprint::SortFour(a0, a1, a2, a3);
+      const float q0 = std::min(a0, a1), q3 = std::max(a2, a3);
+      const float inner_low = std::max(a0, a1), inner_high = std::min(a2, a3);
+      const float q1 = std::min(inner_low, inner_high), q2 = std::max(inner_low, inner_high);
       const float base = std::floor(q0), top = std::ceil(q3);
       const float t0 = q0 - base, t1 = q1 - base, t2 = q2 - base, t3 = q3 - base;
       // 1/(2·rise width) and 1/(2·fall width) from one division (the divider, shared with the
@@ -340,9 +344,7 @@ bool SfConeProjector::AxialTrapezoidsShortSteps(const ViewSlab& slab, float inv_
       first[k] = f;
       lowest = std::min(lowest, touches ? f : n_rows);
       highest = std::max(highest, touches ? f + kMaxStep : -1);
-      const bool too_wide = touches & (top - base > kLimit + 1.0f);
-      const bool too_far = inside & (std::floor(std::min(a2, a3)) - base > kLimit);
-      long_steps = std::max(long_steps, int32_t(too_wide | too_far));
+      long_steps = std::max(long_steps, int32_t(touches & (top - base > kLimit + 1.0f)));
     }
     return std::array<int32_t, 3>{lowest, highest, long_steps};
   };
