@@ -546,33 +546,8 @@ void SfConeProjector::ColumnForward(const Column& col, const float* x, float* ro
     }
     return;
   }
-  if (col.span == 2) {
-    // SF-TT's common case: a voxel projects onto at most two rows, and the next slice onto the same
-    // two or the two above (faces project in order). The two rows in flight stay in registers
-    // and are written once they are left behind, instead of a load and store per slice that
-    // waits on the previous slice's store to the same row. Each row's sum keeps its order.
-    int32_t current = first[0];
-    float low = 0.0f, high = 0.0f;  // rows current and current + 1
-    for (int64_t k = 0; k < nz; ++k) {
-      const int32_t f = first[k];
-      if (f != current) {
-        rows[current] += low;
-        if (f == current + 1) {
-          low = high;
-        } else {
-          rows[current + 1] += high;
-          low = 0.0f;
-        }
-        high = 0.0f;
-        current = f;
-      }
-      low += w[k] * x[k];
-      high += w[nz + k] * x[k];
-    }
-    rows[current] += low;
-    rows[current + 1] += high;
-    return;
-  }
+  // The general path (steps over two rows, or voxels wider than three: thick slices, or SF-TT
+  // far from the transaxial plane); every short-step column took the branch above.
   for (int64_t k = 0; k < nz; ++k) {
     float* r = rows + first[k];
     for (int32_t n = 0; n < col.span; ++n) r[n] += w[n * nz + k] * x[k];
