@@ -222,8 +222,6 @@ int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprin
   const double dz = image_.slice_thickness_mm;
   const double z_first = slab.z_first;
   const float inv_r2 = row.inverse_radial_sq[size_t(i)];
-  float *t0 = col->t0.data(), *t3 = col->t3.data(), *amplitude = col->amplitude.data();
-  int32_t* first = col->first_row.data();
   const double origin = slab.origin;
   const float max_span = float(max_axial_span_), rows = float(scan_.n_rows);
   int32_t span = 1;
@@ -239,6 +237,9 @@ int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprin
       return max_step + 1;
     }
   }
+  // (The scratch pointers only now: a short-step pass that failed may have grown first_row.)
+  float *t0 = col->t0.data(), *t3 = col->t3.data(), *amplitude = col->amplitude.data();
+  int32_t* first = col->first_row.data();
   // The slice centres in float from a 32-bit counter: x86 has no packed 64-bit integer to float
   // conversion before AVX-512, and with it this loop did not vectorise (41 % of a helical forward
   // projection, most of it waiting on one scalar sqrt per voxel-view).
@@ -361,10 +362,6 @@ int32_t SfConeProjector::AxialTrapezoids(const ViewSlab& slab, const RowFootprin
   const double dz = image_.slice_thickness_mm;
   const double z_first = slab.z_first;
   const float inv_r2 = row.inverse_radial_sq[size_t(i)];
-  float *t0 = col->t0.data(), *t1 = col->t1.data(), *t2 = col->t2.data(), *t3 = col->t3.data();
-  float *rise = col->rise.data(), *fall = col->fall.data(), *amplitude = col->amplitude.data();
-  float* previous = col->previous.data();
-  int32_t* first = col->first_row.data();
   const double origin = slab.origin;
   const float max_span = float(max_axial_span_), rows = float(scan_.n_rows);
   int32_t span = 1;
@@ -376,6 +373,11 @@ int32_t SfConeProjector::AxialTrapezoids(const ViewSlab& slab, const RowFootprin
       return max_step + 1;
     }
   }
+  // (The scratch pointers only now: a short-step pass that failed may have grown first_row.)
+  float *t0 = col->t0.data(), *t1 = col->t1.data(), *t2 = col->t2.data(), *t3 = col->t3.data();
+  float *rise = col->rise.data(), *fall = col->fall.data(), *amplitude = col->amplitude.data();
+  float* previous = col->previous.data();
+  int32_t* first = col->first_row.data();
   // SF-TT: each face projects to z·m_near + o and z·m_far + o; the four values bound the
   // trapezoid (faces below z = 0 magnify downwards, hence the sort). A 32-bit counter, as in
   // AxialRectangles: its conversion to double vectorises.
