@@ -9,6 +9,7 @@
 
 #include "projectors/footprint.h"
 #include "projectors/multiversion.h"
+#include "projectors/window_gather.h"
 
 namespace osmo {
 
@@ -563,22 +564,8 @@ void SfConeProjector::ColumnBack(const Column& col, const float* rows, float* x)
   const int64_t nz = col.n_k;
   const int32_t* first = col.first_row.data();
   if (col.short_steps) {  // the rows in one pass, in the order of the passes below
-    const float *w0 = col.weights.data(), *w1 = w0 + col.stride, *w2 = w1 + col.stride;
-    // int32 indices into rows: the loads become gathers (per-lane pointers kept it scalar).
-    const int32_t n_slices = int32_t(nz);
-    if (col.span == 2) {
-#pragma omp simd
-      for (int32_t k = 0; k < n_slices; ++k) {
-        const int32_t f = first[k];
-        x[k] = (x[k] + w0[k] * rows[f]) + w1[k] * rows[f + 1];
-      }
-    } else {
-#pragma omp simd
-      for (int32_t k = 0; k < n_slices; ++k) {
-        const int32_t f = first[k];
-        x[k] = ((x[k] + w0[k] * rows[f]) + w1[k] * rows[f + 1]) + w2[k] * rows[f + 2];
-      }
-    }
+    window_gather::AddShortStepRows(col.span, int32_t(nz), col.stride, first, col.weights.data(),
+                                    rows, x);
     return;
   }
   for (int32_t n = 0; n < col.span; ++n) {
@@ -646,7 +633,10 @@ void SfConeProjector::Back(const Sinogram& sinogram, Image& image, const ViewLis
   {
     RowFootprints row;
     Column column;
-    std::vector<float> padded_rows(static_cast<size_t>(nr + 2 * int64_t(max_axial_span_)), 0.0f);
+    // (ColumnBack reads windows of rows past the padding: window_gather::kReadablePast.)
+    std::vector<float> padded_rows(
+        static_cast<size_t>(nr + 2 * int64_t(max_axial_span_) + window_gather::kReadablePast),
+        0.0f);
     float* rows = padded_rows.data() + max_axial_span_;
     // Image rows in blocks, each view applied to the whole block before the next: the view is
     // read from memory once per block instead of once per row (and the corner lines that

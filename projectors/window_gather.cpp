@@ -1,0 +1,283 @@
+// Gathers from a short window (see window_gather.h).
+// SPDX-License-Identifier: Apache-2.0
+#include "projectors/window_gather.h"
+
+#include <algorithm>
+#include <cmath>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define OSMO_WINDOW_GATHER_X86 1
+// GCC 12 warns about its own AVX-512 headers (their _mm512_undefined_* placeholders,
+// -Wmaybe-uninitialized, a false positive).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#include <immintrin.h>
+#endif
+
+namespace osmo::window_gather {
+
+#if defined(OSMO_WINDOW_GATHER_X86)
+
+namespace {
+
+// AVX-512, 16 voxels per step. A chunk whose entries rows[f0 … f0 + 31] (f0 its first voxel's
+// first row) hold all it reads uses the window; any other (a column's steps too long for it, or
+// rows that decrease) uses the gather instruction. The last chunk is masked.
+template <int32_t kSpan>
+__attribute__((target("avx512f"))) void ShortStepRowsAvx512(int32_t n, int64_t stride,
+                                                            const int32_t* first, const float* w,
+                                                            const float* rows, float* x) {
+  const __m512i one = _mm512_set1_epi32(1);
+  const __m512i last_in_window = _mm512_set1_epi32(32 - kSpan);
+  for (int32_t k = 0; k < n; k += 16) {
+    const __mmask16 lanes = n - k >= 16 ? __mmask16(0xFFFF) : __mmask16((1U << (n - k)) - 1U);
+    const __m512i f = _mm512_maskz_loadu_epi32(lanes, first + k);
+    const int32_t f0 = first[k];
+    const __m512i at0 = _mm512_sub_epi32(f, _mm512_set1_epi32(f0));
+    const __m512i at1 = _mm512_add_epi32(at0, one);
+    __m512 r0, r1, r2 = _mm512_setzero_ps();
+    if (_mm512_mask_cmple_epu32_mask(lanes, at0, last_in_window) == lanes) {
+      const __m512 low = _mm512_loadu_ps(rows + f0), high = _mm512_loadu_ps(rows + f0 + 16);
+      r0 = _mm512_permutex2var_ps(low, at0, high);
+      r1 = _mm512_permutex2var_ps(low, at1, high);
+      if constexpr (kSpan == 3) r2 = _mm512_permutex2var_ps(low, _mm512_add_epi32(at1, one), high);
+    } else {
+      const __m512 none = _mm512_setzero_ps();
+      r0 = _mm512_mask_i32gather_ps(none, lanes, f, rows, 4);
+      r1 = _mm512_mask_i32gather_ps(none, lanes, _mm512_add_epi32(f, one), rows, 4);
+      if constexpr (kSpan == 3) {
+        r2 = _mm512_mask_i32gather_ps(none, lanes, _mm512_add_epi32(f, _mm512_set1_epi32(2)), rows,
+                                      4);
+      }
+    }
+    __m512 sum = _mm512_maskz_loadu_ps(lanes, x + k);
+    sum = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, w + k), r0, sum);
+    sum = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, w + stride + k), r1, sum);
+    if constexpr (kSpan == 3) {
+      sum = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, w + 2 * stride + k), r2, sum);
+    }
+    _mm512_mask_storeu_ps(x + k, lanes, sum);
+  }
+}
+
+// 8 of the 16 entries low[0 … 7], high[0 … 7] at `at` (0 … 15): vpermps reads the low three bits.
+__attribute__((target("avx2"))) inline __m256 Permute16(__m256 low, __m256 high, __m256i at) {
+  const __m256 from_high = _mm256_castsi256_ps(_mm256_cmpgt_epi32(at, _mm256_set1_epi32(7)));
+  return _mm256_blendv_ps(_mm256_permutevar8x32_ps(low, at), _mm256_permutevar8x32_ps(high, at),
+                          from_high);
+}
+
+// AVX2, 8 voxels per step and a 16-entry window; the last chunk (n need not be a multiple of 8)
+// goes through masked loads and stores.
+template <int32_t kSpan>
+__attribute__((target("avx2,fma"))) void ShortStepRowsAvx2(int32_t n, int64_t stride,
+                                                           const int32_t* first, const float* w,
+                                                           const float* rows, float* x) {
+  const __m256i one = _mm256_set1_epi32(1);
+  const __m256i lane_index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (int32_t k = 0; k < n; k += 8) {
+    // All ones in the lanes below n − k (the mask of the masked loads and stores).
+    const __m256i lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - k), lane_index);
+    const __m256i f = _mm256_maskload_epi32(first + k, lanes);
+    const int32_t f0 = first[k];
+    const __m256i at0 = _mm256_sub_epi32(f, _mm256_set1_epi32(f0));
+    const __m256i at1 = _mm256_add_epi32(at0, one);
+    // at0 in [0, 16 − span] in every active lane (unsigned: via the minimum)
+    const __m256i limit = _mm256_set1_epi32(16 - kSpan);
+    const __m256i inside = _mm256_cmpeq_epi32(_mm256_min_epu32(at0, limit), at0);
+    __m256 r0, r1, r2 = _mm256_setzero_ps();
+    if (_mm256_testc_si256(inside, lanes) != 0) {  // every active lane inside
+      const __m256 low = _mm256_loadu_ps(rows + f0), high = _mm256_loadu_ps(rows + f0 + 8);
+      r0 = Permute16(low, high, at0);
+      r1 = Permute16(low, high, at1);
+      if constexpr (kSpan == 3) r2 = Permute16(low, high, _mm256_add_epi32(at1, one));
+    } else {
+      const __m256 none = _mm256_setzero_ps(), mask = _mm256_castsi256_ps(lanes);
+      r0 = _mm256_mask_i32gather_ps(none, rows, f, mask, 4);
+      r1 = _mm256_mask_i32gather_ps(none, rows, _mm256_add_epi32(f, one), mask, 4);
+      if constexpr (kSpan == 3) {
+        r2 = _mm256_mask_i32gather_ps(none, rows, _mm256_add_epi32(f, _mm256_set1_epi32(2)), mask,
+                                      4);
+      }
+    }
+    __m256 sum = _mm256_maskload_ps(x + k, lanes);
+    sum = _mm256_fmadd_ps(_mm256_maskload_ps(w + k, lanes), r0, sum);
+    sum = _mm256_fmadd_ps(_mm256_maskload_ps(w + stride + k, lanes), r1, sum);
+    if constexpr (kSpan == 3) {
+      sum = _mm256_fmadd_ps(_mm256_maskload_ps(w + 2 * stride + k, lanes), r2, sum);
+    }
+    _mm256_maskstore_ps(x + k, lanes, sum);
+  }
+}
+
+// AVX-512 FDK column (see AddConeColumn), 16 voxels per step: where a chunk's rows f … f + 1 lie
+// within 32 of its first voxel's row, the interpolated window L is built from two loads per
+// channel and read by permutes; otherwise four gathers and the same arithmetic per lane.
+__attribute__((target("avx512f"))) void ConeColumnAvx512(const float* column0, const float* column1,
+                                                         float fc, float wt, float mg,
+                                                         float row_origin, float row_max,
+                                                         const float* z, int32_t n, float* out) {
+  const __m512 fc_v = _mm512_set1_ps(fc), wt_v = _mm512_set1_ps(wt), mg_v = _mm512_set1_ps(mg);
+  const __m512 origin_v = _mm512_set1_ps(row_origin);
+  const __m512 lowest = _mm512_set1_ps(-1.0f), highest = _mm512_set1_ps(row_max);
+  const __m512i one = _mm512_set1_epi32(1), last_in_window = _mm512_set1_epi32(30);
+  for (int32_t k = 0; k < n; k += 16) {
+    const __mmask16 lanes = n - k >= 16 ? __mmask16(0xFFFF) : __mmask16((1U << (n - k)) - 1U);
+    const __m512 p = _mm512_min_ps(
+        _mm512_max_ps(_mm512_fmadd_ps(_mm512_maskz_loadu_ps(lanes, z + k), mg_v, origin_v), lowest),
+        highest);
+    const __m512 p_floor = _mm512_roundscale_ps(p, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const __m512 fr = _mm512_sub_ps(p, p_floor);
+    const __m512i f = _mm512_add_epi32(_mm512_cvttps_epi32(p_floor), one);
+    const int32_t f0 = _mm_cvtsi128_si32(_mm512_castsi512_si128(f));
+    const __m512i at = _mm512_sub_epi32(f, _mm512_set1_epi32(f0));
+    __m512 a, b;
+    if (_mm512_mask_cmple_epu32_mask(lanes, at, last_in_window) == lanes) {
+      const __m512 low0 = _mm512_loadu_ps(column0 + f0), high0 = _mm512_loadu_ps(column0 + f0 + 16);
+      const __m512 low1 = _mm512_loadu_ps(column1 + f0), high1 = _mm512_loadu_ps(column1 + f0 + 16);
+      const __m512 low = _mm512_fmadd_ps(fc_v, _mm512_sub_ps(low1, low0), low0);
+      const __m512 high = _mm512_fmadd_ps(fc_v, _mm512_sub_ps(high1, high0), high0);
+      a = _mm512_permutex2var_ps(low, at, high);
+      b = _mm512_permutex2var_ps(low, _mm512_add_epi32(at, one), high);
+    } else {
+      const __m512 none = _mm512_setzero_ps();
+      const __m512i f1 = _mm512_add_epi32(f, one);
+      const __m512 a0 = _mm512_mask_i32gather_ps(none, lanes, f, column0, 4);
+      const __m512 a1 = _mm512_mask_i32gather_ps(none, lanes, f, column1, 4);
+      const __m512 b0 = _mm512_mask_i32gather_ps(none, lanes, f1, column0, 4);
+      const __m512 b1 = _mm512_mask_i32gather_ps(none, lanes, f1, column1, 4);
+      a = _mm512_fmadd_ps(fc_v, _mm512_sub_ps(a1, a0), a0);
+      b = _mm512_fmadd_ps(fc_v, _mm512_sub_ps(b1, b0), b0);
+    }
+    const __m512 value = _mm512_fmadd_ps(fr, _mm512_sub_ps(b, a), a);
+    _mm512_mask_storeu_ps(out + k, lanes,
+                          _mm512_fmadd_ps(wt_v, value, _mm512_maskz_loadu_ps(lanes, out + k)));
+  }
+}
+
+// AVX2 FDK column, 8 voxels per step and a 16-row window.
+__attribute__((target("avx2,fma"))) void ConeColumnAvx2(const float* column0, const float* column1,
+                                                        float fc, float wt, float mg,
+                                                        float row_origin, float row_max,
+                                                        const float* z, int32_t n, float* out) {
+  const __m256 fc_v = _mm256_set1_ps(fc), wt_v = _mm256_set1_ps(wt), mg_v = _mm256_set1_ps(mg);
+  const __m256 origin_v = _mm256_set1_ps(row_origin);
+  const __m256 lowest = _mm256_set1_ps(-1.0f), highest = _mm256_set1_ps(row_max);
+  const __m256i one = _mm256_set1_epi32(1), last_in_window = _mm256_set1_epi32(14);
+  const __m256i lane_index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (int32_t k = 0; k < n; k += 8) {
+    const __m256i lanes = _mm256_cmpgt_epi32(_mm256_set1_epi32(n - k), lane_index);
+    const __m256 p = _mm256_min_ps(
+        _mm256_max_ps(_mm256_fmadd_ps(_mm256_maskload_ps(z + k, lanes), mg_v, origin_v), lowest),
+        highest);
+    const __m256 p_floor = _mm256_floor_ps(p);
+    const __m256 fr = _mm256_sub_ps(p, p_floor);
+    const __m256i f = _mm256_add_epi32(_mm256_cvttps_epi32(p_floor), one);
+    const int32_t f0 = _mm_cvtsi128_si32(_mm256_castsi256_si128(f));
+    const __m256i at = _mm256_sub_epi32(f, _mm256_set1_epi32(f0));
+    const __m256i inside = _mm256_cmpeq_epi32(_mm256_min_epu32(at, last_in_window), at);
+    __m256 a, b;
+    if (_mm256_testc_si256(inside, lanes) != 0) {
+      const __m256 low0 = _mm256_loadu_ps(column0 + f0), high0 = _mm256_loadu_ps(column0 + f0 + 8);
+      const __m256 low1 = _mm256_loadu_ps(column1 + f0), high1 = _mm256_loadu_ps(column1 + f0 + 8);
+      const __m256 low = _mm256_fmadd_ps(fc_v, _mm256_sub_ps(low1, low0), low0);
+      const __m256 high = _mm256_fmadd_ps(fc_v, _mm256_sub_ps(high1, high0), high0);
+      a = Permute16(low, high, at);
+      b = Permute16(low, high, _mm256_add_epi32(at, one));
+    } else {
+      const __m256 none = _mm256_setzero_ps(), mask = _mm256_castsi256_ps(lanes);
+      const __m256i f1 = _mm256_add_epi32(f, one);
+      const __m256 a0 = _mm256_mask_i32gather_ps(none, column0, f, mask, 4);
+      const __m256 a1 = _mm256_mask_i32gather_ps(none, column1, f, mask, 4);
+      const __m256 b0 = _mm256_mask_i32gather_ps(none, column0, f1, mask, 4);
+      const __m256 b1 = _mm256_mask_i32gather_ps(none, column1, f1, mask, 4);
+      a = _mm256_fmadd_ps(fc_v, _mm256_sub_ps(a1, a0), a0);
+      b = _mm256_fmadd_ps(fc_v, _mm256_sub_ps(b1, b0), b0);
+    }
+    const __m256 value = _mm256_fmadd_ps(fr, _mm256_sub_ps(b, a), a);
+    _mm256_maskstore_ps(out + k, lanes,
+                        _mm256_fmadd_ps(wt_v, value, _mm256_maskload_ps(out + k, lanes)));
+  }
+}
+
+Isa Detect() {
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) return Isa::kAvx512;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return Isa::kAvx2;
+  return Isa::kNone;
+}
+
+}  // namespace
+
+Isa DetectedIsa() {
+  static const Isa kDetected = Detect();
+  return kDetected;
+}
+
+#else  // not x86-64: the plain loops
+
+Isa DetectedIsa() { return Isa::kNone; }
+
+#endif
+
+namespace {
+
+void ShortStepRowsPlain(int32_t span, int32_t n, int64_t stride, const int32_t* first,
+                        const float* w, const float* rows, float* x) {
+  const float *w0 = w, *w1 = w + stride, *w2 = w + 2 * stride;
+  for (int32_t k = 0; k < n; ++k) {
+    const int32_t f = first[k];
+    const float sum = (x[k] + w0[k] * rows[f]) + w1[k] * rows[f + 1];
+    x[k] = span == 3 ? sum + w2[k] * rows[f + 2] : sum;
+  }
+}
+
+void ConeColumnPlain(const float* column0, const float* column1, float fc, float wt, float mg,
+                     float row_origin, float row_max, const float* z, int32_t n, float* out) {
+  for (int32_t k = 0; k < n; ++k) {
+    const float p = std::min(std::max(z[k] * mg + row_origin, -1.0f), row_max);
+    const float p_floor = std::floor(p), fr = p - p_floor;
+    const int32_t f = int32_t(p_floor) + 1;
+    const float a = column0[f] + fc * (column1[f] - column0[f]);
+    const float b = column0[f + 1] + fc * (column1[f + 1] - column0[f + 1]);
+    out[k] += wt * (a + fr * (b - a));
+  }
+}
+
+}  // namespace
+
+void AddShortStepRows(int32_t span, int32_t n, int64_t stride, const int32_t* first, const float* w,
+                      const float* rows, float* x, Isa isa) {
+  switch (isa) {
+#if defined(OSMO_WINDOW_GATHER_X86)
+    case Isa::kAvx512:
+      (span == 2 ? ShortStepRowsAvx512<2> : ShortStepRowsAvx512<3>)(n, stride, first, w, rows, x);
+      return;
+    case Isa::kAvx2:
+      (span == 2 ? ShortStepRowsAvx2<2> : ShortStepRowsAvx2<3>)(n, stride, first, w, rows, x);
+      return;
+#endif
+    default:
+      ShortStepRowsPlain(span, n, stride, first, w, rows, x);
+  }
+}
+
+void AddConeColumn(const float* column0, const float* column1, float fc, float wt, float mg,
+                   float row_origin, float row_max, const float* z, int32_t n, float* out,
+                   Isa isa) {
+  switch (isa) {
+#if defined(OSMO_WINDOW_GATHER_X86)
+    case Isa::kAvx512:
+      ConeColumnAvx512(column0, column1, fc, wt, mg, row_origin, row_max, z, n, out);
+      return;
+    case Isa::kAvx2:
+      ConeColumnAvx2(column0, column1, fc, wt, mg, row_origin, row_max, z, n, out);
+      return;
+#endif
+    default:
+      ConeColumnPlain(column0, column1, fc, wt, mg, row_origin, row_max, z, n, out);
+  }
+}
+
+}  // namespace osmo::window_gather
