@@ -14,6 +14,7 @@
 #include "projectors/error.h"
 #include "projectors/fast_math.h"
 #include "projectors/multiversion.h"
+#include "projectors/window_gather.h"
 #include "recon/helical_rebinning.h"
 #include "recon/ramp_filter.h"
 
@@ -213,6 +214,7 @@ struct PaddedViews {
   const float* View(int64_t v) const { return values.data() + v * view_size; }
 };
 
+// Row-major (slice stacks): row r, channel c at (r + 1)·stride + c + 2.
 PaddedViews PadViews(const Sinogram& filtered) {
   const int64_t nc = filtered.n_channels, nr = filtered.n_rows, nv = filtered.n_views;
   PaddedViews p;
@@ -224,6 +226,26 @@ PaddedViews PadViews(const Sinogram& filtered) {
     for (int64_t r = 0; r < nr; ++r) {
       std::copy_n(filtered.View(v) + r * nc, nc,
                   p.values.data() + v * p.view_size + (r + 1) * p.stride + 2);
+    }
+  }
+  return p;
+}
+
+// Channel-major (cone beam): channel c, row r at (c + 2)·stride + r + 1, so that a voxel column
+// reads its two channels row after row (window_gather::AddConeColumn), with the window's slack
+// after each view.
+PaddedViews PadViewsByChannel(const Sinogram& filtered) {
+  const int64_t nc = filtered.n_channels, nr = filtered.n_rows, nv = filtered.n_views;
+  PaddedViews p;
+  p.stride = nr + 3;
+  p.view_size = p.stride * (nc + 4) + window_gather::kReadablePast;
+  p.values.assign(static_cast<size_t>(nv * p.view_size), 0.0f);
+#pragma omp parallel for schedule(static)
+  for (int64_t v = 0; v < nv; ++v) {
+    const float* in = filtered.View(v);
+    float* out = p.values.data() + v * p.view_size;
+    for (int64_t c = 0; c < nc; ++c) {
+      for (int64_t r = 0; r < nr; ++r) out[(c + 2) * p.stride + r + 1] = in[r * nc + c];
     }
   }
   return p;
@@ -317,21 +339,48 @@ void AddSliceRow(const float* view, int64_t stride, int64_t n_rows, float p, int
   }
 }
 
-// The same for cone beam (FDK): voxel i reads detector row z·mg[i] + row_origin.
-OSMO_MULTIVERSIONED
-void AddConeRow(const float* view, int64_t stride, float z, float row_origin, float row_max,
-                int64_t nx, const float* ch, const float* wt, const float* mg, float* out) {
-#pragma omp simd
-  for (int64_t i = 0; i < nx; ++i) {
-    const float p = fast::Clamp(z * mg[i] + row_origin, -1.0f, row_max);
-    const float r_floor = std::floor(p), c_floor = std::floor(ch[i]);
-    const float fr = p - r_floor, fc = ch[i] - c_floor;
-    // One int32 index into the padded view (gathers vectorise; per-lane pointers do not).
-    const int32_t at = (int32_t(r_floor) + 1) * int32_t(stride) + 2 + int32_t(c_floor);
-    const float a = view[at] + fc * (view[at + 1] - view[at]);
-    const int32_t below_at = at + int32_t(stride);
-    const float b = view[below_at] + fc * (view[below_at + 1] - view[below_at]);
-    out[i] += wt[i] * (a + fr * (b - a));
+// FDK's voxel-driven backprojection (Feldkamp, Davis & Kress 1984), threaded over image rows y:
+// for each row, every view is added to each voxel column (fixed x, y) along z, where the voxels
+// read two neighbouring channels of the view at rows z·mg + row_origin (window_gather), into a
+// z-fastest copy of the row that is then stored. Each voxel sums the views in order, so the
+// thread count changes nothing.
+void BackprojectCone(const ScanGeometry& scan, const PaddedViews& views,
+                     const AngularWeights& angular, const FbpProgress& progress, Image* image) {
+  const ImageGeometry& grid = image->geometry;
+  const int64_t nx = grid.nx, ny = grid.ny, nz = grid.nz, nv = scan.NumViews();
+  const ViewSampler sampler(scan, grid);
+  const float row_origin = float(0.5 * double(scan.n_rows - 1) - scan.row_offset);
+  const float row_max = float(scan.n_rows);
+  std::vector<float> z(static_cast<size_t>(nz));
+  for (int64_t k = 0; k < nz; ++k) z[size_t(k)] = float(grid.Z(double(k)));
+  std::atomic<int64_t> rows_done{0};
+#pragma omp parallel
+  {
+    std::vector<float> channel(static_cast<size_t>(nx)), weight(static_cast<size_t>(nx)),
+        magnification(static_cast<size_t>(nx)), columns(static_cast<size_t>(nx * nz));
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t j = 0; j < ny; ++j) {
+      std::fill(columns.begin(), columns.end(), 0.0f);
+      for (int64_t v = 0; v < nv; ++v) {
+        sampler.Sample(scan.angles_rad[size_t(v)], grid.Y(double(j)), angular.weights[size_t(v)],
+                       nx, channel.data(), weight.data(), magnification.data());
+        for (int64_t i = 0; i < nx; ++i) {
+          const float c_floor = std::floor(channel[size_t(i)]);
+          const float* column0 = views.View(v) + (int64_t(c_floor) + 2) * views.stride;
+          window_gather::AddConeColumn(column0, column0 + views.stride,
+                                       channel[size_t(i)] - c_floor, weight[size_t(i)],
+                                       magnification[size_t(i)], row_origin, row_max, z.data(),
+                                       int32_t(nz), columns.data() + i * nz);
+        }
+      }
+      for (int64_t k = 0; k < nz; ++k) {
+        float* out = image->data() + grid.Index(0, j, k);
+        for (int64_t i = 0; i < nx; ++i) out[i] = columns[size_t(i * nz + k)];
+      }
+      // Progress from the master thread only (the callback need not be thread-safe).
+      const int64_t finished = rows_done.fetch_add(1) + 1;
+      if (progress && omp_get_thread_num() == 0) progress(finished, ny);
+    }
   }
 }
 
@@ -352,13 +401,19 @@ Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
     throw std::invalid_argument("FilteredBackprojection: sinogram does not match the geometry");
   }
   const AngularWeights angular = ComputeAngularWeights(scan);
-  const PaddedViews views = PadViews(WeightedFilteredRows(scan, sinogram, angular, options));
-
-  // Step 2: voxel-driven backprojection, threaded over image rows y (each voxel sums its views in
-  // order: thread-count invariant).
+  Sinogram filtered = WeightedFilteredRows(scan, sinogram, angular, options);
   Image image(grid);
+  if (scan.kind == ScanKind::kCone) {
+    BackprojectCone(scan, PadViewsByChannel(filtered), angular, progress, &image);
+    if (progress) progress(grid.ny, grid.ny);
+    return image;
+  }
+  const PaddedViews views = PadViews(filtered);
+
+  // Step 2: voxel-driven backprojection of slice stacks, threaded over image rows y (each voxel
+  // sums its views in order: thread-count invariant). Every voxel of a slice reads the rows at
+  // its z (one row: that row for every slice).
   const int64_t nx = grid.nx, ny = grid.ny, nz = grid.nz, nr = scan.n_rows, nv = scan.NumViews();
-  const bool cone = scan.kind == ScanKind::kCone;
   const ViewSampler sampler(scan, grid);
   const double row_origin = 0.5 * double(nr - 1) - scan.row_offset;
   const double rows_per_mm = 1.0 / scan.row_spacing_mm;
@@ -374,17 +429,11 @@ Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
         sampler.Sample(scan.angles_rad[size_t(v)], grid.Y(double(j)), angular.weights[size_t(v)],
                        nx, channel.data(), weight.data(), magnification.data());
         for (int64_t k = 0; k < nz; ++k) {
-          float* out = image.data() + grid.Index(0, j, k);
           const float z = float(grid.Z(double(k)));
-          if (cone) {
-            AddConeRow(views.View(v), views.stride, z, float(row_origin), row_max, nx,
-                       channel.data(), weight.data(), magnification.data(), out);
-          } else {
-            // Slice stacks: the rows at z_k (one row: that row for every slice).
-            const float p =
-                nr == 1 ? 0.0f : fast::Clamp(float(z * rows_per_mm + row_origin), -1.0f, row_max);
-            AddSliceRow(views.View(v), views.stride, nr, p, nx, channel.data(), weight.data(), out);
-          }
+          const float p =
+              nr == 1 ? 0.0f : fast::Clamp(float(z * rows_per_mm + row_origin), -1.0f, row_max);
+          AddSliceRow(views.View(v), views.stride, nr, p, nx, channel.data(), weight.data(),
+                      image.data() + grid.Index(0, j, k));
         }
       }
       // Progress from the master thread only (the callback need not be thread-safe).
