@@ -537,9 +537,16 @@ OSMO_INLINE_INTO_CLONES void AccumulateInHalves(int64_t nz, int64_t stride, cons
 OSMO_MULTIVERSIONED
 void SfConeProjector::ColumnForward(const Column& col, const float* x, float* rows) const {
   const int64_t nz = col.n_k, pad = max_axial_span_;
-  std::fill(rows + col.row_lo - pad, rows + col.row_hi + 1 + pad, 0.0f);
   const int32_t* first = col.first_row.data();
   const float* w = col.weights.data();
+  // Two-row columns on AVX-512: vectorised, every row from first[0] to first[nz − 1] + 1 (all of
+  // [row_lo, row_hi]) assigned.
+  if (col.short_steps && col.span == 2 &&
+      window_gather::DetectedIsa() == window_gather::Isa::kAvx512) {
+    window_gather::AccumulateShortStepRows(int32_t(nz), col.stride, first, w, x, rows);
+    return;
+  }
+  std::fill(rows + col.row_lo - pad, rows + col.row_hi + 1 + pad, 0.0f);
   if (col.short_steps) {
     float* upper = rows + scan_.n_rows + 2 * pad;  // the second profile Forward allocates
     if (col.span == 2) {

@@ -201,6 +201,79 @@ __attribute__((target("avx2,fma"))) void ConeColumnAvx2(const float* column0, co
   }
 }
 
+// One step of a segmented inclusive scan over runs of equal `at`: lane j adds lane j − kShift
+// where both lie in one run. (alignr(v, fill, 16 − d) is v shifted up by d lanes.)
+template <int kShift>
+__attribute__((target("avx512f"))) inline void RunScanStep(__m512i at, __m512* sum0, __m512* sum1) {
+  const __mmask16 same =
+      _mm512_cmpeq_epi32_mask(_mm512_alignr_epi32(at, _mm512_set1_epi32(-1), 16 - kShift), at);
+  const __m512i none = _mm512_setzero_si512();
+  for (__m512* sum : {sum0, sum1}) {
+    const __m512i below = _mm512_alignr_epi32(_mm512_castps_si512(*sum), none, 16 - kShift);
+    *sum = _mm512_mask_add_ps(*sum, same, *sum, _mm512_castsi512_ps(below));
+  }
+}
+
+// The transpose of ShortStepRowsAvx512 for span 2 (see AccumulateShortStepRows), 16 voxels per
+// step. Within a chunk the voxels' rows at = first − f0 rise by 0 or 1, so they form runs of equal
+// rows covering 0 … at[15] without gaps: a segmented scan (four shifted adds within runs) leaves
+// each run's sum in its last lane, and compressing the last lanes puts the sums of rows 0, 1, …
+// in order (vcompressps), the second rows' one lane higher. The window of rows f0 … f0 + 31
+// stays in registers: rows below the next chunk's first row are final and stored, the rest
+// shifted down to the next chunk's origin.
+__attribute__((target("avx512f"))) void ShortStepRowsForwardAvx512(int32_t n, int64_t stride,
+                                                                   const int32_t* first,
+                                                                   const float* w, const float* x,
+                                                                   float* rows) {
+  const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512i no_row = _mm512_set1_epi32(-1);  // below every row of a chunk: ends a run
+  const __m512 zero = _mm512_setzero_ps();
+  __m512 low = zero, high = zero;  // rows f0 + 0 … 15 and f0 + 16 … 31
+  int32_t f0 = first[0];
+  for (int32_t k = 0; k < n; k += 16) {
+    const int32_t valid = n - k < 16 ? n - k : 16;
+    const __mmask16 lanes = __mmask16((1U << valid) - 1U);
+    const int32_t at_last = first[k + valid - 1] - f0;
+    // Lanes past n join the last voxel's run with nothing to add.
+    const __m512i at = _mm512_mask_blend_epi32(
+        lanes, _mm512_set1_epi32(at_last),
+        _mm512_sub_epi32(_mm512_maskz_loadu_epi32(lanes, first + k), _mm512_set1_epi32(f0)));
+    const __m512 xs = _mm512_maskz_loadu_ps(lanes, x + k);
+    __m512 sum0 = _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, w + k), xs);
+    __m512 sum1 = _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, w + stride + k), xs);
+    RunScanStep<1>(at, &sum0, &sum1);
+    RunScanStep<2>(at, &sum0, &sum1);
+    RunScanStep<4>(at, &sum0, &sum1);
+    RunScanStep<8>(at, &sum0, &sum1);
+    // The last lane of each run (lane 15 always: a run that goes on is continued by the next
+    // chunk in the window), then the runs' sums in row order.
+    const __mmask16 run_ends = _mm512_cmpneq_epi32_mask(at, _mm512_alignr_epi32(no_row, at, 1));
+    const __m512 rows0 = _mm512_maskz_compress_ps(run_ends, sum0);
+    const __m512 rows1 = _mm512_maskz_compress_ps(run_ends, sum1);  // for rows 1 … at[15] + 1
+    const __m512i rows1_i = _mm512_castps_si512(rows1), zero_i = _mm512_setzero_si512();
+    low = _mm512_add_ps(_mm512_add_ps(low, rows0),
+                        _mm512_castsi512_ps(_mm512_alignr_epi32(rows1_i, zero_i, 15)));
+    high = _mm512_add_ps(high, _mm512_castsi512_ps(_mm512_alignr_epi32(zero_i, rows1_i, 15)));
+    if (k + 16 < n) {
+      // Rows below the next chunk's first are final; the window moves up to it (0 … 16 rows).
+      const int32_t shift = first[k + 16] - f0;
+      _mm512_mask_storeu_ps(rows + f0, __mmask16((1U << shift) - 1U), low);
+      const __m512i from = _mm512_add_epi32(lane, _mm512_set1_epi32(shift));
+      const __m512 next_low = _mm512_permutex2var_ps(low, from, high);
+      high = _mm512_maskz_permutex2var_ps(_mm512_cmplt_epi32_mask(from, _mm512_set1_epi32(16)), low,
+                                          _mm512_add_epi32(from, _mm512_set1_epi32(16)), high);
+      low = next_low;
+      f0 += shift;
+    } else {
+      const int32_t n_rows = at_last + 2;  // rows f0 … f0 + at_last + 1
+      _mm512_mask_storeu_ps(rows + f0, __mmask16(n_rows >= 16 ? 0xFFFFU : (1U << n_rows) - 1U),
+                            low);
+      if (n_rows > 16)
+        _mm512_mask_storeu_ps(rows + f0 + 16, __mmask16((1U << (n_rows - 16)) - 1U), high);
+    }
+  }
+}
+
 Isa Detect() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f")) return Isa::kAvx512;
@@ -233,6 +306,15 @@ void ShortStepRowsPlain(int32_t span, int32_t n, int64_t stride, const int32_t* 
   }
 }
 
+void ShortStepRowsForwardPlain(int32_t n, int64_t stride, const int32_t* first, const float* w,
+                               const float* x, float* rows) {
+  for (int32_t r = first[0]; r <= first[n - 1] + 1; ++r) rows[r] = 0.0f;
+  for (int32_t k = 0; k < n; ++k) {
+    rows[first[k]] += w[k] * x[k];
+    rows[first[k] + 1] += w[stride + k] * x[k];
+  }
+}
+
 void ConeColumnPlain(const float* column0, const float* column1, float fc, float wt, float mg,
                      float row_origin, float row_max, const float* z, int32_t n, float* out) {
   for (int32_t k = 0; k < n; ++k) {
@@ -261,6 +343,17 @@ void AddShortStepRows(int32_t span, int32_t n, int64_t stride, const int32_t* fi
     default:
       ShortStepRowsPlain(span, n, stride, first, w, rows, x);
   }
+}
+
+void AccumulateShortStepRows(int32_t n, int64_t stride, const int32_t* first, const float* w,
+                             const float* x, float* rows, Isa isa) {
+#if defined(OSMO_WINDOW_GATHER_X86)
+  if (isa == Isa::kAvx512) {
+    ShortStepRowsForwardAvx512(n, stride, first, w, x, rows);
+    return;
+  }
+#endif
+  ShortStepRowsForwardPlain(n, stride, first, w, x, rows);
 }
 
 void AddConeColumn(const float* column0, const float* column1, float fc, float wt, float mg,

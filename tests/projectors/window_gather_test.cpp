@@ -112,6 +112,53 @@ TEST(WindowGather, ShortStepRowsMatchTheScalarSums) {
   }
 }
 
+// The forward transpose (span 2): every row from first[0] to first[n − 1] + 1 gets its voxels'
+// weighted values and no other row is written. Steps of one row with probability 0 (one run over
+// every chunk), 0.05 (runs across chunk ends), 0.5, 0.77 (cone case 3) and 1 (the window moves
+// 16 rows per chunk); ragged ends. The AVX-512 kernel sums as a tree: compared with sums in
+// double to float round-off of the summed magnitudes.
+TEST(WindowGather, ShortStepRowsForwardMatchTheSumsPerRow) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> value(0.0f, 1.0f), uniform(0.0f, 1.0f);
+  for (const Isa isa : SupportedIsas()) {
+    for (const float p_step : {0.0f, 0.05f, 0.5f, 0.77f, 1.0f}) {
+      for (const int32_t n : {1, 5, 16, 17, 31, 32, 33, 100, 256}) {
+        std::vector<int32_t> first(static_cast<size_t>(n));
+        int32_t f = 3;
+        for (int32_t k = 0; k < n; ++k) {
+          first[size_t(k)] = f;
+          f += uniform(rng) < p_step ? 1 : 0;
+        }
+        const int64_t stride = n + 1;
+        std::vector<float> w(static_cast<size_t>(2 * stride)), x(static_cast<size_t>(n));
+        for (float& v : w) v = value(rng);
+        for (float& v : x) v = value(rng);
+        const int32_t n_rows = first.back() + 2 + 8;  // 8 rows of margin above the last
+        constexpr float kSentinel = -7.0f;
+        std::vector<float> rows(static_cast<size_t>(n_rows), kSentinel);
+        std::vector<double> expected(rows.size(), 0.0), magnitude(rows.size(), 0.0);
+        for (int32_t k = 0; k < n; ++k) {
+          for (int32_t m = 0; m < 2; ++m) {
+            const double term = double(w[size_t(m * stride + k)]) * double(x[size_t(k)]);
+            expected[size_t(first[size_t(k)] + m)] += term;
+            magnitude[size_t(first[size_t(k)] + m)] += std::abs(term);
+          }
+        }
+        window_gather::AccumulateShortStepRows(n, stride, first.data(), w.data(), x.data(),
+                                               rows.data(), isa);
+        for (int32_t r = 0; r < n_rows; ++r) {
+          if (r < first.front() || r > first.back() + 1) {
+            ASSERT_EQ(rows[size_t(r)], kSentinel) << Name(isa) << " wrote row " << r;
+          } else {
+            ASSERT_NEAR(rows[size_t(r)], expected[size_t(r)], 1e-6 * (1.0 + magnitude[size_t(r)]))
+                << Name(isa) << " row " << r << " n " << n << " p " << p_step;
+          }
+        }
+      }
+    }
+  }
+}
+
 // FDK's column: z increasing by 0.5 mm, rows per mm 0.1 (all in one window), 1.3 and 3.0 (steps
 // of 0.65 and 1.5 rows, within the windows), 3.8 … 4.4 (1.9 … 2.2 rows: chunks at the edges of
 // both windows, see FirstRowsAlongASlope), 5.0 (2.5 rows: the gather fallback), negative
