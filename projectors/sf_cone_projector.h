@@ -66,9 +66,11 @@ class SfConeProjector final : public Projector {
                           Column* column) const;
   void ColumnForward(const Column& column, const float* x, float* rows) const;
   void ColumnBack(const Column& column, const float* rows, float* x) const;
-  // One view of the z-fastest `columns`; columns with nonzero[j·nx + i] == 0 are skipped.
-  void ForwardView(const float* columns, const char* nonzero, int64_t view, RowFootprints* row,
-                   Column* column, float* detector, float* rows, Sinogram& sinogram) const;
+  // Views views[0 … n_views) of the z-fastest `columns` (row, column: one per view); columns
+  // with nonzero[j·nx + i] == 0 are skipped.
+  void ForwardViews(const float* columns, const char* nonzero, const int64_t* views,
+                    int64_t n_views, RowFootprints* row, Column* column, float* detector,
+                    float* rows, Sinogram& sinogram) const;
   void BackRow(const float* view_data, int64_t view, int64_t j, RowFootprints* row, Column* column,
                float* rows, float* columns) const;
 
@@ -78,6 +80,8 @@ class SfConeProjector final : public Projector {
   static constexpr float kShortStepLimit = 0.999f;
   // Back projects this many image rows per view at a time (see Back).
   static constexpr int64_t kBackRowsPerBlock = 4;
+  // Forward projects up to this many views per pass over the image (see ForwardViews).
+  static constexpr int64_t kForwardViewsPerBlock = 4;
 
   TransaxialFootprints footprints_;
   AxialFootprint axial_;
