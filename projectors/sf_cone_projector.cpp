@@ -5,7 +5,6 @@
 #include <omp.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <type_traits>
 
@@ -56,13 +55,16 @@ struct SfConeProjector::Column {
     GrowTo(&first_row, n_padded);
     return n_padded;
   }
-  // The end of a short-step pass: false if a voxel failed its check, else the row range set.
-  bool FinishShortSteps(const std::array<int32_t, 3>& lowest_highest_failed, int64_t n_rows) {
-    const auto [lowest, highest, failed] = lowest_highest_failed;
-    if (failed != 0) return false;
+  // The end of a short-step pass over n_voxels ≥ 1: false if a voxel failed its check, else the
+  // row range set. first_row rises along the column, so the range runs from the first voxel's row
+  // to the last's + max_step, clamped to the detector. (Voxels that miss the detector have zero
+  // weights, so rows they alone reach only add zeros; a reduction over the touching voxels in the
+  // pass, for a tighter range, cost 5 of its ~90 instructions per vector.)
+  bool FinishShortSteps(bool failed, int64_t n_voxels, int32_t max_step, int64_t n_rows) {
+    if (failed) return false;
     short_steps = true;
-    row_lo = std::max<int64_t>(0, lowest);
-    row_hi = std::min<int64_t>(n_rows - 1, highest);
+    row_lo = std::max<int64_t>(0, first_row[0]);
+    row_hi = std::min<int64_t>(n_rows - 1, first_row[size_t(n_voxels - 1)] + max_step);
     return true;
   }
 };
@@ -177,7 +179,6 @@ bool SfConeProjector::AxialRectanglesShortSteps(const ViewSlab& slab, float inv_
   const int32_t n_slices = int32_t(slab.n_k);
   const float z_centre = float(slab.z_first + 0.5 * image_.slice_thickness_mm);
   const float dz = float(image_.slice_thickness_mm), rows = float(scan_.n_rows);
-  const int32_t n_rows = int32_t(scan_.n_rows);
   const int32_t n_padded =
       col->PadForShortSteps(n_slices);  // the voxels past the slab touch nothing
   float *w0 = col->weights.data(), *w1 = w0 + n_padded, *w2 = w1 + n_padded;
@@ -187,8 +188,8 @@ bool SfConeProjector::AxialRectanglesShortSteps(const ViewSlab& slab, float inv_
   // each clone of this function (out of line, a lambda runs the baseline x86-64 code).
   const auto pass = [=](auto max_step_constant) OSMO_LAMBDA_INLINE_INTO_CLONES {
     constexpr int32_t kMaxStep = decltype(max_step_constant)::value;
-    int32_t lowest = n_rows, highest = -1, long_steps = 0;
-#pragma omp simd reduction(min : lowest) reduction(max : highest, long_steps)
+    int32_t long_steps = 0;
+#pragma omp simd reduction(max : long_steps)
     for (int32_t k = 0; k < n_padded; ++k) {
       const float kf = float(k);
       const float lo = b_first + kf * step, hi = b_first + (kf + 1.0f) * step;
@@ -206,15 +207,13 @@ bool SfConeProjector::AxialRectanglesShortSteps(const ViewSlab& slab, float inv_
       }
       const int32_t f = int32_t(std::min(std::max(base, -2.0f), rows));
       first[k] = f;
-      lowest = std::min(lowest, touches ? f : n_rows);
-      highest = std::max(highest, touches ? f + kMaxStep : -1);
       long_steps = std::max(long_steps, int32_t(hi - lo >= float(kMaxStep)));
     }
-    return std::array<int32_t, 3>{lowest, highest, long_steps};
+    return long_steps != 0;
   };
   return col->FinishShortSteps(max_step == 1 ? pass(std::integral_constant<int32_t, 1>{})
                                              : pass(std::integral_constant<int32_t, 2>{}),
-                               scan_.n_rows);
+                               n_slices, max_step, scan_.n_rows);
 }
 
 // SF-TR axial footprints of column i (the scratch arrays sized); returns the span.
@@ -302,7 +301,6 @@ bool SfConeProjector::AxialTrapezoidsShortSteps(const ViewSlab& slab, float inv_
   const int32_t n_slices = int32_t(slab.n_k);
   const float z_centre = float(slab.z_first + 0.5 * image_.slice_thickness_mm);
   const float dz = float(image_.slice_thickness_mm), rows = float(scan_.n_rows);
-  const int32_t n_rows = int32_t(scan_.n_rows);
   const float b_near = float(slab.z_first * near + slab.origin), s_near = dz * near;
   const float b_far = float(slab.z_first * far + slab.origin), s_far = dz * far;
   const int32_t n_padded = col->PadForShortSteps(n_slices);
@@ -313,8 +311,8 @@ bool SfConeProjector::AxialTrapezoidsShortSteps(const ViewSlab& slab, float inv_
   const auto pass = [=](auto max_step_constant) OSMO_LAMBDA_INLINE_INTO_CLONES {
     constexpr int32_t kMaxStep = decltype(max_step_constant)::value;
     constexpr float kLimit = float(kMaxStep);
-    int32_t lowest = n_rows, highest = -1, long_steps = 0;
-#pragma omp simd reduction(min : lowest) reduction(max : highest, long_steps)
+    int32_t long_steps = 0;
+#pragma omp simd reduction(max : long_steps)
     for (int32_t k = 0; k < n_padded; ++k) {
       const float kf = float(k);
       const float a0 = b_near + kf * s_near, a1 = b_far + kf * s_far;
@@ -346,15 +344,13 @@ bool SfConeProjector::AxialTrapezoidsShortSteps(const ViewSlab& slab, float inv_
       }
       const int32_t f = int32_t(std::min(std::max(base, -2.0f), rows));
       first[k] = f;
-      lowest = std::min(lowest, touches ? f : n_rows);
-      highest = std::max(highest, touches ? f + kMaxStep : -1);
       long_steps = std::max(long_steps, int32_t(touches & (top - base > kLimit + 1.0f)));
     }
-    return std::array<int32_t, 3>{lowest, highest, long_steps};
+    return long_steps != 0;
   };
   return col->FinishShortSteps(max_step == 1 ? pass(std::integral_constant<int32_t, 1>{})
                                              : pass(std::integral_constant<int32_t, 2>{}),
-                               scan_.n_rows);
+                               n_slices, max_step, scan_.n_rows);
 }
 
 // SF-TT axial footprints of column i (the scratch arrays sized); returns the span.
