@@ -735,16 +735,26 @@ void SfConeProjector::BackRow(const float* view_data, int64_t view, int64_t j, R
   ColumnSlabs(slab, *row, column);
   for (int64_t i = 0; i < nx; ++i) {
     if (!PrepareColumn(slab, *row, i, column)) continue;
-    // Only [row_lo, row_hi] (and zero padding around it) is read back.
-    std::fill(rows + column->row_lo - max_axial_span_, rows + column->row_hi + 1 + max_axial_span_,
-              0.0f);
+    // Only [row_lo, row_hi] (and zero padding around it) is read back. The first channel with a
+    // weight assigns the rows (0 + w·v is w·v exactly), the others add.
+    const int64_t lo = column->row_lo, hi = column->row_hi;
+    std::fill(rows + lo - max_axial_span_, rows + lo, 0.0f);
+    std::fill(rows + hi + 1, rows + hi + 1 + max_axial_span_, 0.0f);
+    bool assigned = false;
     for (int32_t m = 0; m < row->span; ++m) {
       const float w = row->weights[size_t(m * nx + i)];
       if (w == 0.0f) continue;
       const float* src = view_data + (row->first[size_t(i)] + m + pad) * nr;
+      if (!assigned) {
 #pragma omp simd
-      for (int64_t r = column->row_lo; r <= column->row_hi; ++r) rows[r] += w * src[r];
+        for (int64_t r = lo; r <= hi; ++r) rows[r] = w * src[r];
+        assigned = true;
+      } else {
+#pragma omp simd
+        for (int64_t r = lo; r <= hi; ++r) rows[r] += w * src[r];
+      }
     }
+    if (!assigned) std::fill(rows + lo, rows + hi + 1, 0.0f);
     ColumnBack(*column, rows, columns + (j * nx + i) * nz + column->k_first);
   }
 }
