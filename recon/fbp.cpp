@@ -353,32 +353,46 @@ void BackprojectCone(const ScanGeometry& scan, const PaddedViews& views,
   const float row_max = float(scan.n_rows);
   std::vector<float> z(static_cast<size_t>(nz));
   for (int64_t k = 0; k < nz; ++k) z[size_t(k)] = float(grid.Z(double(k)));
+  // Image rows in blocks of kRowsPerBlock, each view added to the whole block before the next:
+  // every view is read once per block instead of once per row (with one row per pass the two
+  // threads of the benchmark VM shared the memory traffic of all views per image row and scaled
+  // 1.3×).
+  constexpr int64_t kRowsPerBlock = 4;
+  const int64_t n_blocks = (ny + kRowsPerBlock - 1) / kRowsPerBlock;
   std::atomic<int64_t> rows_done{0};
 #pragma omp parallel
   {
     std::vector<float> channel(static_cast<size_t>(nx)), weight(static_cast<size_t>(nx)),
-        magnification(static_cast<size_t>(nx)), columns(static_cast<size_t>(nx * nz));
+        magnification(static_cast<size_t>(nx)),
+        columns(static_cast<size_t>(kRowsPerBlock * nx * nz));
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t j = 0; j < ny; ++j) {
+    for (int64_t b = 0; b < n_blocks; ++b) {
+      const int64_t j_first = b * kRowsPerBlock, j_end = std::min(ny, j_first + kRowsPerBlock);
       std::fill(columns.begin(), columns.end(), 0.0f);
       for (int64_t v = 0; v < nv; ++v) {
-        sampler.Sample(scan.angles_rad[size_t(v)], grid.Y(double(j)), angular.weights[size_t(v)],
-                       nx, channel.data(), weight.data(), magnification.data());
-        for (int64_t i = 0; i < nx; ++i) {
-          const float c_floor = std::floor(channel[size_t(i)]);
-          const float* column0 = views.View(v) + (int64_t(c_floor) + 2) * views.stride;
-          window_gather::AddConeColumn(column0, column0 + views.stride,
-                                       channel[size_t(i)] - c_floor, weight[size_t(i)],
-                                       magnification[size_t(i)], row_origin, row_max, z.data(),
-                                       int32_t(nz), columns.data() + i * nz);
+        for (int64_t j = j_first; j < j_end; ++j) {
+          sampler.Sample(scan.angles_rad[size_t(v)], grid.Y(double(j)), angular.weights[size_t(v)],
+                         nx, channel.data(), weight.data(), magnification.data());
+          float* row_columns = columns.data() + (j - j_first) * nx * nz;
+          for (int64_t i = 0; i < nx; ++i) {
+            const float c_floor = std::floor(channel[size_t(i)]);
+            const float* column0 = views.View(v) + (int64_t(c_floor) + 2) * views.stride;
+            window_gather::AddConeColumn(column0, column0 + views.stride,
+                                         channel[size_t(i)] - c_floor, weight[size_t(i)],
+                                         magnification[size_t(i)], row_origin, row_max, z.data(),
+                                         int32_t(nz), row_columns + i * nz);
+          }
         }
       }
-      for (int64_t k = 0; k < nz; ++k) {
-        float* out = image->data() + grid.Index(0, j, k);
-        for (int64_t i = 0; i < nx; ++i) out[i] = columns[size_t(i * nz + k)];
+      for (int64_t j = j_first; j < j_end; ++j) {
+        const float* row_columns = columns.data() + (j - j_first) * nx * nz;
+        for (int64_t k = 0; k < nz; ++k) {
+          float* out = image->data() + grid.Index(0, j, k);
+          for (int64_t i = 0; i < nx; ++i) out[i] = row_columns[size_t(i * nz + k)];
+        }
       }
       // Progress from the master thread only (the callback need not be thread-safe).
-      const int64_t finished = rows_done.fetch_add(1) + 1;
+      const int64_t finished = rows_done.fetch_add(j_end - j_first) + (j_end - j_first);
       if (progress && omp_get_thread_num() == 0) progress(finished, ny);
     }
   }
