@@ -13,7 +13,9 @@ namespace osmo::window_gather {
 // cores): 32 loads for 16 voxels and two rows. Sixteen consecutive voxels of such a column read at
 // most 32 consecutive entries, though, so two vector loads and one two-source permute per row
 // (AVX-512 vpermt2ps; AVX2: two vpermps and a blend over 16 entries for 8 voxels) give the same
-// values, with a real gather only where a chunk's entries do not fit in the window.
+// values, with a real gather only where a chunk's entries do not fit in the window. The forward
+// projection's transpose (adding each voxel's weighted value into its rows) uses the same window
+// the other way: AccumulateShortStepRows.
 //
 // The kernels are compiled for AVX2 and AVX-512 with target attributes and chosen once at run
 // time from the CPU (with GCC's target_clones a function cannot tell which clone it is in).
