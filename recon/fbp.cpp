@@ -415,14 +415,17 @@ Image FilteredBackprojection(const ScanGeometry& scan, const Sinogram& sinogram,
     throw std::invalid_argument("FilteredBackprojection: sinogram does not match the geometry");
   }
   const AngularWeights angular = ComputeAngularWeights(scan);
-  Sinogram filtered = WeightedFilteredRows(scan, sinogram, angular, options);
+  // The filtered views are a temporary of the padding statement (one filtered copy of the
+  // sinogram in memory during the backprojection, not two).
   Image image(grid);
   if (scan.kind == ScanKind::kCone) {
-    BackprojectCone(scan, PadViewsByChannel(filtered), angular, progress, &image);
+    const PaddedViews by_channel =
+        PadViewsByChannel(WeightedFilteredRows(scan, sinogram, angular, options));
+    BackprojectCone(scan, by_channel, angular, progress, &image);
     if (progress) progress(grid.ny, grid.ny);
     return image;
   }
-  const PaddedViews views = PadViews(filtered);
+  const PaddedViews views = PadViews(WeightedFilteredRows(scan, sinogram, angular, options));
 
   // Step 2: voxel-driven backprojection of slice stacks, threaded over image rows y (each voxel
   // sums its views in order: thread-count invariant). Every voxel of a slice reads the rows at
