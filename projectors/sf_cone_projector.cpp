@@ -540,8 +540,7 @@ void SfConeProjector::ColumnForward(const Column& col, const float* x, float* ro
   // Two-row columns on AVX-512: vectorised, every row from first[0] to first[nz − 1] + 1 (all of
   // [row_lo, row_hi]) assigned.
   if (col.short_steps && col.span == 2 &&
-      window_gather::DetectedIsa() == window_gather::Isa::kAvx512) {
-    window_gather::AccumulateShortStepRows(int32_t(nz), col.stride, first, w, x, rows);
+      window_gather::AccumulateShortStepRows(int32_t(nz), col.stride, first, w, x, rows)) {
     return;
   }
   std::fill(rows + col.row_lo - pad, rows + col.row_hi + 1 + pad, 0.0f);

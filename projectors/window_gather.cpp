@@ -306,15 +306,6 @@ void ShortStepRowsPlain(int32_t span, int32_t n, int64_t stride, const int32_t* 
   }
 }
 
-void ShortStepRowsForwardPlain(int32_t n, int64_t stride, const int32_t* first, const float* w,
-                               const float* x, float* rows) {
-  for (int32_t r = first[0]; r <= first[n - 1] + 1; ++r) rows[r] = 0.0f;
-  for (int32_t k = 0; k < n; ++k) {
-    rows[first[k]] += w[k] * x[k];
-    rows[first[k] + 1] += w[stride + k] * x[k];
-  }
-}
-
 void ConeColumnPlain(const float* column0, const float* column1, float fc, float wt, float mg,
                      float row_origin, float row_max, const float* z, int32_t n, float* out) {
   for (int32_t k = 0; k < n; ++k) {
@@ -345,15 +336,15 @@ void AddShortStepRows(int32_t span, int32_t n, int64_t stride, const int32_t* fi
   }
 }
 
-void AccumulateShortStepRows(int32_t n, int64_t stride, const int32_t* first, const float* w,
+bool AccumulateShortStepRows(int32_t n, int64_t stride, const int32_t* first, const float* w,
                              const float* x, float* rows, Isa isa) {
 #if defined(OSMO_WINDOW_GATHER_X86)
   if (isa == Isa::kAvx512) {
     ShortStepRowsForwardAvx512(n, stride, first, w, x, rows);
-    return;
+    return true;
   }
 #endif
-  ShortStepRowsForwardPlain(n, stride, first, w, x, rows);
+  return false;
 }
 
 void AddConeColumn(const float* column0, const float* column1, float fc, float wt, float mg,

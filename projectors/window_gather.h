@@ -38,11 +38,10 @@ void AddShortStepRows(int32_t span, int32_t n, int64_t stride, const int32_t* fi
 // The transpose for span 2: rows[r] = Σ_k w0[k]·x[k]·[first[k] = r] + w1[k]·x[k]·[first[k] + 1 = r]
 // for every r from first[0] to first[n − 1] + 1 (assigned; no other row is written), for n ≥ 1
 // voxels whose first rows rise by 0 or 1 from each voxel to the next (the short-step columns of
-// SfConeProjector::ColumnForward). AVX-512 sums each chunk of 16 voxels' runs as a tree
-// (deterministic, not the order of a scalar loop); AVX2 has no compress, so it and the plain
-// path sum voxel after voxel (`isa` kAvx2 runs the plain loop: the caller keeps its own, faster
-// scalar loop for it).
-void AccumulateShortStepRows(int32_t n, int64_t stride, const int32_t* first, const float* w,
+// SfConeProjector::ColumnForward). AVX-512 only: it sums each chunk of 16 voxels' runs as a tree
+// (deterministic, not the order of a scalar loop). False, and nothing written, for any other
+// `isa` (AVX2 has no compress instruction; the caller's scalar loop does the work).
+bool AccumulateShortStepRows(int32_t n, int64_t stride, const int32_t* first, const float* w,
                              const float* x, float* rows, Isa isa = DetectedIsa());
 
 // FDK's bilinear read of one voxel column (fixed x, y) in one view: for k < n,
