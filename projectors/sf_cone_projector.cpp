@@ -181,7 +181,7 @@ void SfConeProjector::ColumnSlabs(const ViewSlab& slab, const RowFootprints& row
 // step is checked per voxel in float (hi − lo < max_step implies floor(hi) − floor(lo) ≤ max_step);
 // false, and nothing promised, if a voxel fails it after rounding. (With max_step 1 the third
 // weights are not written: only two rows are read.)
-OSMO_MULTIVERSIONED
+OSMO_INLINE_INTO_CLONES
 bool SfConeProjector::AxialRectanglesShortSteps(const ViewSlab& slab, float inv_r2, float b_first,
                                                 float step, int32_t max_step, Column* col) const {
   const int32_t n_slices = int32_t(slab.n_k);
@@ -225,7 +225,7 @@ bool SfConeProjector::AxialRectanglesShortSteps(const ViewSlab& slab, float inv_
 }
 
 // SF-TR axial footprints of column i (the scratch arrays sized); returns the span.
-OSMO_MULTIVERSIONED
+OSMO_INLINE_INTO_CLONES
 int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprints& row, int64_t i,
                                          Column* col) const {
   const int64_t nz = slab.n_k;
@@ -303,7 +303,7 @@ int32_t SfConeProjector::AxialRectangles(const ViewSlab& slab, const RowFootprin
 // a 0.1 % margin against rounding). False, and nothing promised, if a voxel is too wide. One
 // pass, no double precision: the general path (PlaceTrapezoid in double, then one pass per cell)
 // took 2.5× SF-TR's time.
-OSMO_MULTIVERSIONED
+OSMO_INLINE_INTO_CLONES
 bool SfConeProjector::AxialTrapezoidsShortSteps(const ViewSlab& slab, float inv_r2, float near,
                                                 float far, int32_t max_step, Column* col) const {
   const int32_t n_slices = int32_t(slab.n_k);
@@ -362,7 +362,7 @@ bool SfConeProjector::AxialTrapezoidsShortSteps(const ViewSlab& slab, float inv_
 }
 
 // SF-TT axial footprints of column i (the scratch arrays sized); returns the span.
-OSMO_MULTIVERSIONED
+OSMO_INLINE_INTO_CLONES
 int32_t SfConeProjector::AxialTrapezoids(const ViewSlab& slab, const RowFootprints& row, int64_t i,
                                          Column* col) const {
   const int64_t nz = slab.n_k;
@@ -415,7 +415,7 @@ int32_t SfConeProjector::AxialTrapezoids(const ViewSlab& slab, const RowFootprin
   return span;
 }
 
-OSMO_MULTIVERSIONED
+OSMO_INLINE_INTO_CLONES
 bool SfConeProjector::PrepareColumn(const ViewSlab& view_slab, const RowFootprints& row, int64_t i,
                                     Column* col) const {
   const int64_t nr = scan_.n_rows, nx = image_.nx;
@@ -594,7 +594,7 @@ OSMO_INLINE_INTO_CLONES void WeightedChannelSum(int32_t n, const float* const* s
 // rows[r] = Σ_k a_axial(k, r)·x[k] over the slab (x points at its first slice); `rows` is padded by
 // max_axial_span_ on both sides and followed by a second profile of the same size (scratch);
 // only [row_lo, row_hi] is meaningful afterwards.
-OSMO_MULTIVERSIONED
+OSMO_INLINE_INTO_CLONES
 void SfConeProjector::ColumnForward(const Column& col, const float* x, float* rows) const {
   const int64_t nz = col.n_k, pad = max_axial_span_;
   const int32_t* first = col.first_row.data();
@@ -625,7 +625,7 @@ void SfConeProjector::ColumnForward(const Column& col, const float* x, float* ro
 
 // x[k] += Σ_r a_axial(k, r)·rows[r] over the slab (x at its first slice); rows outside [row_lo,
 // row_hi] must be zero (padding too).
-OSMO_MULTIVERSIONED
+OSMO_INLINE_INTO_CLONES
 void SfConeProjector::ColumnBack(const Column& col, const float* rows, float* x) const {
   const int64_t nz = col.n_k;
   const int32_t* first = col.first_row.data();
