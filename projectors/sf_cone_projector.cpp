@@ -599,10 +599,10 @@ void SfConeProjector::ColumnForward(const Column& col, const float* x, float* ro
   const int64_t nz = col.n_k, pad = max_axial_span_;
   const int32_t* first = col.first_row.data();
   const float* w = col.weights.data();
-  // Two-row columns on AVX-512: vectorised, every row from first[0] to first[nz − 1] + 1 (all of
-  // [row_lo, row_hi]) assigned.
-  if (col.short_steps && col.span == 2 &&
-      window_gather::AccumulateShortStepRows(int32_t(nz), col.stride, first, w, x, rows)) {
+  // Short-step columns on AVX-512: vectorised, every row from first[0] to first[nz − 1] + span −
+  // 1 (all of [row_lo, row_hi]) assigned.
+  if (col.short_steps && window_gather::AccumulateShortStepRows(col.span, int32_t(nz), col.stride,
+                                                                first, w, x, rows)) {
     return;
   }
   std::fill(rows + col.row_lo - pad, rows + col.row_hi + 1 + pad, 0.0f);

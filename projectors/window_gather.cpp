@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define OSMO_WINDOW_GATHER_X86 1
@@ -204,31 +205,49 @@ __attribute__((target("avx2,fma"))) void ConeColumnAvx2(const float* column0, co
 // One step of a segmented inclusive scan over runs of equal `at`: lane j adds lane j − kShift
 // where both lie in one run. (alignr(v, fill, 16 − d) is v shifted up by d lanes.)
 template <int kShift>
-__attribute__((target("avx512f"))) inline void RunScanStep(__m512i at, __m512* sum0, __m512* sum1) {
+__attribute__((target("avx512f"))) inline void RunScanStep(__m512i at,
+                                                           std::initializer_list<__m512*> sums) {
   const __mmask16 same =
       _mm512_cmpeq_epi32_mask(_mm512_alignr_epi32(at, _mm512_set1_epi32(-1), 16 - kShift), at);
   const __m512i none = _mm512_setzero_si512();
-  for (__m512* sum : {sum0, sum1}) {
+  for (__m512* sum : sums) {
     const __m512i below = _mm512_alignr_epi32(_mm512_castps_si512(*sum), none, 16 - kShift);
     *sum = _mm512_mask_add_ps(*sum, same, *sum, _mm512_castsi512_ps(below));
   }
 }
 
-// The transpose of ShortStepRowsAvx512 for span 2 (see AccumulateShortStepRows), 16 voxels per
-// step. Within a chunk the voxels' rows at = first − f0 rise by 0 or 1, so they form runs of equal
-// rows covering 0 … at[15] without gaps: a segmented scan (four shifted adds within runs) leaves
-// each run's sum in its last lane, and compressing the last lanes puts the sums of rows 0, 1, …
-// in order (vcompressps), the second rows' one lane higher. The window of rows f0 … f0 + 31
-// stays in registers: rows below the next chunk's first row are final and stored, the rest
-// shifted down to the next chunk's origin.
-__attribute__((target("avx512f"))) void ShortStepRowsForwardAvx512(int32_t n, int64_t stride,
-                                                                   const int32_t* first,
-                                                                   const float* w, const float* x,
-                                                                   float* rows) {
+// Stores the first `count` lanes of v (none if count ≤ 0) at out.
+__attribute__((target("avx512f"))) inline void StoreFirstLanes(float* out, int32_t count,
+                                                               __m512 v) {
+  if (count > 0) {
+    _mm512_mask_storeu_ps(out, __mmask16(count >= 16 ? 0xFFFFU : (1U << count) - 1U), v);
+  }
+}
+
+// v moved up by kLanes lanes (1 or 2), the lanes below filled from the top of `below`.
+template <int kLanes>
+__attribute__((target("avx512f"))) inline __m512 ShiftUp(__m512 v, __m512 below) {
+  return _mm512_castsi512_ps(
+      _mm512_alignr_epi32(_mm512_castps_si512(v), _mm512_castps_si512(below), 16 - kLanes));
+}
+
+// The transpose of ShortStepRowsAvx512 (see AccumulateShortStepRows), 16 voxels per step.
+// Within a chunk the voxels' rows at = first − f0 rise by 0 … kSpan − 1, so the voxels form runs
+// of equal rows: a segmented scan (four shifted adds within runs) leaves each run's sum in its
+// last lane, and compressing the last lanes puts the runs' sums in row order (vcompressps).
+// Span 2: the runs cover 0 … at[15] without gaps, so the compressed sums are the rows' sums, the
+// second rows' one lane higher. Span 3: rows skipped by a step of 2 have no run, so the sums are
+// expanded (vexpandps) to the rows present, a bit mask of the runs' rows. The window of rows
+// f0 … f0 + 16·kSpan − 1 stays in registers: rows below the next chunk's first row are final and
+// stored, the rest shifted down to the next chunk's origin.
+template <int32_t kSpan>
+__attribute__((target("avx512f,popcnt"))) void ShortStepRowsForwardAvx512(
+    int32_t n, int64_t stride, const int32_t* first, const float* w, const float* x, float* rows) {
   const __m512i lane = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
   const __m512i no_row = _mm512_set1_epi32(-1);  // below every row of a chunk: ends a run
   const __m512 zero = _mm512_setzero_ps();
-  __m512 low = zero, high = zero;  // rows f0 + 0 … 15 and f0 + 16 … 31
+  // Rows f0 + 0 … 15, 16 … 31 and (span 3) 32 … 47.
+  __m512 low = zero, high = zero, top = zero;
   int32_t f0 = first[0];
   for (int32_t k = 0; k < n; k += 16) {
     const int32_t valid = n - k < 16 ? n - k : 16;
@@ -241,35 +260,74 @@ __attribute__((target("avx512f"))) void ShortStepRowsForwardAvx512(int32_t n, in
     const __m512 xs = _mm512_maskz_loadu_ps(lanes, x + k);
     __m512 sum0 = _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, w + k), xs);
     __m512 sum1 = _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, w + stride + k), xs);
-    RunScanStep<1>(at, &sum0, &sum1);
-    RunScanStep<2>(at, &sum0, &sum1);
-    RunScanStep<4>(at, &sum0, &sum1);
-    RunScanStep<8>(at, &sum0, &sum1);
     // The last lane of each run (lane 15 always: a run that goes on is continued by the next
-    // chunk in the window), then the runs' sums in row order.
+    // chunk in the window).
     const __mmask16 run_ends = _mm512_cmpneq_epi32_mask(at, _mm512_alignr_epi32(no_row, at, 1));
-    const __m512 rows0 = _mm512_maskz_compress_ps(run_ends, sum0);
-    const __m512 rows1 = _mm512_maskz_compress_ps(run_ends, sum1);  // for rows 1 … at[15] + 1
-    const __m512i rows1_i = _mm512_castps_si512(rows1), zero_i = _mm512_setzero_si512();
-    low = _mm512_add_ps(_mm512_add_ps(low, rows0),
-                        _mm512_castsi512_ps(_mm512_alignr_epi32(rows1_i, zero_i, 15)));
-    high = _mm512_add_ps(high, _mm512_castsi512_ps(_mm512_alignr_epi32(zero_i, rows1_i, 15)));
+    if constexpr (kSpan == 2) {
+      RunScanStep<1>(at, {&sum0, &sum1});
+      RunScanStep<2>(at, {&sum0, &sum1});
+      RunScanStep<4>(at, {&sum0, &sum1});
+      RunScanStep<8>(at, {&sum0, &sum1});
+      const __m512 rows0 = _mm512_maskz_compress_ps(run_ends, sum0);
+      const __m512 rows1 = _mm512_maskz_compress_ps(run_ends, sum1);  // for rows 1 … at[15] + 1
+      low = _mm512_add_ps(_mm512_add_ps(low, rows0), ShiftUp<1>(rows1, zero));
+      high = _mm512_add_ps(high, ShiftUp<1>(zero, rows1));
+    } else {
+      __m512 sum2 = _mm512_mul_ps(_mm512_maskz_loadu_ps(lanes, w + 2 * stride + k), xs);
+      RunScanStep<1>(at, {&sum0, &sum1, &sum2});
+      RunScanStep<2>(at, {&sum0, &sum1, &sum2});
+      RunScanStep<4>(at, {&sum0, &sum1, &sum2});
+      RunScanStep<8>(at, {&sum0, &sum1, &sum2});
+      // The runs' rows (at ≤ 30) as bits, split at 16; the sums expanded onto them, the upper
+      // half from the compressed sums that follow the lower half's.
+      const uint32_t present = uint32_t(
+          _mm512_reduce_or_epi32(_mm512_maskz_sllv_epi32(run_ends, _mm512_set1_epi32(1), at)));
+      const __mmask16 present_low = __mmask16(present), present_high = __mmask16(present >> 16);
+      const __m512i after_low =
+          _mm512_add_epi32(lane, _mm512_set1_epi32(_mm_popcnt_u32(present & 0xFFFFU)));
+      __m512 expanded[3][2];
+      const __m512 sums[3] = {sum0, sum1, sum2};
+      for (int m = 0; m < 3; ++m) {
+        const __m512 runs = _mm512_maskz_compress_ps(run_ends, sums[m]);
+        expanded[m][0] = _mm512_maskz_expand_ps(present_low, runs);
+        expanded[m][1] =
+            _mm512_maskz_expand_ps(present_high, _mm512_permutexvar_ps(after_low, runs));
+      }
+      // Row at + m gets the m-th sums: the second sums one row up, the third two.
+      low = _mm512_add_ps(
+          _mm512_add_ps(_mm512_add_ps(low, expanded[0][0]), ShiftUp<1>(expanded[1][0], zero)),
+          ShiftUp<2>(expanded[2][0], zero));
+      high = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(high, expanded[0][1]),
+                                         ShiftUp<1>(expanded[1][1], expanded[1][0])),
+                           ShiftUp<2>(expanded[2][1], expanded[2][0]));
+      top = _mm512_add_ps(_mm512_add_ps(top, ShiftUp<1>(zero, expanded[1][1])),
+                          ShiftUp<2>(zero, expanded[2][1]));
+    }
     if (k + 16 < n) {
-      // Rows below the next chunk's first are final; the window moves up to it (0 … 16 rows).
-      const int32_t shift = first[k + 16] - f0;
-      _mm512_mask_storeu_ps(rows + f0, __mmask16((1U << shift) - 1U), low);
+      // Rows below the next chunk's first are final; the window moves up to it (0 … 16·(kSpan −
+      // 1) rows): by a whole register if more than 16, then by the rest (0 … 16) through
+      // permutes.
+      int32_t shift = first[k + 16] - f0;
+      f0 += shift;
+      if (shift > 16) {
+        _mm512_storeu_ps(rows + f0 - shift, low);
+        low = high;
+        high = top;
+        top = zero;
+        shift -= 16;
+      }
+      _mm512_mask_storeu_ps(rows + f0 - shift, __mmask16((1U << shift) - 1U), low);
       const __m512i from = _mm512_add_epi32(lane, _mm512_set1_epi32(shift));
       const __m512 next_low = _mm512_permutex2var_ps(low, from, high);
-      high = _mm512_maskz_permutex2var_ps(_mm512_cmplt_epi32_mask(from, _mm512_set1_epi32(16)), low,
-                                          _mm512_add_epi32(from, _mm512_set1_epi32(16)), high);
+      const __m512 next_high = _mm512_permutex2var_ps(high, from, top);
+      top = _mm512_permutex2var_ps(top, from, zero);
       low = next_low;
-      f0 += shift;
+      high = next_high;
     } else {
-      const int32_t n_rows = at_last + 2;  // rows f0 … f0 + at_last + 1
-      _mm512_mask_storeu_ps(rows + f0, __mmask16(n_rows >= 16 ? 0xFFFFU : (1U << n_rows) - 1U),
-                            low);
-      if (n_rows > 16)
-        _mm512_mask_storeu_ps(rows + f0 + 16, __mmask16((1U << (n_rows - 16)) - 1U), high);
+      const int32_t n_rows = at_last + kSpan;  // rows f0 … f0 + at_last + kSpan − 1
+      StoreFirstLanes(rows + f0, n_rows, low);
+      StoreFirstLanes(rows + f0 + 16, n_rows - 16, high);
+      StoreFirstLanes(rows + f0 + 32, n_rows - 32, top);
     }
   }
 }
@@ -336,11 +394,12 @@ void AddShortStepRows(int32_t span, int32_t n, int64_t stride, const int32_t* fi
   }
 }
 
-bool AccumulateShortStepRows(int32_t n, int64_t stride, const int32_t* first, const float* w,
-                             const float* x, float* rows, Isa isa) {
+bool AccumulateShortStepRows(int32_t span, int32_t n, int64_t stride, const int32_t* first,
+                             const float* w, const float* x, float* rows, Isa isa) {
 #if defined(OSMO_WINDOW_GATHER_X86)
   if (isa == Isa::kAvx512) {
-    ShortStepRowsForwardAvx512(n, stride, first, w, x, rows);
+    (span == 2 ? ShortStepRowsForwardAvx512<2> : ShortStepRowsForwardAvx512<3>)(n, stride, first, w,
+                                                                                x, rows);
     return true;
   }
 #endif

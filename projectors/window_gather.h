@@ -35,14 +35,15 @@ constexpr int64_t kReadablePast = 32;
 void AddShortStepRows(int32_t span, int32_t n, int64_t stride, const int32_t* first, const float* w,
                       const float* rows, float* x, Isa isa = DetectedIsa());
 
-// The transpose for span 2: rows[r] = Σ_k w0[k]·x[k]·[first[k] = r] + w1[k]·x[k]·[first[k] + 1 = r]
-// for every r from first[0] to first[n − 1] + 1 (assigned; no other row is written), for n ≥ 1
-// voxels whose first rows rise by 0 or 1 from each voxel to the next (the short-step columns of
-// SfConeProjector::ColumnForward). AVX-512 only: it sums each chunk of 16 voxels' runs as a tree
-// (deterministic, not the order of a scalar loop). False, and nothing written, for any other
-// `isa` (AVX2 has no compress instruction; the caller's scalar loop does the work).
-bool AccumulateShortStepRows(int32_t n, int64_t stride, const int32_t* first, const float* w,
-                             const float* x, float* rows, Isa isa = DetectedIsa());
+// The transpose: rows[r] = Σ_k Σ_m w_m[k]·x[k]·[first[k] + m = r], m < span (2 or 3), w_m = w +
+// m·stride, for every r from first[0] to first[n − 1] + span − 1 (assigned; no other row is
+// written), for n ≥ 1 voxels whose first rows rise by 0 … span − 1 from each voxel to the next
+// (the short-step columns of SfConeProjector::ColumnForward). AVX-512 only: it sums each chunk
+// of 16 voxels' runs as a tree (deterministic, not the order of a scalar loop). False, and nothing
+// written, for any other `isa` (AVX2 has neither compress nor expand instructions; the caller's
+// scalar loop does the work).
+bool AccumulateShortStepRows(int32_t span, int32_t n, int64_t stride, const int32_t* first,
+                             const float* w, const float* x, float* rows, Isa isa = DetectedIsa());
 
 // FDK's bilinear read of one voxel column (fixed x, y) in one view: for k < n,
 //   p = clamp(z[k]·mg + row_origin, −1, row_max),  f = ⌊p⌋ + 1,  fr = p − ⌊p⌋,

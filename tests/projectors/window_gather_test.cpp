@@ -112,40 +112,53 @@ TEST(WindowGather, ShortStepRowsMatchTheScalarSums) {
   }
 }
 
-// The forward transpose (span 2): every row from first[0] to first[n − 1] + 1 gets its voxels'
-// weighted values and no other row is written. Steps of one row with probability 0 (one run over
-// every chunk), 0.05 (runs across chunk ends), 0.5, 0.77 (cone case 3) and 1 (the window moves
-// 16 rows per chunk); ragged ends. The AVX-512 kernel (the only one) sums as a tree: compared with
-// sums in double to float round-off of the summed magnitudes.
+// The forward transpose: every row from first[0] to first[n − 1] + span − 1 gets its voxels'
+// weighted values and no other row is written. Span 2: steps of one row with probability 0 (one
+// run over every chunk), 0.05 (runs across chunk ends), 0.5, 0.77 (cone case 3) and 1 (the window
+// moves 16 rows per chunk). Span 3: steps of 0, 1 or 2 rows (rows without a run of their own),
+// from only 2s (the window moves 32 rows per chunk, half the rows skipped) to rare 2s; ragged
+// ends. The AVX-512 kernel (the only one) sums as a tree: compared with sums in double to float
+// round-off of the summed magnitudes.
 TEST(WindowGather, ShortStepRowsForwardMatchTheSumsPerRow) {
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> value(0.0f, 1.0f), uniform(0.0f, 1.0f);
+  // Probabilities of a step of 1 and of 2 from one voxel to the next.
+  struct StepOdds {
+    int32_t span;
+    float p_one, p_two;
+  };
+  const StepOdds odds[] = {{2, 0.0f, 0.0f}, {2, 0.05f, 0.0f}, {2, 0.5f, 0.0f}, {2, 0.77f, 0.0f},
+                           {2, 1.0f, 0.0f}, {3, 0.0f, 1.0f},  {3, 0.5f, 0.5f}, {3, 0.1f, 0.9f},
+                           {3, 0.9f, 0.1f}, {3, 0.3f, 0.05f}, {3, 0.0f, 0.3f}};
   for (const Isa isa : SupportedIsas()) {
-    for (const float p_step : {0.0f, 0.05f, 0.5f, 0.77f, 1.0f}) {
+    for (const StepOdds& step : odds) {
+      const int32_t span = step.span;
       for (const int32_t n : {1, 5, 16, 17, 31, 32, 33, 100, 256}) {
         std::vector<int32_t> first(static_cast<size_t>(n));
         int32_t f = 3;
         for (int32_t k = 0; k < n; ++k) {
           first[size_t(k)] = f;
-          f += uniform(rng) < p_step ? 1 : 0;
+          const float u = uniform(rng);
+          f += u < step.p_two ? 2 : u < step.p_two + step.p_one ? 1 : 0;
         }
         const int64_t stride = n + 1;
-        std::vector<float> w(static_cast<size_t>(2 * stride)), x(static_cast<size_t>(n));
+        std::vector<float> w(static_cast<size_t>(3 * stride)), x(static_cast<size_t>(n));
         for (float& v : w) v = value(rng);
         for (float& v : x) v = value(rng);
-        const int32_t n_rows = first.back() + 2 + 8;  // 8 rows of margin above the last
+        const int32_t last_row = first.back() + span - 1;
+        const int32_t n_rows = last_row + 1 + 8;  // 8 rows of margin above the last
         constexpr float kSentinel = -7.0f;
         std::vector<float> rows(static_cast<size_t>(n_rows), kSentinel);
         std::vector<double> expected(rows.size(), 0.0), magnitude(rows.size(), 0.0);
         for (int32_t k = 0; k < n; ++k) {
-          for (int32_t m = 0; m < 2; ++m) {
+          for (int32_t m = 0; m < span; ++m) {
             const double term = double(w[size_t(m * stride + k)]) * double(x[size_t(k)]);
             expected[size_t(first[size_t(k)] + m)] += term;
             magnitude[size_t(first[size_t(k)] + m)] += std::abs(term);
           }
         }
-        const bool done = window_gather::AccumulateShortStepRows(n, stride, first.data(), w.data(),
-                                                                 x.data(), rows.data(), isa);
+        const bool done = window_gather::AccumulateShortStepRows(
+            span, n, stride, first.data(), w.data(), x.data(), rows.data(), isa);
         // Only AVX-512 has the kernel; for the others nothing may be written.
         ASSERT_EQ(done, isa == Isa::kAvx512) << Name(isa);
         if (!done) {
@@ -153,11 +166,12 @@ TEST(WindowGather, ShortStepRowsForwardMatchTheSumsPerRow) {
           continue;
         }
         for (int32_t r = 0; r < n_rows; ++r) {
-          if (r < first.front() || r > first.back() + 1) {
+          if (r < first.front() || r > last_row) {
             ASSERT_EQ(rows[size_t(r)], kSentinel) << Name(isa) << " wrote row " << r;
           } else {
             ASSERT_NEAR(rows[size_t(r)], expected[size_t(r)], 1e-6 * (1.0 + magnitude[size_t(r)]))
-                << Name(isa) << " row " << r << " n " << n << " p " << p_step;
+                << Name(isa) << " span " << span << " row " << r << " n " << n << " steps of 1 "
+                << step.p_one << " of 2 " << step.p_two;
           }
         }
       }
