@@ -793,10 +793,16 @@ void SfConeProjector::BackRow(const float* view_data, int64_t view, int64_t j, R
   if (slab.n_k == 0) return;
   footprints_.ComputeRow(view, j, row);
   ColumnSlabs(slab, *row, column);
-  thread_local std::vector<const float*> channels;
-  thread_local std::vector<float> weights;
-  GrowTo(&channels, row->span);
-  GrowTo(&weights, row->span);
+  thread_local std::vector<const float*> channel_list;
+  thread_local std::vector<float> weight_list;
+  GrowTo(&channel_list, row->span);
+  GrowTo(&weight_list, row->span);
+  // (Plain pointers: through the thread-local vectors and *row, every column reloaded them.)
+  const float** channels = channel_list.data();
+  float* weights = weight_list.data();
+  const float* footprint_weights = row->weights.data();
+  const int32_t* footprint_first = row->first.data();
+  const int32_t span = row->span;
   for (int64_t i = 0; i < nx; ++i) {
     if (!PrepareColumn(slab, *row, i, column)) continue;
     // Only [row_lo, row_hi] (and zero padding around it) is read back. The padding in blocks of
@@ -808,13 +814,13 @@ void SfConeProjector::BackRow(const float* view_data, int64_t view, int64_t j, R
       std::fill_n(rows + hi + 1 + o, kZeroBlock, 0.0f);
     }
     int32_t n_channels = 0;
-    for (int32_t m = 0; m < row->span; ++m) {
-      const float w = row->weights[size_t(m * nx + i)];
+    for (int32_t m = 0; m < span; ++m) {
+      const float w = footprint_weights[m * nx + i];
       if (w == 0.0f) continue;
       weights[n_channels] = w;
-      channels[n_channels++] = view_data + (row->first[size_t(i)] + m + pad) * nr;
+      channels[n_channels++] = view_data + (footprint_first[i] + m + pad) * nr;
     }
-    WeightedChannelSum(n_channels, channels.data(), weights.data(), lo, hi, rows);
+    WeightedChannelSum(n_channels, channels, weights, lo, hi, rows);
     ColumnBack(*column, rows, columns + (j * nx + i) * nz + column->k_first);
   }
 }
