@@ -12,9 +12,10 @@
 // AVX-512 clones round such expressions once and the baseline clone, for CPUs without FMA (before
 // about 2013), twice: results on such a CPU differ at round-off from those on newer ones. (The
 // AVX2 and AVX-512 clones contract the same expressions and should agree; that has not been
-// compared on an AVX-512 machine. The cone forward projection's two-row accumulation does
-// differ: on AVX-512 it sums each row as a tree, window_gather::AccumulateShortStepRows, so AVX2
-// and AVX-512 machines agree there to round-off only.) Float reductions keep their source order (no
+// compared on an AVX-512 machine. The cone forward projection's short-step accumulation (two-
+// and three-row columns) does differ: on AVX-512 it sums each row as a tree,
+// window_gather::AccumulateShortStepRows, so AVX2 and AVX-512 machines agree there to round-off
+// only.) Float reductions keep their source order (no
 // -ffast-math), and the thread count never changes a result. -ffp-contract=off would make every
 // clone agree, at a measured 6–28 % of the projector, FBP and solver speed (2026-11-30).
 // SPDX-License-Identifier: Apache-2.0
