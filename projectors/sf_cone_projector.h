@@ -83,6 +83,9 @@ class SfConeProjector final : public Projector {
   static constexpr float kShortStepLimit = 0.999f;
   // Back projects this many image rows per view at a time (see Back).
   static constexpr int64_t kBackRowsPerBlock = 4;
+  // Back copies the listed views channel-major in chunks of at most this many bytes (at least
+  // one view).
+  static constexpr int64_t kBackChunkBytes = int64_t(32) << 20;
   // Forward projects up to this many views per pass over the image (see ForwardViews).
   static constexpr int64_t kForwardViewsPerBlock = 4;
 

@@ -64,6 +64,11 @@ std::vector<AdjointCase> Cases() {
     cases.push_back(
         {"helical_" + s + "_tr_thin", thin, HelicalScan(shape, 41, 8, 40, 3.0, 1.9, 1.6, 6.4)});
   }
+  // Views of 8.4 MB (2100 × 1000 cells): the cone back projection copies them in chunks of
+  // SfConeProjector::kBackChunkBytes (32 MiB, three of these views), so 7 views take three
+  // chunks, the last one short.
+  cases.push_back({"helical_large_views", SquareImage(9, 1.2, 11, 1.1),
+                   HelicalScan(DetectorShape::kFlat, 2100, 1000, 7, 1.0, 0.2, 0.3, 6.4)});
   // Stacks of independent slices with rows that do not coincide with the slices.
   ImageGeometry slab = SquareImage(20, 1.0, 5, 1.6);
   slab.center_mm = {1.5, -2.0, 0.3};
