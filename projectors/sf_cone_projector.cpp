@@ -45,6 +45,9 @@ struct SfConeProjector::Column {
   // Of every column of the current image row (ColumnSlabs): the column's slices within the
   // view's slab, the first's offset and their count.
   std::vector<int32_t> slab_first, slab_count;
+  // BackRow's list of a column's channels with a non-zero weight: their detector data, weights.
+  std::vector<const float*> channels;
+  std::vector<float> channel_weights;
 
   // Sizes weights (three rows) and first_row for a short-step pass over n_k voxels, which runs
   // to a multiple of 16, the widest vector's lanes (AVX-512): a scalar remainder of up to 15
@@ -165,6 +168,8 @@ void SfConeProjector::ColumnSlabs(const ViewSlab& slab, const RowFootprints& row
     GrowTo(v, slab.n_k);
   }
   GrowTo(&col->first_row, slab.n_k);
+  GrowTo(&col->channels, row.span);
+  GrowTo(&col->channel_weights, row.span);
 }
 
 // SF-TR for a column whose voxels each project onto less than `max_step` rows (1 or 2): the
@@ -807,13 +812,9 @@ void SfConeProjector::BackRow(const float* view_data, int64_t view, int64_t j, R
   if (slab.n_k == 0) return;
   footprints_.ComputeRow(view, j, row);
   ColumnSlabs(slab, *row, column);
-  thread_local std::vector<const float*> channel_list;
-  thread_local std::vector<float> weight_list;
-  GrowTo(&channel_list, row->span);
-  GrowTo(&weight_list, row->span);
-  // (Plain pointers: through the thread-local vectors and *row, every column reloaded them.)
-  const float** channels = channel_list.data();
-  float* weights = weight_list.data();
+  // (Plain pointers: read through *column and *row, every column reloaded them.)
+  const float** channels = column->channels.data();
+  float* weights = column->channel_weights.data();
   const float* footprint_weights = row->weights.data();
   const int32_t* footprint_first = row->first.data();
   const int32_t span = row->span;

@@ -88,13 +88,12 @@ class SfConeProjector final : public Projector {
   static constexpr int64_t kBackChunkBytes = int64_t(32) << 20;
   // Forward projects up to this many views per pass over the image (see ForwardViews).
   static constexpr int64_t kForwardViewsPerBlock = 4;
-
-  TransaxialFootprints footprints_;
-  AxialFootprint axial_;
-  double row_origin_;  // p = v/Δv + row_origin_ puts row r on [r, r+1)
   // Zero padding of the back projection's row profiles is written in blocks of this many rows.
   static constexpr int32_t kZeroBlock = 16;
 
+  TransaxialFootprints footprints_;
+  AxialFootprint axial_;
+  double row_origin_;            // p = v/Δv + row_origin_ puts row r on [r, r+1)
   int32_t max_axial_span_;       // bound on the rows one voxel touches: padding of row profiles
   int32_t row_padding_;          // max_axial_span_ rounded up to whole kZeroBlock
   std::vector<ViewSlab> slabs_;  // per view
